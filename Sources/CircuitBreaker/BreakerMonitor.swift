@@ -1,0 +1,120 @@
+/// Receives every event of the breakers it is attached to.
+///
+/// Monitors run synchronously on the thread that made the call (or changed the state), so an event handler must
+/// be cheap and must not block: count, set a gauge, or hand the event to a queue of your own. Every requirement has
+/// a do-nothing default, so a monitor implements only what it needs:
+///
+/// ```swift
+/// struct OpenAlarm: BreakerMonitor {
+///     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
+///         if transition.to == .open { print("\(breaker.name) opened: \(transition.reason)") }
+///     }
+/// }
+/// ```
+///
+/// A monitor that keeps per-breaker state (metric handles, say) resolves it once in ``bind(to:)`` and returns a
+/// monitor specialised to that breaker, so that no event has to look anything up.
+///
+/// Transition events of one breaker can reach a monitor from several threads at once, and so out of order; each
+/// carries a ``StateTransition/generation`` to order them, and ``CircuitBreaker/state`` is always current.
+public protocol BreakerMonitor: Sendable {
+    /// Called once for each breaker this monitor is attached to, while the breaker is created; returns the
+    /// monitor that will receive that breaker's events (by default `self`). Throwing fails the breaker's creation.
+    func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor
+
+    /// Called on the monitor returned by ``bind(to:)`` once the breaker exists.
+    func didAttach(to breaker: CircuitBreaker)
+
+    /// Called on the monitor returned by ``bind(to:)`` when the breaker is removed from its registry, or when the
+    /// breaker's creation failed after this monitor was bound: release what was bound to it.
+    func didDetach(from breaker: BreakerDescription)
+
+    /// Whether the events should carry call durations. Measuring costs two reads of a precise clock per call, so
+    /// breakers skip it unless a monitor asks for it (or a slow-call threshold is configured).
+    var wantsDurations: Bool { get }
+
+    /// A call returned normally (or with a result not classified as a failure).
+    func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?)
+
+    /// A call threw an error classified as a failure, or returned a result classified as one
+    /// (then `error` is a ``FailedResultError``).
+    func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?)
+
+    /// A call threw an error the classifier does not count as a failure.
+    func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?)
+
+    /// An async call exceeded the invocation timeout; `duration` is the timeout. It counts as a failure.
+    func callTimedOut(_ breaker: CircuitBreaker, duration: Duration)
+
+    /// A call was rejected without running, in `state`.
+    func callRejected(_ breaker: CircuitBreaker, state: CircuitState)
+
+    /// A call took longer than the configured slow-call threshold (reported besides its outcome).
+    func slowCall(_ breaker: CircuitBreaker, duration: Duration)
+
+    /// The breaker changed state.
+    func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition)
+
+    /// An operator called ``CircuitBreaker/reset()`` (reported after the transition it causes, if any).
+    func breakerReset(_ breaker: CircuitBreaker)
+
+    /// A fallback ran for `reason` and returned a value (`succeeded`) or threw.
+    func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool)
+}
+
+extension BreakerMonitor {
+    /// Returns `self`: the same monitor serves every breaker.
+    public func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor { self }
+    /// Does nothing.
+    public func didAttach(to breaker: CircuitBreaker) {}
+    /// Does nothing.
+    public func didDetach(from breaker: BreakerDescription) {}
+    /// `false`.
+    public var wantsDurations: Bool { false }
+    /// Does nothing.
+    public func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {}
+    /// Does nothing.
+    public func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {}
+    /// Does nothing.
+    public func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {}
+    /// Does nothing.
+    public func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {}
+    /// Does nothing.
+    public func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {}
+    /// Does nothing.
+    public func slowCall(_ breaker: CircuitBreaker, duration: Duration) {}
+    /// Does nothing.
+    public func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {}
+    /// Does nothing.
+    public func breakerReset(_ breaker: CircuitBreaker) {}
+    /// Does nothing.
+    public func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {}
+}
+
+/// What a monitor learns about a breaker when it is bound to it, before the breaker exists.
+public struct BreakerDescription: Sendable {
+    /// The breaker's name.
+    public let name: String
+    /// Its configuration.
+    public let configuration: CircuitBreaker.Configuration
+
+    /// Creates a description.
+    public init(name: String, configuration: CircuitBreaker.Configuration) {
+        self.name = name
+        self.configuration = configuration
+    }
+}
+
+/// The error reported to monitors for a call whose returned value was classified as a failure.
+public struct FailedResultError: Error, Hashable, CustomStringConvertible {
+    /// The breaker that classified the result.
+    public let breakerName: String
+
+    /// Creates the error.
+    public init(breakerName: String) {
+        self.breakerName = breakerName
+    }
+
+    /// A short description.
+    public var description: String { "result classified as a failure by circuit breaker \"\(breakerName)\"" }
+}

@@ -1,0 +1,57 @@
+/// A consistent-enough picture of one breaker at one moment, for dashboards, health pages and tests.
+public struct BreakerSnapshot: Sendable, Hashable {
+    /// The breaker's name.
+    public let name: String
+    /// Its state.
+    public let state: CircuitState
+    /// The number of the current state period.
+    public let generation: UInt64
+    /// Calls recorded in the sliding window (0 for a consecutive-failure policy).
+    public let windowCalls: Int
+    /// Failures (timeouts included) in the window.
+    public let windowFailures: Int
+    /// Slow calls in the window.
+    public let windowSlowCalls: Int
+    /// `windowFailures / windowCalls` once the window holds the policy's minimum number of calls, else 0, so that
+    /// a ratio is never reported on too few calls.
+    public let failureRatio: Double
+    /// `windowSlowCalls / windowCalls` under the same rule.
+    public let slowCallRatio: Double
+    /// Failures in a row (consecutive-failure policy; 0 otherwise).
+    public let consecutiveFailures: Int
+    /// How many times in a row the breaker reopened from half-open (drives exponential open waits).
+    public let consecutiveReopens: Int
+    /// When the breaker last changed state, in seconds since the Unix epoch (its creation time before that).
+    public let lastTransitionTimestamp: Double
+    /// For an open breaker: how long until it admits a trial call.
+    public let retryAfter: Duration?
+
+    /// Creates a snapshot.
+    public init(
+        name: String,
+        state: CircuitState,
+        generation: UInt64,
+        windowCalls: Int,
+        windowFailures: Int,
+        windowSlowCalls: Int,
+        failureRatio: Double,
+        slowCallRatio: Double,
+        consecutiveFailures: Int,
+        consecutiveReopens: Int,
+        lastTransitionTimestamp: Double,
+        retryAfter: Duration?
+    ) {
+        self.name = name
+        self.state = state
+        self.generation = generation
+        self.windowCalls = windowCalls
+        self.windowFailures = windowFailures
+        self.windowSlowCalls = windowSlowCalls
+        self.failureRatio = failureRatio
+        self.slowCallRatio = slowCallRatio
+        self.consecutiveFailures = consecutiveFailures
+        self.consecutiveReopens = consecutiveReopens
+        self.lastTransitionTimestamp = lastTransitionTimestamp
+        self.retryAfter = retryAfter
+    }
+}

@@ -1,0 +1,109 @@
+// Asynchronous calls, with the invocation timeout.
+extension CircuitBreaker {
+    /// Runs `operation` if the breaker admits it and records the outcome.
+    ///
+    /// The operation's errors are rethrown unchanged; a rejected call throws ``CallRejectedError``. With an
+    /// ``Configuration/invocationTimeout``, the operation runs in a child task: when the timeout elapses first,
+    /// that task is cancelled, the call is recorded as a timeout and ``CallTimeoutError`` is thrown at once, even
+    /// if the operation ignores cancellation (its late result is dropped). Cancelling the caller's task cancels
+    /// the operation; `CancellationError` is not a failure under the default classifier.
+    public func execute<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        let permit = try admit()
+        switch await invoke(operation) {
+        case .value(let value):
+            recordSuccess(permit)
+            return value
+        case .error(let error):
+            _ = recordError(error, permit)
+            throw error
+        case .timedOut(let timeout):
+            recordFailure(permit, error: nil, timeout: timeout.timeout)
+            throw timeout
+        }
+    }
+
+    /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when
+    /// `isFailure` says so. The value is returned to the caller either way.
+    public func execute<T: Sendable>(
+        treatingResultAsFailure isFailure: (T) -> Bool,
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let permit = try admit()
+        switch await invoke(operation) {
+        case .value(let value):
+            if isFailure(value) {
+                recordFailure(permit, error: nil)
+            } else {
+                recordSuccess(permit)
+            }
+            return value
+        case .error(let error):
+            _ = recordError(error, permit)
+            throw error
+        case .timedOut(let timeout):
+            recordFailure(permit, error: nil, timeout: timeout.timeout)
+            throw timeout
+        }
+    }
+
+    /// Runs `operation`, or `fallback` when the breaker rejects the call, and, as the configuration's
+    /// ``Configuration/fallbackTriggers`` say, when the operation fails or times out. The fallback receives the
+    /// reason; its errors propagate.
+    public func execute<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T,
+        fallback: (FallbackReason) async throws -> T
+    ) async throws -> T {
+        let permit: Permit
+        do {
+            permit = try admit()
+        } catch {
+            return try await runFallback(.rejected(error), fallback)
+        }
+        switch await invoke(operation) {
+        case .value(let value):
+            recordSuccess(permit)
+            return value
+        case .error(let error):
+            if recordError(error, permit) && configuration.fallbackTriggers.contains(.failure) {
+                return try await runFallback(.failed(error), fallback)
+            }
+            throw error
+        case .timedOut(let timeout):
+            recordFailure(permit, error: nil, timeout: timeout.timeout)
+            if configuration.fallbackTriggers.contains(.timeout) {
+                return try await runFallback(.timedOut(timeout), fallback)
+            }
+            throw timeout
+        }
+    }
+
+    func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) async throws -> T) async throws -> T {
+        do {
+            let value = try await fallback(reason)
+            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            return value
+        } catch {
+            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            throw error
+        }
+    }
+
+    /// Runs the operation, bounded by the invocation timeout if there is one.
+    func invoke<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async -> AsyncOutcome<T> {
+        guard let timeout = configuration.invocationTimeout else {
+            do {
+                return .value(try await operation())
+            } catch {
+                return .error(error)
+            }
+        }
+        return await TimeoutRace<T>.run(operation, timeout: timeout, breakerName: name)
+    }
+}
+
+/// How an async operation ended.
+enum AsyncOutcome<T: Sendable>: Sendable {
+    case value(T)
+    case error(any Error)
+    case timedOut(CallTimeoutError)
+}

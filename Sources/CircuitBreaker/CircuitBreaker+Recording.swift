@@ -1,0 +1,115 @@
+import Synchronization
+
+// The per-call path: admission and recording of outcomes. Inlinable so that a call through the breaker compiles
+// into the caller with the operation, with no generic dispatch.
+extension CircuitBreaker {
+    /// Admits a call or throws the rejection (typed, so that a rejection need not allocate).
+    @inlinable
+    func admit() throws(CallRejectedError) -> Permit {
+        let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+        if word.isClosed {
+            return Permit(word: word, start: startTime())
+        }
+        return try admitSlow(word)
+    }
+
+    /// The precise clock when durations are measured, else 0.
+    @inlinable
+    func startTime() -> Int64 {
+        measuresDurations ? clock.preciseNanoseconds() : 0
+    }
+
+    /// The call's duration and whether it was slow, when durations are measured.
+    @inlinable
+    func elapsed(since permit: Permit) -> (duration: Duration?, slow: Bool) {
+        guard measuresDurations else { return (nil, false) }
+        let nanos = clock.preciseNanoseconds() &- permit.start
+        return (.nanoseconds(nanos), nanos > slowThresholdNanos)
+    }
+
+    /// Whether the breaker is still in the state period the permit was admitted in.
+    @inlinable
+    func isCurrent(_ permit: Permit) -> Bool {
+        control.load(ordering: .relaxed) == permit.word.rawValue
+    }
+
+    @inlinable
+    func recordSuccess(_ permit: Permit) {
+        let (duration, slow) = elapsed(since: permit)
+        for monitor in monitors { monitor.callSucceeded(self, duration: duration) }
+        if slow, let duration {
+            for monitor in monitors { monitor.slowCall(self, duration: duration) }
+        }
+        guard permit.word.isClosed else {
+            settleSlow(permit, failure: false, slow: slow)
+            return
+        }
+        switch recorder {
+        case .consecutive(let counter, _):
+            counter.recordSuccess(generation: permit.word.generation)
+        case .count(let window, let policy):
+            guard isCurrent(permit) else { return }
+            window.record(failure: false, slow: slow)
+            if slow { evaluate(window.totals, policy, permit) }
+        case .time(let window, let policy):
+            guard isCurrent(permit) else { return }
+            let now = clock.coarseNanoseconds()
+            window.record(now: now, failure: false, slow: slow)
+            if slow { evaluate(window.totals(now: now), policy, permit) }
+        }
+    }
+
+    /// Records a thrown error: a failure or, if the classifier says so, an ignored call.
+    @usableFromInline
+    func recordError(_ error: any Error, _ permit: Permit) -> Bool {
+        if configuration.errorClassifier.isFailure(error) {
+            recordFailure(permit, error: error)
+            return true
+        }
+        let (duration, _) = elapsed(since: permit)
+        for monitor in monitors { monitor.callIgnored(self, error: error, duration: duration) }
+        if !permit.word.isClosed { settleSlow(permit, failure: nil, slow: false) }
+        return false
+    }
+
+    /// Records a failure; `error` is nil for a timeout.
+    @usableFromInline
+    func recordFailure(_ permit: Permit, error: (any Error)?, timeout: Duration? = nil) {
+        let (measured, slow) = elapsed(since: permit)
+        if let timeout {
+            for monitor in monitors { monitor.callTimedOut(self, duration: timeout) }
+        } else {
+            let error = error ?? FailedResultError(breakerName: name)
+            for monitor in monitors { monitor.callFailed(self, error: error, duration: measured) }
+        }
+        if slow, let measured {
+            for monitor in monitors { monitor.slowCall(self, duration: measured) }
+        }
+        guard permit.word.isClosed else {
+            settleSlow(permit, failure: true, slow: slow)
+            return
+        }
+        switch recorder {
+        case .consecutive(let counter, let threshold):
+            if let count = counter.recordFailure(generation: permit.word.generation), count >= threshold {
+                trip(permit, reason: .consecutiveFailures)
+            }
+        case .count(let window, let policy):
+            guard isCurrent(permit) else { return }
+            window.record(failure: true, slow: slow)
+            evaluate(window.totals, policy, permit)
+        case .time(let window, let policy):
+            guard isCurrent(permit) else { return }
+            let now = clock.coarseNanoseconds()
+            window.record(now: now, failure: true, slow: slow)
+            evaluate(window.totals(now: now), policy, permit)
+        }
+    }
+
+    @usableFromInline
+    func evaluate(_ totals: WindowTotals, _ policy: WindowPolicy, _ permit: Permit) {
+        if let reason = OutcomeRecorder.verdict(totals, policy) {
+            trip(permit, reason: reason)
+        }
+    }
+}

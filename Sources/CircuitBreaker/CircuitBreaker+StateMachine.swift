@@ -1,0 +1,201 @@
+import Synchronization
+
+// The slow paths: every change of state happens here, under `machine`'s lock, and is reported to the monitors
+// after the lock is released.
+extension CircuitBreaker {
+    /// Admission when the breaker is not closed (or was not when the caller looked).
+    @usableFromInline
+    func admitSlow(_ observed: ControlWord) throws(CallRejectedError) -> Permit {
+        var word = observed
+        while true {
+            switch word.state {
+            case .closed, .disabled:
+                return Permit(word: word, start: startTime())
+            case .forcedOpen:
+                throw rejection(in: .forcedOpen, retryAfter: nil)
+            case .open:
+                let now = clock.coarseNanoseconds()
+                let until = openUntil.load(ordering: .relaxed)
+                if now < until {
+                    throw rejection(in: .open, retryAfter: .nanoseconds(until - now))
+                }
+                let (permit, transition, current) = machine.withLock { machine in
+                    let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+                    guard current == word else { return (Permit?.none, StateTransition?.none, current) }
+                    let transition = performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: now)
+                    machine.trialsAdmitted = 1
+                    let next = current.advanced(to: .halfOpen)
+                    return (Permit(word: next, start: 0), transition, next)
+                }
+                if let transition { report(transition) }
+                if let permit { return Permit(word: permit.word, start: startTime()) }
+                word = current
+            case .halfOpen:
+                let now = clock.coarseNanoseconds()
+                let trialCalls = configuration.halfOpen.trialCalls
+                let (admitted, transition, current) = machine.withLock { machine in
+                    let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+                    guard current == word else { return (false, StateTransition?.none, current) }
+                    if machine.trialsAdmitted < trialCalls {
+                        machine.trialsAdmitted += 1
+                        return (true, nil, current)
+                    }
+                    guard now >= machine.halfOpenDeadline else { return (false, nil, current) }
+                    machine.consecutiveReopens += 1
+                    let transition = performTransition(
+                        &machine,
+                        from: current,
+                        to: .open,
+                        reason: .halfOpenDeadlineExceeded,
+                        now: now
+                    )
+                    return (false, transition, current.advanced(to: .open))
+                }
+                if admitted { return Permit(word: word, start: startTime()) }
+                if let transition {
+                    report(transition)
+                    throw rejection(in: .open, retryAfter: transition.openWait)
+                }
+                if current != word {
+                    word = current
+                    continue
+                }
+                throw rejection(in: .halfOpen, retryAfter: .zero)
+            }
+        }
+    }
+
+    /// Reports a rejection to the monitors and returns the error to throw.
+    @usableFromInline
+    func rejection(in state: CircuitState, retryAfter: Duration?) -> CallRejectedError {
+        for monitor in monitors { monitor.callRejected(self, state: state) }
+        return CallRejectedError(breakerName: name, state: state, retryAfter: retryAfter)
+    }
+
+    /// Closed → open, if the breaker is still in the period `permit` was admitted in.
+    @usableFromInline
+    func trip(_ permit: Permit, reason: TransitionReason) {
+        let now = clock.coarseNanoseconds()
+        let transition = machine.withLock { machine -> StateTransition? in
+            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+            guard current == permit.word, current.isClosed else { return nil }
+            return performTransition(&machine, from: current, to: .open, reason: reason, now: now)
+        }
+        if let transition { report(transition) }
+    }
+
+    /// The outcome of a call admitted in half-open or disabled: `failure` is nil for an ignored call.
+    @usableFromInline
+    func settleSlow(_ permit: Permit, failure: Bool?, slow: Bool) {
+        let now = clock.coarseNanoseconds()
+        let transition = machine.withLock { machine -> StateTransition? in
+            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+            guard current == permit.word else { return nil }
+            switch current.state {
+            case .disabled:
+                if let failure { recordInWindow(failure: failure, slow: slow, generation: current.generation, now: now) }
+                return nil
+            case .halfOpen:
+                switch failure {
+                case nil:
+                    machine.trialsAdmitted -= 1
+                    return nil
+                case false?:
+                    machine.trialSuccesses += 1
+                    guard machine.trialSuccesses >= configuration.halfOpen.requiredSuccesses else { return nil }
+                    return performTransition(&machine, from: current, to: .closed, reason: .trialsSucceeded, now: now)
+                case true?:
+                    machine.consecutiveReopens += 1
+                    return performTransition(&machine, from: current, to: .open, reason: .trialFailed, now: now)
+                }
+            case .closed, .open, .forcedOpen:
+                return nil
+            }
+        }
+        if let transition { report(transition) }
+    }
+
+    /// Records an outcome in the policy's store without evaluating it (disabled state).
+    private func recordInWindow(failure: Bool, slow: Bool, generation: UInt64, now: Int64) {
+        switch recorder {
+        case .consecutive(let counter, _):
+            if failure {
+                _ = counter.recordFailure(generation: generation)
+            } else {
+                counter.recordSuccess(generation: generation)
+            }
+        case .count(let window, _):
+            window.record(failure: failure, slow: slow)
+        case .time(let window, _):
+            window.record(now: now, failure: failure, slow: slow)
+        }
+    }
+
+    /// Operator transitions.
+    func changeStateManually(to state: CircuitState, reason: TransitionReason) {
+        let now = clock.coarseNanoseconds()
+        let transition = machine.withLock { machine -> StateTransition? in
+            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+            if current.state == state {
+                guard state == .closed else { return nil }
+                // A reset of a closed breaker starts a fresh period without reporting a transition.
+                let next = current.advanced(to: .closed)
+                recorder.reset(generation: next.generation, now: now)
+                control.store(next.rawValue, ordering: .releasing)
+                return nil
+            }
+            return performTransition(&machine, from: current, to: state, reason: reason, now: now)
+        }
+        if let transition { report(transition) }
+    }
+
+    /// Moves to `state` and publishes the new control word. Must run under `machine`'s lock with `current` the
+    /// control word read under it.
+    func performTransition(
+        _ machine: inout MachineState,
+        from current: ControlWord,
+        to state: CircuitState,
+        reason: TransitionReason,
+        now: Int64
+    ) -> StateTransition {
+        let next = current.advanced(to: state)
+        let ratios = recorder.totals(now: now).ratios(minimumCalls: recorder.minimumCalls)
+        var openWait: Duration?
+        switch state {
+        case .open:
+            let wait = configuration.openWait.wait(
+                afterReopens: machine.consecutiveReopens,
+                random: Double.random(in: 0..<1)
+            )
+            openUntil.store(now &+ wait.nanoseconds, ordering: .relaxed)
+            openWait = wait
+        case .halfOpen:
+            machine.trialsAdmitted = 0
+            machine.trialSuccesses = 0
+            machine.halfOpenDeadline = now &+ configuration.halfOpen.maximumDuration.nanoseconds
+        case .closed, .disabled:
+            if state == .closed { machine.consecutiveReopens = 0 }
+            recorder.reset(generation: next.generation, now: now)
+        case .forcedOpen:
+            break
+        }
+        let timestamp = clock.wallClockSeconds()
+        machine.lastTransitionTimestamp = timestamp
+        control.store(next.rawValue, ordering: .releasing)
+        return StateTransition(
+            from: current.state,
+            to: state,
+            reason: reason,
+            generation: next.generation,
+            timestamp: timestamp,
+            openWait: openWait,
+            failureRatio: ratios.failure,
+            slowCallRatio: ratios.slow
+        )
+    }
+
+    /// Tells the monitors about a transition.
+    func report(_ transition: StateTransition) {
+        for monitor in monitors { monitor.stateChanged(self, transition: transition) }
+    }
+}

@@ -1,0 +1,153 @@
+import Synchronization
+
+/// Protects calls to a dependency that may fail, and stops calling it while it does.
+///
+/// ```swift
+/// let breaker = try CircuitBreaker(name: "payments", configuration: .consecutiveFailures(5))
+/// let receipt = try await breaker.execute { try await paymentsClient.charge(order) }
+/// ```
+///
+/// A closed breaker runs every call and records its outcome; when the ``Configuration/trip`` policy says the
+/// dependency is failing, it opens and rejects calls with ``CallRejectedError`` for the ``Configuration/openWait``.
+/// The first call after the wait moves it to half-open, where a few trial calls probe the dependency: enough
+/// successes close it, a failure opens it again. Operators can force it open or disable it.
+///
+/// The closed-state path costs a few atomic operations and no allocation; only state transitions take a lock.
+/// Every state period has a generation number, and an outcome is recorded only in the period it was admitted in,
+/// so a slow call that started before the breaker opened cannot move the breaker after it.
+public final class CircuitBreaker: Sendable {
+    /// The name the breaker is known by in errors, logs and metrics.
+    public let name: String
+    /// The validated configuration.
+    public let configuration: Configuration
+    /// The clock the breaker reads.
+    public let clock: BreakerClock
+
+    /// State and generation (``ControlWord``); changed only under `machine`'s lock.
+    @usableFromInline
+    let control: Atomic<UInt64>
+    /// Coarse monotonic time at which an open breaker may admit a trial call.
+    @usableFromInline
+    let openUntil = Atomic<Int64>(0)
+    @usableFromInline
+    let recorder: OutcomeRecorder
+    @usableFromInline
+    let monitors: [any BreakerMonitor]
+    @usableFromInline
+    let measuresDurations: Bool
+    /// Calls longer than this many nanoseconds are slow (`Int64.max` when no threshold is configured).
+    @usableFromInline
+    let slowThresholdNanos: Int64
+    let machine: Mutex<MachineState>
+
+    /// Creates a breaker.
+    ///
+    /// - Parameters:
+    ///   - name: How the breaker is known in errors, logs and metrics; any string.
+    ///   - configuration: Validated here: an invalid one throws ``ConfigurationError``.
+    ///   - monitors: Receive every event of this breaker; each is bound with ``BreakerMonitor/bind(to:)``, whose
+    ///     error, if any, is rethrown.
+    ///   - clock: ``BreakerClock/system``, or a manual clock in tests.
+    public init(
+        name: String,
+        configuration: Configuration = .default,
+        monitors: [any BreakerMonitor] = [],
+        clock: BreakerClock = .system
+    ) throws {
+        try configuration.validate()
+        let description = BreakerDescription(name: name, configuration: configuration)
+        var bound: [any BreakerMonitor] = []
+        bound.reserveCapacity(monitors.count)
+        do {
+            for monitor in monitors {
+                bound.append(try monitor.bind(to: description))
+            }
+        } catch {
+            for monitor in bound { monitor.didDetach(from: description) }
+            throw error
+        }
+        let word = ControlWord(state: .closed, generation: 1)
+        self.name = name
+        self.configuration = configuration
+        self.clock = clock
+        self.control = Atomic(word.rawValue)
+        self.recorder = OutcomeRecorder(policy: configuration.trip, generation: 1, now: clock.coarseNanoseconds())
+        self.monitors = bound
+        self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
+        self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
+        self.machine = Mutex(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
+        for monitor in bound { monitor.didAttach(to: self) }
+    }
+
+    /// The current state. An open breaker whose wait has elapsed still reads `open` until a call arrives and
+    /// moves it to half-open.
+    public var state: CircuitState { ControlWord(rawValue: control.load(ordering: .acquiring)).state }
+
+    /// The current state period's number; it grows by one with every transition.
+    public var generation: UInt64 { ControlWord(rawValue: control.load(ordering: .acquiring)).generation }
+
+    /// A picture of the breaker now: state, window counts and ratios, time of the last transition.
+    public func snapshot() -> BreakerSnapshot {
+        let now = clock.coarseNanoseconds()
+        return machine.withLock { machine in
+            let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+            let totals = recorder.totals(now: now)
+            let ratios = totals.ratios(minimumCalls: recorder.minimumCalls)
+            var consecutiveFailures = 0
+            if case .consecutive(let counter, _) = recorder {
+                consecutiveFailures = counter.count(generation: word.generation)
+            }
+            var retryAfter: Duration?
+            if word.state == .open {
+                retryAfter = .nanoseconds(max(openUntil.load(ordering: .relaxed) - now, 0))
+            }
+            return BreakerSnapshot(
+                name: name,
+                state: word.state,
+                generation: word.generation,
+                windowCalls: totals.calls,
+                windowFailures: totals.failures,
+                windowSlowCalls: totals.slowCalls,
+                failureRatio: ratios.failure,
+                slowCallRatio: ratios.slow,
+                consecutiveFailures: consecutiveFailures,
+                consecutiveReopens: machine.consecutiveReopens,
+                lastTransitionTimestamp: machine.lastTransitionTimestamp,
+                retryAfter: retryAfter
+            )
+        }
+    }
+
+    /// Opens the breaker until ``reset()``: every call is rejected. Does nothing if it is already forced open.
+    public func forceOpen() {
+        changeStateManually(to: .forcedOpen, reason: .forcedOpen)
+    }
+
+    /// Lets every call through until ``reset()``, still recording outcomes, never tripping. Does nothing if it is
+    /// already disabled.
+    public func disable() {
+        changeStateManually(to: .disabled, reason: .disabled)
+    }
+
+    /// Closes the breaker and clears its windows, from any state; in-flight calls admitted before no longer
+    /// count. Monitors see the transition (unless it was closed already) and a reset event.
+    public func reset() {
+        changeStateManually(to: .closed, reason: .reset)
+        for monitor in monitors { monitor.breakerReset(self) }
+    }
+
+    /// Tells the monitors the breaker is gone (its registry removed it).
+    func detachMonitors() {
+        let description = BreakerDescription(name: name, configuration: configuration)
+        for monitor in monitors { monitor.didDetach(from: description) }
+    }
+}
+
+/// What only changes under the breaker's lock.
+struct MachineState: Sendable {
+    var trialsAdmitted = 0
+    var trialSuccesses = 0
+    var halfOpenDeadline: Int64 = 0
+    var consecutiveReopens = 0
+    var lastTransitionTimestamp: Double
+}
