@@ -80,10 +80,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) async throws -> T) async throws -> T {
         do {
             let value = try await fallback(reason)
-            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }

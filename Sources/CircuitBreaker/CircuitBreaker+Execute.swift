@@ -93,10 +93,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) throws -> T) throws -> T {
         do {
             let value = try fallback(reason)
-            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            for monitor in monitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }

@@ -20,7 +20,7 @@ extension CircuitBreaker {
     }
 
     /// The call's duration and whether it was slow, when durations are measured.
-    @inlinable
+    @inlinable @inline(__always)
     func elapsed(since permit: Permit) -> (duration: Duration?, slow: Bool) {
         guard measuresDurations else { return (nil, false) }
         let nanos = clock.preciseNanoseconds() &- permit.start
@@ -36,26 +36,26 @@ extension CircuitBreaker {
     @inlinable
     func recordSuccess(_ permit: Permit) {
         let (duration, slow) = elapsed(since: permit)
-        for monitor in monitors { monitor.callSucceeded(self, duration: duration) }
-        if slow, let duration {
-            for monitor in monitors { monitor.slowCall(self, duration: duration) }
+        if hasMonitors {
+            monitor.callSucceeded(self, duration: duration)
+            if slow, let duration { monitor.slowCall(self, duration: duration) }
         }
         guard permit.word.isClosed else {
             settleSlow(permit, failure: false, slow: slow)
             return
         }
-        switch recorder {
-        case .consecutive(let counter, _):
-            counter.recordSuccess(generation: permit.word.generation)
-        case .count(let window, let policy):
+        switch rule.kind {
+        case .consecutiveFailures:
+            consecutiveFailures.recordSuccess(generation: permit.word.generation)
+        case .countWindow:
             guard isCurrent(permit) else { return }
-            window.record(failure: false, slow: slow)
-            if slow { evaluate(window.totals, policy, permit) }
-        case .time(let window, let policy):
+            countWindow.record(failure: false, slow: slow)
+            if slow { evaluate(countWindow.totals, permit) }
+        case .timeWindow:
             guard isCurrent(permit) else { return }
             let now = clock.coarseNanoseconds()
-            window.record(now: now, failure: false, slow: slow)
-            if slow { evaluate(window.totals(now: now), policy, permit) }
+            timeWindow.record(now: now, failure: false, slow: slow)
+            if slow { evaluate(timeWindow.totals(now: now), permit) }
         }
     }
 
@@ -67,7 +67,7 @@ extension CircuitBreaker {
             return true
         }
         let (duration, _) = elapsed(since: permit)
-        for monitor in monitors { monitor.callIgnored(self, error: error, duration: duration) }
+        if hasMonitors { monitor.callIgnored(self, error: error, duration: duration) }
         if !permit.word.isClosed { settleSlow(permit, failure: nil, slow: false) }
         return false
     }
@@ -77,38 +77,39 @@ extension CircuitBreaker {
     func recordFailure(_ permit: Permit, error: (any Error)?, timeout: Duration? = nil) {
         let (measured, slow) = elapsed(since: permit)
         if let timeout {
-            for monitor in monitors { monitor.callTimedOut(self, duration: timeout) }
+            if hasMonitors { monitor.callTimedOut(self, duration: timeout) }
         } else {
             let error = error ?? FailedResultError(breakerName: name)
-            for monitor in monitors { monitor.callFailed(self, error: error, duration: measured) }
+            if hasMonitors { monitor.callFailed(self, error: error, duration: measured) }
         }
         if slow, let measured {
-            for monitor in monitors { monitor.slowCall(self, duration: measured) }
+            if hasMonitors { monitor.slowCall(self, duration: measured) }
         }
         guard permit.word.isClosed else {
             settleSlow(permit, failure: true, slow: slow)
             return
         }
-        switch recorder {
-        case .consecutive(let counter, let threshold):
-            if let count = counter.recordFailure(generation: permit.word.generation), count >= threshold {
+        switch rule.kind {
+        case .consecutiveFailures:
+            let count = consecutiveFailures.recordFailure(generation: permit.word.generation)
+            if let count, count >= rule.consecutiveFailures {
                 trip(permit, reason: .consecutiveFailures)
             }
-        case .count(let window, let policy):
+        case .countWindow:
             guard isCurrent(permit) else { return }
-            window.record(failure: true, slow: slow)
-            evaluate(window.totals, policy, permit)
-        case .time(let window, let policy):
+            countWindow.record(failure: true, slow: slow)
+            evaluate(countWindow.totals, permit)
+        case .timeWindow:
             guard isCurrent(permit) else { return }
             let now = clock.coarseNanoseconds()
-            window.record(now: now, failure: true, slow: slow)
-            evaluate(window.totals(now: now), policy, permit)
+            timeWindow.record(now: now, failure: true, slow: slow)
+            evaluate(timeWindow.totals(now: now), permit)
         }
     }
 
     @usableFromInline
-    func evaluate(_ totals: WindowTotals, _ policy: WindowPolicy, _ permit: Permit) {
-        if let reason = OutcomeRecorder.verdict(totals, policy) {
+    func evaluate(_ totals: WindowTotals, _ permit: Permit) {
+        if let reason = rule.verdict(totals) {
             trip(permit, reason: reason)
         }
     }

@@ -68,7 +68,7 @@ extension CircuitBreaker {
     /// Reports a rejection to the monitors and returns the error to throw.
     @usableFromInline
     func rejection(in state: CircuitState, retryAfter: Duration?) -> CallRejectedError {
-        for monitor in monitors { monitor.callRejected(self, state: state) }
+        if hasMonitors { monitor.callRejected(self, state: state) }
         return CallRejectedError(breakerName: name, state: state, retryAfter: retryAfter)
     }
 
@@ -117,17 +117,35 @@ extension CircuitBreaker {
 
     /// Records an outcome in the policy's store without evaluating it (disabled state).
     private func recordInWindow(failure: Bool, slow: Bool, generation: UInt64, now: Int64) {
-        switch recorder {
-        case .consecutive(let counter, _):
+        switch rule.kind {
+        case .consecutiveFailures:
             if failure {
-                _ = counter.recordFailure(generation: generation)
+                _ = consecutiveFailures.recordFailure(generation: generation)
             } else {
-                counter.recordSuccess(generation: generation)
+                consecutiveFailures.recordSuccess(generation: generation)
             }
-        case .count(let window, _):
-            window.record(failure: failure, slow: slow)
-        case .time(let window, _):
-            window.record(now: now, failure: failure, slow: slow)
+        case .countWindow:
+            countWindow.record(failure: failure, slow: slow)
+        case .timeWindow:
+            timeWindow.record(now: now, failure: failure, slow: slow)
+        }
+    }
+
+    /// The totals of the policy's window (empty for the consecutive-failure policy).
+    func windowTotals(now: Int64) -> WindowTotals {
+        switch rule.kind {
+        case .consecutiveFailures: .empty
+        case .countWindow: countWindow.totals
+        case .timeWindow: timeWindow.totals(now: now)
+        }
+    }
+
+    /// Starts a new period of the policy's store.
+    private func resetWindow(generation: UInt64, now: Int64) {
+        switch rule.kind {
+        case .consecutiveFailures: consecutiveFailures.reset(generation: generation)
+        case .countWindow: countWindow.reset()
+        case .timeWindow: timeWindow.reset(now: now)
         }
     }
 
@@ -140,7 +158,7 @@ extension CircuitBreaker {
                 guard state == .closed else { return nil }
                 // A reset of a closed breaker starts a fresh period without reporting a transition.
                 let next = current.advanced(to: .closed)
-                recorder.reset(generation: next.generation, now: now)
+                resetWindow(generation: next.generation, now: now)
                 control.store(next.rawValue, ordering: .releasing)
                 return nil
             }
@@ -159,7 +177,7 @@ extension CircuitBreaker {
         now: Int64
     ) -> StateTransition {
         let next = current.advanced(to: state)
-        let ratios = recorder.totals(now: now).ratios(minimumCalls: recorder.minimumCalls)
+        let ratios = windowTotals(now: now).ratios(minimumCalls: rule.minimumCalls)
         var openWait: Duration?
         switch state {
         case .open:
@@ -175,7 +193,7 @@ extension CircuitBreaker {
             machine.halfOpenDeadline = now &+ configuration.halfOpen.maximumDuration.nanoseconds
         case .closed, .disabled:
             if state == .closed { machine.consecutiveReopens = 0 }
-            recorder.reset(generation: next.generation, now: now)
+            resetWindow(generation: next.generation, now: now)
         case .forcedOpen:
             break
         }
@@ -196,6 +214,6 @@ extension CircuitBreaker {
 
     /// Tells the monitors about a transition.
     func report(_ transition: StateTransition) {
-        for monitor in monitors { monitor.stateChanged(self, transition: transition) }
+        if hasMonitors { monitor.stateChanged(self, transition: transition) }
     }
 }

@@ -30,9 +30,20 @@ public final class CircuitBreaker: Sendable {
     @usableFromInline
     let openUntil = Atomic<Int64>(0)
     @usableFromInline
-    let recorder: OutcomeRecorder
+    let rule: TripRule
     @usableFromInline
+    let consecutiveFailures: ConsecutiveFailureCounter
+    @usableFromInline
+    let countWindow: CountWindow
+    @usableFromInline
+    let timeWindow: TimeWindow
+    /// The bound monitors, for attaching and detaching.
     let monitors: [any BreakerMonitor]
+    /// All of them as one existential, for events (see ``MonitorFanOut``).
+    @usableFromInline
+    let monitor: any BreakerMonitor
+    @usableFromInline
+    let hasMonitors: Bool
     @usableFromInline
     let measuresDurations: Bool
     /// Calls longer than this many nanoseconds are slow (`Int64.max` when no threshold is configured).
@@ -71,8 +82,22 @@ public final class CircuitBreaker: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.control = Atomic(word.rawValue)
-        self.recorder = OutcomeRecorder(policy: configuration.trip, generation: 1, now: clock.coarseNanoseconds())
+        self.rule = TripRule(configuration.trip)
+        self.consecutiveFailures = ConsecutiveFailureCounter(generation: word.generation)
+        var windowSize = 0
+        var timeSpan = Duration.seconds(1)
+        var buckets = 0
+        if case .window(let policy) = configuration.trip {
+            switch policy.window {
+            case .count(let size): windowSize = size
+            case .time(let duration, let count): (timeSpan, buckets) = (duration, count)
+            }
+        }
+        self.countWindow = CountWindow(size: windowSize)
+        self.timeWindow = TimeWindow(duration: timeSpan, buckets: buckets, now: clock.coarseNanoseconds())
         self.monitors = bound
+        self.monitor = MonitorFanOut.combining(bound)
+        self.hasMonitors = !bound.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
         self.machine = Mutex(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
@@ -91,12 +116,9 @@ public final class CircuitBreaker: Sendable {
         let now = clock.coarseNanoseconds()
         return machine.withLock { machine in
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
-            let totals = recorder.totals(now: now)
-            let ratios = totals.ratios(minimumCalls: recorder.minimumCalls)
-            var consecutiveFailures = 0
-            if case .consecutive(let counter, _) = recorder {
-                consecutiveFailures = counter.count(generation: word.generation)
-            }
+            let totals = windowTotals(now: now)
+            let ratios = totals.ratios(minimumCalls: rule.minimumCalls)
+            let consecutiveFailures = consecutiveFailures.count(generation: word.generation)
             var retryAfter: Duration?
             if word.state == .open {
                 retryAfter = .nanoseconds(max(openUntil.load(ordering: .relaxed) - now, 0))
@@ -133,7 +155,7 @@ public final class CircuitBreaker: Sendable {
     /// count. Monitors see the transition (unless it was closed already) and a reset event.
     public func reset() {
         changeStateManually(to: .closed, reason: .reset)
-        for monitor in monitors { monitor.breakerReset(self) }
+        monitor.breakerReset(self)
     }
 
     /// Tells the monitors the breaker is gone (its registry removed it).

@@ -3,8 +3,9 @@ import Synchronization
 /// Failures in a row, tagged with the generation they belong to, in one atomic word
 /// (high 32 bits: generation, truncated; low 32 bits: count). A success from an earlier generation cannot reset
 /// the count and a failure from one cannot raise it.
+/// Noncopyable and stored inline in the breaker, so that the per-call path reaches it without reference counting.
 @usableFromInline
-final class ConsecutiveFailureCounter: Sendable {
+struct ConsecutiveFailureCounter: ~Copyable, Sendable {
     @usableFromInline
     let word: Atomic<UInt64>
 

@@ -6,15 +6,16 @@ import Synchronization
 /// slow counts change by the difference between the code it put in and the one it took out, so they always match
 /// what the slots hold. When the slot already holds the same code (the common case: a success replacing a
 /// success), nothing is written but the cursor.
+/// Noncopyable and stored inline in the breaker, so that the per-call path reaches it without reference counting.
+// Safety (@unchecked Sendable): `slots` is allocated in init, freed in deinit and never reassigned; every access
+// to the memory it points to goes through the atomics stored there.
 @usableFromInline
-final class CountWindow: Sendable {
+struct CountWindow: ~Copyable, @unchecked Sendable {
     @usableFromInline
     let size: Int
     /// Slot codes: 0 empty, else `occupied | failure | slow`.
-    // Safety: the pointer is allocated in init, freed in deinit, and every access goes through the atomics it
-    // points to; the pointer value itself never changes.
     @usableFromInline
-    nonisolated(unsafe) let slots: UnsafeMutablePointer<Atomic<UInt8>>
+    let slots: UnsafeMutablePointer<Atomic<UInt8>>
     @usableFromInline
     let cursor = Atomic<Int>(0)
     @usableFromInline
@@ -29,6 +30,7 @@ final class CountWindow: Sendable {
     @usableFromInline
     static let slowBit: UInt8 = 0b010
 
+    /// A window of `size` slots; 0 for a breaker whose policy has no count window.
     init(size: Int) {
         self.size = size
         slots = .allocate(capacity: size)

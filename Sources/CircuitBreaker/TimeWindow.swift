@@ -6,27 +6,30 @@ import Synchronization
 /// been opened yet, one caller, under a small lock, clears the buckets that have slid out of the window and
 /// publishes the new head; everyone else only adds. A call that read the clock before a rotation and adds after
 /// it can land one count in a bucket that was just reused; that needs a thread to stall for a whole window.
+/// Noncopyable and stored inline in the breaker, so that the per-call path reaches it without reference counting.
+// Safety (@unchecked Sendable): the three buffers are allocated in init, freed in deinit and never reassigned;
+// every access to their memory goes through the atomics stored there.
 @usableFromInline
-final class TimeWindow: Sendable {
+struct TimeWindow: ~Copyable, @unchecked Sendable {
     @usableFromInline
     let bucketNanos: Int64
     @usableFromInline
     let bucketCount: Int
-    // Safety: allocated in init, freed in deinit, accessed only through the atomics they point to.
     @usableFromInline
-    nonisolated(unsafe) let calls: UnsafeMutablePointer<Atomic<Int>>
+    let calls: UnsafeMutablePointer<Atomic<Int>>
     @usableFromInline
-    nonisolated(unsafe) let failures: UnsafeMutablePointer<Atomic<Int>>
+    let failures: UnsafeMutablePointer<Atomic<Int>>
     @usableFromInline
-    nonisolated(unsafe) let slowCalls: UnsafeMutablePointer<Atomic<Int>>
+    let slowCalls: UnsafeMutablePointer<Atomic<Int>>
     /// The newest bucket epoch (time / bucket width) that has been opened.
     @usableFromInline
     let head: Atomic<Int64>
     private let rotation = Mutex<Void>(())
 
+    /// A window of `buckets` buckets over `duration`; 0 buckets for a breaker whose policy has no time window.
     init(duration: Duration, buckets: Int, now: Int64) {
         bucketCount = buckets
-        bucketNanos = max(duration.nanoseconds / Int64(buckets), 1)
+        bucketNanos = max(duration.nanoseconds / Int64(max(buckets, 1)), 1)
         calls = .allocate(capacity: buckets)
         failures = .allocate(capacity: buckets)
         slowCalls = .allocate(capacity: buckets)
@@ -35,14 +38,16 @@ final class TimeWindow: Sendable {
             (failures + index).initialize(to: Atomic(0))
             (slowCalls + index).initialize(to: Atomic(0))
         }
-        head = Atomic(now / bucketNanos)
+        head = Atomic(now / max(duration.nanoseconds / Int64(max(buckets, 1)), 1))
     }
 
     deinit {
-        for pointer in [calls, failures, slowCalls] {
-            pointer.deinitialize(count: bucketCount)
-            pointer.deallocate()
-        }
+        calls.deinitialize(count: bucketCount)
+        calls.deallocate()
+        failures.deinitialize(count: bucketCount)
+        failures.deallocate()
+        slowCalls.deinitialize(count: bucketCount)
+        slowCalls.deallocate()
     }
 
     /// Records one outcome at monotonic time `now`.

@@ -1,0 +1,182 @@
+import Benchmark
+import CircuitBreaker
+import CircuitBreakerTestKit
+import Foundation
+
+/// The protected operation: opaque to the optimizer, so the breaker's cost is measured around a real call.
+@inline(never)
+func work(_ value: Int) -> Int {
+    value &+ 1
+}
+
+struct Failure: Error {}
+
+func makeBreaker(
+    _ trip: TripPolicy,
+    slowCallThreshold: Duration? = nil,
+    monitors: [any BreakerMonitor] = []
+) -> CircuitBreaker {
+    // The configuration is valid by construction; a failure here is a bug in this file.
+    try! CircuitBreaker(
+        name: "bench",
+        configuration: CircuitBreaker.Configuration(
+            trip: trip,
+            openWait: .fixed(.seconds(3600)),
+            slowCallThreshold: slowCallThreshold
+        ),
+        monitors: monitors
+    )
+}
+
+let consecutive = TripPolicy.consecutiveFailures(5)
+let countWindow = TripPolicy.failureRatio(0.5, window: .count(100), minimumCalls: 20)
+let timeWindow = TripPolicy.failureRatio(0.5, window: .time(.seconds(60)), minimumCalls: 20)
+
+/// Runs `calls` calls split evenly across `threads` threads and waits for all of them.
+func hammer(_ breaker: CircuitBreaker, threads: Int, calls: Int) {
+    let group = DispatchGroup()
+    for thread in 0..<threads {
+        group.enter()
+        Thread.detachNewThread {
+            var sum = 0
+            for call in 0..<(calls / threads) {
+                sum &+= (try? breaker.execute { work(call &+ thread) }) ?? 0
+            }
+            blackHole(sum)
+            group.leave()
+        }
+    }
+    group.wait()
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .instructions],
+        timeUnits: .nanoseconds,
+        warmupIterations: 3,
+        scalingFactor: .mega,
+        maxDuration: .seconds(2),
+        maxIterations: 20
+    )
+
+    Benchmark("baseline: direct call") { benchmark in
+        for iteration in benchmark.scaledIterations {
+            blackHole(work(iteration))
+        }
+    }
+
+    for (name, policy) in [("consecutive", consecutive), ("count window", countWindow), ("time window", timeWindow)] {
+        Benchmark("closed call: \(name)") { benchmark in
+            let breaker = makeBreaker(policy)
+            for iteration in benchmark.scaledIterations {
+                blackHole(try breaker.execute { work(iteration) })
+            }
+        }
+    }
+
+    Benchmark("closed call: consecutive + counting monitor") { benchmark in
+        let breaker = makeBreaker(consecutive, monitors: [CountingMonitor()])
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.execute { work(iteration) })
+        }
+    }
+
+    Benchmark("closed call: count window + counting monitor") { benchmark in
+        let breaker = makeBreaker(countWindow, monitors: [CountingMonitor()])
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.execute { work(iteration) })
+        }
+    }
+
+    Benchmark("closed call: durations measured (slow-call threshold)") { benchmark in
+        let breaker = makeBreaker(
+            .slowCallRatio(0.5, window: .count(100), minimumCalls: 20),
+            slowCallThreshold: .seconds(1)
+        )
+        for iteration in benchmark.scaledIterations {
+            blackHole(try breaker.execute { work(iteration) })
+        }
+    }
+
+    Benchmark("rejection: typed throws") { benchmark in
+        let breaker = makeBreaker(consecutive)
+        breaker.forceOpen()
+        let open = makeBreaker(consecutive)
+        for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
+        var rejected = 0
+        for iteration in benchmark.scaledIterations {
+            do {
+                blackHole(try open.executeTyped { work(iteration) })
+            } catch {
+                rejected &+= 1
+            }
+        }
+        blackHole(rejected)
+    }
+
+    Benchmark("rejection: fallback") { benchmark in
+        let open = makeBreaker(consecutive)
+        for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
+        for iteration in benchmark.scaledIterations {
+            blackHole(try open.execute({ work(iteration) }, fallback: { _ in 0 }))
+        }
+    }
+
+    Benchmark("rejection: untyped throws (error boxed)") { benchmark in
+        let open = makeBreaker(consecutive)
+        for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
+        var rejected = 0
+        for iteration in benchmark.scaledIterations {
+            do {
+                blackHole(try open.execute { work(iteration) })
+            } catch {
+                rejected &+= 1
+            }
+        }
+        blackHole(rejected)
+    }
+
+    Benchmark(
+        "async call: no timeout",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        let breaker = makeBreaker(consecutive)
+        for iteration in benchmark.scaledIterations {
+            blackHole(try await breaker.execute { work(iteration) })
+        }
+    }
+
+    Benchmark(
+        "async call: baseline (direct await)",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        let operation: @Sendable (Int) async throws -> Int = { work($0) }
+        for iteration in benchmark.scaledIterations {
+            blackHole(try await operation(iteration))
+        }
+    }
+
+    Benchmark(
+        "async call: with invocation timeout",
+        configuration: .init(scalingFactor: .kilo)
+    ) { benchmark in
+        let breaker = try! CircuitBreaker(
+            name: "bench",
+            configuration: CircuitBreaker.Configuration(trip: consecutive, invocationTimeout: .seconds(10))
+        )
+        for iteration in benchmark.scaledIterations {
+            blackHole(try await breaker.execute { work(iteration) })
+        }
+    }
+
+    for (name, policy) in [("consecutive", consecutive), ("count window", countWindow), ("time window", timeWindow)] {
+        for threads in [1, 2] {
+            Benchmark(
+                "throughput: 4M calls, \(threads) thread(s), \(name)",
+                configuration: .init(metrics: [.wallClock], scalingFactor: .one, maxIterations: 10)
+            ) { _ in
+                hammer(makeBreaker(policy), threads: threads, calls: 4_000_000)
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+import struct Foundation.URL
+
+// The parent package is referenced by path; its identity is the name of the folder it was cloned into.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+let rootPackage = root.lastPathComponent.lowercased()
+
+let package = Package(
+    name: "benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "BreakerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CircuitBreaker", package: rootPackage),
+                .product(name: "CircuitBreakerTestKit", package: rootPackage),
+            ],
+            path: "Benchmarks/BreakerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
