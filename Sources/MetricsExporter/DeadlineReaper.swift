@@ -1,0 +1,74 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// A dedicated thread that enforces ``ConnectionDeadlines`` a few times a second.
+///
+/// A plain thread rather than a task: the slowloris defence must keep working when the application's Swift
+/// concurrency pool is saturated or blocked.
+final class DeadlineReaper: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let interval: UInt64
+    private let context: ServerContext
+    /// Set once in `start` before any other thread can see it, read once in `stop`.
+    private let thread = Mutex<pthread_t?>(nil)
+
+    init(context: ServerContext, intervalNanoseconds: UInt64) {
+        self.context = context
+        self.interval = intervalNanoseconds
+    }
+
+    /// Starts the thread; false if the system refused to create one.
+    func start() -> Bool {
+        let retained = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                guard let argument else { return nil }
+                let reaper = Unmanaged<DeadlineReaper>.fromOpaque(argument).takeRetainedValue()
+                reaper.loop()
+                return nil
+            },
+            retained
+        )
+        guard result == 0 else {
+            Unmanaged<DeadlineReaper>.fromOpaque(retained).release()
+            return false
+        }
+        self.thread.withLock { $0 = thread }
+        return true
+    }
+
+    /// Stops the thread and waits for it to finish (at most one interval).
+    func stop() {
+        self.stopping.store(true, ordering: .releasing)
+        if let thread = self.thread.withLock({ state -> pthread_t? in
+            defer { state = nil }
+            return state
+        }) {
+            pthread_join(thread, nil)
+        }
+    }
+
+    private func loop() {
+        var pause = timespec(tv_sec: Int(self.interval / 1_000_000_000), tv_nsec: Int(self.interval % 1_000_000_000))
+        while !self.stopping.load(ordering: .acquiring) {
+            var remaining = timespec()
+            nanosleep(&pause, &remaining)
+            let cut = self.context.deadlines.reap(now: monotonicNanoseconds())
+            if cut > 0 {
+                self.context.selfMetrics.recordTimeouts(cut)
+                self.context.logger.debug(
+                    "closed connections that exceeded the request timeout",
+                    metadata: ["count": "\(cut)"]
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+/// Writes the Prometheus text exposition (format 0.0.4) of the current metric values by appending to a buffer.
+///
+/// The server calls it once per scrape on one of its worker threads, with an empty buffer that it reuses between
+/// scrapes, so a source that appends without reallocating costs no allocation once the buffer has grown. It is never
+/// cached: every scrape sees current values. swift-prometheus' registry plugs in directly:
+/// ```swift
+/// let registry = PrometheusCollectorRegistry()
+/// let server = MetricsServer(configuration: .default, logger: logger, source: registry.emit(into:))
+/// ```
+/// The source must be quick and must not block: a slow source delays the scrape that called it.
+public typealias ExpositionSource = @Sendable (_ buffer: inout [UInt8]) -> Void
+
+/// Supplies the status section of the landing page (`GET /`) as plain text, for example one line per circuit
+/// breaker with its state. The server escapes it for HTML and shows it preformatted, so any text is safe.
+/// Called once per landing-page request on a worker thread.
+public typealias StatusProvider = @Sendable () -> String

@@ -1,0 +1,275 @@
+import CMicroHTTPD
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// An HTTP server for Prometheus scrapes, built on libmicrohttpd.
+///
+/// Routes:
+/// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`): the exposition from the
+///   ``ExpositionSource``, rendered per request, followed by the server's own metrics; gzip when the client
+///   accepts it.
+/// - `GET /`: a small HTML page with the service name, version, a link to the metrics and an optional status
+///   section.
+/// - `GET /-/healthy` and `GET /healthz`: `200 OK` while the server runs.
+/// - Unknown paths: 404. Other methods on known paths: 405 with `Allow: GET, HEAD`. Requests with a body
+///   (`Content-Length` other than 0, or any `Transfer-Encoding`): 413, and the connection is closed.
+/// - With basic auth configured, every route answers 401 with `WWW-Authenticate` until the client authenticates.
+///
+/// Run it in a `ServiceGroup`, which stops it on SIGTERM, or call ``start()`` and ``stop()`` yourself:
+/// ```swift
+/// let server = MetricsServer(configuration: .default, logger: logger, source: registry.emit(into:))
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public final class MetricsServer: Service, Sendable {
+    /// `@unchecked Sendable`: the fields are immutable; `daemon` is only passed to `MHD_quiesce_daemon` and
+    /// `MHD_stop_daemon`, which libmicrohttpd allows from any thread, and the state machine in `state` ensures that
+    /// exactly one caller (`stop` or `deinit`) ever tears a given daemon down.
+    private struct Running: @unchecked Sendable {
+        let daemon: OpaquePointer
+        let listenDescriptor: Int32
+        let context: Unmanaged<ServerContext>
+        let reaper: DeadlineReaper
+        let boundAddress: MetricsServerConfiguration.BindAddress
+    }
+
+    private enum State {
+        case idle
+        case starting
+        case running(Running)
+        case stopping
+    }
+
+    /// The configuration the server was created with.
+    public let configuration: MetricsServerConfiguration
+    private let logger: Logger
+    private let source: ExpositionSource
+    private let status: StatusProvider?
+    private let state = Mutex<State>(.idle)
+
+    /// Creates a server; it does not listen until ``start()`` or ``run()``.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to listen, limits, TLS and authentication.
+    ///   - logger: where the server logs; it never creates a logger of its own.
+    ///   - source: writes the exposition for each scrape.
+    ///   - status: optional plain-text status section for the landing page.
+    public init(
+        configuration: MetricsServerConfiguration,
+        logger: Logger,
+        source: @escaping ExpositionSource,
+        status: StatusProvider? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.source = source
+        self.status = status
+    }
+
+    deinit {
+        // A server dropped while running is stopped at once (no grace period).
+        if case .running(let running) = self.state.withLock({ $0 }) {
+            Self.tearDown(running, closeListenSocket: MHD_quiesce_daemon(running.daemon) >= 0)
+        }
+    }
+
+    /// The address the server listens on, with the real port when port 0 was configured; `nil` when not running.
+    public var boundAddress: MetricsServerConfiguration.BindAddress? {
+        self.state.withLock { state in
+            if case .running(let running) = state { return running.boundAddress }
+            return nil
+        }
+    }
+
+    /// Whether the server is listening.
+    public var isRunning: Bool {
+        self.boundAddress != nil
+    }
+
+    /// Validates the configuration, opens the listening socket and starts libmicrohttpd's worker threads.
+    /// Returns once the socket listens, so a client may connect right away.
+    ///
+    /// - Throws: ``MetricsServerError``: ``MetricsServerError/Code/invalidConfiguration``,
+    ///   ``MetricsServerError/Code/addressInUse`` (with the address in the message),
+    ///   ``MetricsServerError/Code/bindFailed``, ``MetricsServerError/Code/tlsUnavailable``,
+    ///   ``MetricsServerError/Code/tlsSetupFailed``, ``MetricsServerError/Code/startFailed`` or
+    ///   ``MetricsServerError/Code/alreadyRunning``.
+    public func start() throws(MetricsServerError) {
+        try self.configuration.validate()
+        if self.configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {
+            throw MetricsServerError(.tlsUnavailable, "this libmicrohttpd was built without TLS support")
+        }
+        let claimed = self.state.withLock { state -> Bool in
+            guard case .idle = state else { return false }
+            state = .starting
+            return true
+        }
+        guard claimed else {
+            throw MetricsServerError(.alreadyRunning, "start() called on a server that is running")
+        }
+        do {
+            let running = try self.launch()
+            self.state.withLock { $0 = .running(running) }
+            self.logger.info(
+                "metrics server listening",
+                metadata: [
+                    "address": "\(running.boundAddress)",
+                    "tls": "\(self.configuration.tls != nil)",
+                    "basic_auth": "\(self.configuration.basicAuth != nil)",
+                ]
+            )
+        } catch {
+            self.state.withLock { $0 = .idle }
+            self.logger.error("metrics server failed to start", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
+
+    private func launch() throws(MetricsServerError) -> Running {
+        let configuration = self.configuration
+        let context = try ServerContext(
+            configuration: configuration,
+            logger: self.logger,
+            source: self.source,
+            status: self.status
+        )
+        let (descriptor, port) = try ListeningSocket.open(
+            configuration.bindAddress,
+            backlog: configuration.limits.listenBacklog
+        )
+        let retained = Unmanaged.passRetained(context)
+        guard let daemon = Self.startDaemon(configuration, descriptor: descriptor, context: retained.toOpaque()) else {
+            close(descriptor)
+            let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
+            retained.release()
+            if configuration.tls != nil {
+                throw MetricsServerError(.tlsSetupFailed, "libmicrohttpd refused the TLS setup: \(messages)")
+            }
+            throw MetricsServerError(.startFailed, "libmicrohttpd failed to start: \(messages)")
+        }
+        let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
+        let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
+        guard reaper.start() else {
+            MHD_stop_daemon(daemon)
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot start the request-timeout thread")
+        }
+        var bound = configuration.bindAddress
+        bound.port = port
+        return Running(
+            daemon: daemon,
+            listenDescriptor: descriptor,
+            context: retained,
+            reaper: reaper,
+            boundAddress: bound
+        )
+    }
+
+    private static func startDaemon(
+        _ configuration: MetricsServerConfiguration,
+        descriptor: Int32,
+        context: UnsafeMutableRawPointer
+    ) -> OpaquePointer? {
+        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue | MHD_USE_ITC.rawValue
+        if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
+        let limits = configuration.limits
+
+        let access: MHD_AccessHandlerCallback = mhdAccessHandler
+        let notifyConnection: MHD_NotifyConnectionCallback = mhdNotifyConnection
+        let completed: MHD_RequestCompletedCallback = mhdRequestCompleted
+        let log: MHD_LogCallback = mhdLog
+        let unescape: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int =
+            mhdKeepEscaped
+
+        var arguments: [any CVarArg] = [
+            MHD_OPTION.LISTEN_SOCKET.rawValue, descriptor,
+            MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(limits.connectionLimit),
+            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, UInt32(clamping: limits.connectionTimeout.secondsRoundedUp),
+            MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, limits.connectionMemoryLimit,
+            MHD_OPTION.NOTIFY_CONNECTION.rawValue,
+            OpaquePointer(unsafeBitCast(notifyConnection, to: UnsafeRawPointer.self)), OpaquePointer(context),
+            MHD_OPTION.NOTIFY_COMPLETED.rawValue, OpaquePointer(unsafeBitCast(completed, to: UnsafeRawPointer.self)),
+            OpaquePointer(context),
+            MHD_OPTION.EXTERNAL_LOGGER.rawValue, OpaquePointer(unsafeBitCast(log, to: UnsafeRawPointer.self)),
+            OpaquePointer(context),
+            MHD_OPTION.UNESCAPE_CALLBACK.rawValue, OpaquePointer(unsafeBitCast(unescape, to: UnsafeRawPointer.self)),
+            OpaquePointer(context),
+        ]
+        if let perIP = limits.perIPConnectionLimit {
+            arguments += [MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue, UInt32(perIP)] as [any CVarArg]
+        }
+        if configuration.workerThreads > 1 {
+            arguments += [MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(configuration.workerThreads)] as [any CVarArg]
+        }
+        if let tls = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue().tlsMaterial {
+            arguments +=
+                [
+                    MHD_OPTION.HTTPS_MEM_CERT.rawValue, OpaquePointer(tls.certificate),
+                    MHD_OPTION.HTTPS_MEM_KEY.rawValue, OpaquePointer(tls.key),
+                    MHD_OPTION.HTTPS_PRIORITIES.rawValue, OpaquePointer(tls.priorities),
+                ] as [any CVarArg]
+        }
+        arguments.append(MHD_OPTION.END.rawValue)
+        return withVaList(arguments) { list in
+            MHD_start_daemon_va(flags, 0, nil, nil, access, context, list)
+        }
+    }
+
+    /// Stops the server: stops accepting connections at once, lets responses in flight finish for up to
+    /// ``MetricsServerConfiguration/shutdownGracePeriod``, then closes every connection and joins the worker
+    /// threads. Idempotent: calling it on a server that is not running does nothing.
+    public func stop() async {
+        await self.stop(gracePeriod: self.configuration.shutdownGracePeriod)
+    }
+
+    private func stop(gracePeriod: Duration) async {
+        let running = self.state.withLock { state -> Running? in
+            guard case .running(let running) = state else { return nil }
+            state = .stopping
+            return running
+        }
+        guard let running else { return }
+        // Stop accepting: libmicrohttpd forgets the listening socket; shutting it down makes the kernel refuse
+        // new connections now rather than queue them.
+        let quiesced = MHD_quiesce_daemon(running.daemon) >= 0
+        if quiesced {
+            shutdown(running.listenDescriptor, Int32(SHUT_RDWR))
+        }
+        let context = running.context.takeUnretainedValue()
+        let deadline = ContinuousClock.now + gracePeriod
+        while context.inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        Self.tearDown(running, closeListenSocket: quiesced)
+        self.state.withLock { $0 = .idle }
+        self.logger.info("metrics server stopped", metadata: ["address": "\(running.boundAddress)"])
+    }
+
+    /// Stops libmicrohttpd and releases the context. After `MHD_quiesce_daemon` the listening socket is ours to
+    /// close; otherwise `MHD_stop_daemon` closes it.
+    private static func tearDown(_ running: Running, closeListenSocket: Bool) {
+        running.reaper.stop()
+        MHD_stop_daemon(running.daemon)
+        if closeListenSocket { close(running.listenDescriptor) }
+        running.context.release()
+    }
+
+    /// Starts the server, waits for graceful shutdown (or cancellation), then stops it; the `Service` entry
+    /// point for `ServiceGroup`. On cancellation responses in flight are not waited for.
+    public func run() async throws {
+        try self.start()
+        do {
+            try await gracefulShutdown()
+            await self.stop()
+        } catch {
+            await self.stop(gracePeriod: .zero)
+        }
+    }
+}
