@@ -75,7 +75,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CircuitBreakerPrometheusTests",
-            dependencies: ["CircuitBreakerPrometheus", "CircuitBreakerTestKit"],
+            dependencies: [
+                "CircuitBreakerPrometheus",
+                "CircuitBreakerTestKit",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -83,6 +87,7 @@ let package = Package(
             dependencies: [
                 "CircuitBreakerMonitors",
                 "CircuitBreakerTestKit",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings

@@ -25,5 +25,15 @@ let package = Package(
             path: "Benchmarks/BreakerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "MonitorBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CircuitBreaker", package: rootPackage),
+                .product(name: "CircuitBreakerPrometheus", package: rootPackage),
+            ],
+            path: "Benchmarks/MonitorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,4 +1,6 @@
-// Asynchronous calls, with the invocation timeout.
+// Asynchronous calls, with the invocation timeout. These overloads are disfavoured so that a synchronous closure
+// passed from an async context still picks the synchronous `execute` (no `await`, no hop); an async closure can
+// only match these.
 extension CircuitBreaker {
     /// Runs `operation` if the breaker admits it and records the outcome.
     ///
@@ -7,6 +9,7 @@ extension CircuitBreaker {
     /// that task is cancelled, the call is recorded as a timeout and ``CallTimeoutError`` is thrown at once, even
     /// if the operation ignores cancellation (its late result is dropped). Cancelling the caller's task cancels
     /// the operation; `CancellationError` is not a failure under the default classifier.
+    @_disfavoredOverload
     public func execute<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let permit = try admit()
         switch await invoke(operation) {
@@ -24,6 +27,7 @@ extension CircuitBreaker {
 
     /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when
     /// `isFailure` says so. The value is returned to the caller either way.
+    @_disfavoredOverload
     public func execute<T: Sendable>(
         treatingResultAsFailure isFailure: (T) -> Bool,
         _ operation: @escaping @Sendable () async throws -> T
@@ -49,6 +53,7 @@ extension CircuitBreaker {
     /// Runs `operation`, or `fallback` when the breaker rejects the call, and, as the configuration's
     /// ``Configuration/fallbackTriggers`` say, when the operation fails or times out. The fallback receives the
     /// reason; its errors propagate.
+    @_disfavoredOverload
     public func execute<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T,
         fallback: (FallbackReason) async throws -> T

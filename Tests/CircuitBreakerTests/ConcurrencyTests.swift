@@ -6,22 +6,24 @@ import Testing
 
 /// Many threads on one breaker. `make test` runs this suite again under ThreadSanitizer.
 @Suite struct ConcurrencyTests {
-    /// Runs `body(thread, iteration)` on `threads` threads, `iterations` times each, all released together.
-    func hammer(threads: Int, iterations: Int, _ body: @escaping @Sendable (Int, Int) -> Void) {
+    /// Runs `body(thread, iteration)` on `threads` threads, `iterations` times each, all released together, and
+    /// waits for them without blocking a thread of the cooperative pool (other tests' timers need those).
+    func hammer(threads: Int, iterations: Int, _ body: @escaping @Sendable (Int, Int) -> Void) async {
         let start = DispatchSemaphoreLike()
-        let done = DispatchSemaphoreLike()
-        for thread in 0..<threads {
-            Thread.detachNewThread {
-                start.wait()
-                for iteration in 0..<iterations { body(thread, iteration) }
-                done.signal()
+        let remaining = Atomic<Int>(threads)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            for thread in 0..<threads {
+                Thread.detachNewThread {
+                    start.wait()
+                    for iteration in 0..<iterations { body(thread, iteration) }
+                    if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.resume() }
+                }
             }
+            for _ in 0..<threads { start.signal() }
         }
-        for _ in 0..<threads { start.signal() }
-        for _ in 0..<threads { done.wait() }
     }
 
-    @Test func noCountIsLostAndTheWindowStaysExact() throws {
+    @Test func noCountIsLostAndTheWindowStaysExact() async throws {
         let counter = CountingMonitor()
         let breaker = try CircuitBreaker(
             name: "hammered",
@@ -29,7 +31,7 @@ import Testing
             monitors: [counter]
         )
         breaker.disable()
-        hammer(threads: 8, iterations: 5000) { thread, iteration in
+        await hammer(threads: 8, iterations: 5000) { thread, iteration in
             _ = try? breaker.execute {
                 if (thread + iteration) % 3 == 0 { throw DependencyDown() }
             }
@@ -45,7 +47,7 @@ import Testing
         #expect(breaker.snapshot().windowFailures == 1000)
     }
 
-    @Test func consecutiveFailuresTripExactlyOnce() throws {
+    @Test func consecutiveFailuresTripExactlyOnce() async throws {
         let recorder = RecordingMonitor()
         let counter = CountingMonitor()
         let breaker = try CircuitBreaker(
@@ -53,7 +55,7 @@ import Testing
             configuration: .consecutiveFailures(100, openWait: .seconds(3600)),
             monitors: [recorder, counter]
         )
-        hammer(threads: 8, iterations: 1000) { _, _ in
+        await hammer(threads: 8, iterations: 1000) { _, _ in
             _ = try? breaker.execute { throw DependencyDown() }
         }
         #expect(breaker.state == .open)
@@ -63,7 +65,7 @@ import Testing
         #expect(counts.failures >= 100)
     }
 
-    @Test func halfOpenNeverAdmitsMoreThanTheTrialCalls() throws {
+    @Test func halfOpenNeverAdmitsMoreThanTheTrialCalls() async throws {
         let clock = ManualClock()
         let breaker = try CircuitBreaker(
             name: "probed",
@@ -79,7 +81,7 @@ import Testing
         let admitted = Atomic<Int>(0)
         let inFlight = Atomic<Int>(0)
         let maxInFlight = Atomic<Int>(0)
-        hammer(threads: 8, iterations: 200) { _, _ in
+        await hammer(threads: 8, iterations: 200) { _, _ in
             _ = try? breaker.execute {
                 admitted.add(1, ordering: .relaxed)
                 let now = inFlight.add(1, ordering: .relaxed).newValue
@@ -96,7 +98,7 @@ import Testing
         #expect(breaker.state == .open)
     }
 
-    @Test func lateResultsOfAnEarlierGenerationAreIgnored() throws {
+    @Test func lateResultsOfAnEarlierGenerationAreIgnored() async throws {
         let clock = ManualClock()
         let breaker = try CircuitBreaker(
             name: "late",
@@ -133,7 +135,7 @@ import Testing
             for task in 0..<16 {
                 group.addTask {
                     for call in 0..<200 {
-                        _ = try? await breaker.execute {
+                        _ = try? await breaker.execute { () async throws -> Int in
                             if (task + call) % 4 == 0 { throw DependencyDown() }
                             return call
                         }

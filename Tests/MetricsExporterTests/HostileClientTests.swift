@@ -35,7 +35,7 @@ struct HostileClientTests {
             for bytes in garbage {
                 let client = try RawClient(port: port)
                 client.send(bytes)
-                let (reply, closed) = client.readUntilClosed(timeout: .seconds(3))
+                let (reply, closed) = await client.readUntilClosed(timeout: .seconds(3))
                 let text = String(decoding: reply, as: UTF8.self)
                 // Either an HTTP error status, or no answer and the connection closed.
                 let status = reply.isEmpty ? 0 : Int(text.dropFirst(9).prefix(3)) ?? -1
@@ -56,14 +56,14 @@ struct HostileClientTests {
             let client = try RawClient(port: try port(of: server))
             let huge = String(repeating: "x", count: 64 * 1024)
             client.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Huge: \(huge)\r\n\r\n")
-            let (reply, closed) = client.readUntilClosed(timeout: .seconds(5))
+            let (reply, closed) = await client.readUntilClosed(timeout: .seconds(5))
             #expect(closed)
             let status = String(decoding: reply.prefix(12), as: UTF8.self)
             #expect(status.hasPrefix("HTTP/1.1 4"), "got \(status)")
             // Many headers, each small.
             let many = try RawClient(port: try port(of: server))
             many.send("GET /metrics HTTP/1.1\r\nHost: x\r\n" + (0..<3_000).map { "H\($0): v\r\n" }.joined() + "\r\n")
-            #expect(many.readUntilClosed(timeout: .seconds(5)).closed)
+            #expect(await many.readUntilClosed(timeout: .seconds(5)).closed)
             try await expectStillServes(base)
         }
     }
@@ -80,7 +80,8 @@ struct HostileClientTests {
             var closed = false
             // One header byte every 100 ms, for at most 5 s.
             while ContinuousClock.now - start < .seconds(5) {
-                if !client.send("X") || client.isClosedByPeer(waiting: .milliseconds(100)) {
+                let peerClosed = await client.isClosedByPeer(waiting: .milliseconds(100))
+                if !client.send("X") || peerClosed {
                     closed = true
                     break
                 }
@@ -103,7 +104,7 @@ struct HostileClientTests {
         try await withServer(configuration) { server, base in
             let client = try RawClient(port: try port(of: server))
             let start = ContinuousClock.now
-            #expect(client.readUntilClosed(timeout: .seconds(5)).closed)
+            #expect(await client.readUntilClosed(timeout: .seconds(5)).closed)
             #expect(ContinuousClock.now - start < .seconds(3))
             try await expectStillServes(base)
         }
@@ -124,7 +125,8 @@ struct HostileClientTests {
             let start = ContinuousClock.now
             var closed = false
             while ContinuousClock.now - start < .seconds(5) {
-                if !client.send("X") || client.isClosedByPeer(waiting: .milliseconds(100)) {
+                let peerClosed = await client.isClosedByPeer(waiting: .milliseconds(100))
+                if !client.send("X") || peerClosed {
                     closed = true
                     break
                 }
@@ -172,7 +174,9 @@ struct HostileClientTests {
             let response = try await curlRequest(base + "/metrics")
             #expect(response.status == 200)
             #expect(ContinuousClock.now - start < .seconds(4))
-            #expect(idle.allSatisfy { $0.isClosedByPeer(waiting: .milliseconds(500)) })
+            var closedCount = 0
+            for client in idle where await client.isClosedByPeer(waiting: .milliseconds(500)) { closedCount += 1 }
+            #expect(closedCount == idle.count)
         }
     }
 
@@ -186,7 +190,7 @@ struct HostileClientTests {
             for _ in 0..<4 { idle.append(try RawClient(port: port)) }
             try await Task.sleep(for: .milliseconds(200))
             let extra = try RawClient(port: port)
-            #expect(extra.readUntilClosed(timeout: .seconds(3)).closed)
+            #expect(await extra.readUntilClosed(timeout: .seconds(3)).closed)
             idle.removeAll()
             try await Task.sleep(for: .milliseconds(200))
             try await expectStillServes(base)
@@ -199,7 +203,7 @@ struct HostileClientTests {
             let client = try RawClient(port: try port(of: server))
             client.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
             client.send([UInt8](repeating: 0x41, count: 65_536))
-            let (reply, closed) = client.readUntilClosed(timeout: .seconds(5))
+            let (reply, closed) = await client.readUntilClosed(timeout: .seconds(5))
             #expect(closed)
             #expect(String(decoding: reply.prefix(12), as: UTF8.self) == "HTTP/1.1 413")
             try await expectStillServes(base)

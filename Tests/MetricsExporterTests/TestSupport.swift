@@ -163,8 +163,18 @@ func parseHead(_ head: String, body: Data) -> CurlResponse {
     return CurlResponse(status: status, headers: headers, body: body)
 }
 
+/// Runs blocking work on a thread of its own and awaits it, so that tests waiting on sockets do not hold the few
+/// threads of the cooperative pool that concurrently running tests (and their timers) need.
+func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}
+
 /// A raw TCP client for hostile-client tests.
-final class RawClient {
+// Safety (@unchecked Sendable): the descriptor never changes; a test drives one client from one task at a time,
+// handing it to a helper thread only while it awaits that thread.
+final class RawClient: @unchecked Sendable {
     let descriptor: Int32
 
     /// Connects to 127.0.0.1:port (or ::1 when `ipv6`).
@@ -225,7 +235,11 @@ final class RawClient {
     }
 
     /// Reads until the peer closes the connection or `timeout` passes; returns what arrived and whether it closed.
-    func readUntilClosed(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+    func readUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool) {
+        await offThread { self.readUntilClosedBlocking(timeout: timeout) }
+    }
+
+    private func readUntilClosedBlocking(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -245,7 +259,11 @@ final class RawClient {
     }
 
     /// Whether the peer has closed the connection (polls without waiting long).
-    func isClosedByPeer(waiting timeout: Duration = .milliseconds(50)) -> Bool {
+    func isClosedByPeer(waiting timeout: Duration = .milliseconds(50)) async -> Bool {
+        await offThread { self.isClosedByPeerBlocking(waiting: timeout) }
+    }
+
+    private func isClosedByPeerBlocking(waiting timeout: Duration) -> Bool {
         var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(
             timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000

@@ -1,0 +1,175 @@
+// Benchmarks of the monitors' costs, with the budgets of issue 3 as thresholds:
+//
+// - a closed-state call with a PrometheusMonitor attached: ≤ 25 ns over the bare breaker without durations,
+//   ≤ 60 ns over it in all with the duration histogram (the breaker's two clock reads included), 0 allocations;
+// - rendering the exposition: ≤ 100 ns per series emitted. A breaker with the default (failure-ratio) policy has
+//   32 series (5 states, 5 call outcomes, 15 transitions, 2 fallback results, slow calls, 2 ratios, threshold,
+//   timestamp); the registry adds 1 (rejected registrations). So 100 breakers render 3,201 series and 1,000 render
+//   32,001. Rendering includes the refresh of every breaker's gauges from its snapshot.
+// - memory per registered breaker with its series: < 8 KiB, measured as `memoryLeakedBytes` (bytes allocated and
+//   not freed inside the measured region) of registering 1,000 breakers, divided by 1,000. The bare breakers are
+//   measured too, so the monitor's share is the difference.
+//
+// Run: cd Benchmarks && swift package --disable-sandbox benchmark --target MonitorBenchmarks
+
+import Benchmark
+import CircuitBreaker
+import CircuitBreakerPrometheus
+
+private struct Failure: Error {}
+
+/// Does nothing but ask for durations: the baseline that isolates the breaker's two clock reads from the cost of
+/// the histogram.
+private struct DurationsOnly: BreakerMonitor {
+    var wantsDurations: Bool { true }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    let callConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .mallocCountTotal, .instructions],
+        timeUnits: .nanoseconds,
+        scalingFactor: .mega,
+        maxDuration: .seconds(5),
+        maxIterations: 50
+    )
+
+    // MARK: The closed-state call
+
+    Benchmark("Closed call, bare breaker", configuration: callConfiguration) { benchmark in
+        let breaker = try CircuitBreaker(name: "bare")
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+    }
+
+    Benchmark("Closed call, PrometheusMonitor", configuration: callConfiguration) { benchmark in
+        let monitor = PrometheusMonitor()
+        let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+        benchmark.stopMeasurement()
+        blackHole(monitor)
+    }
+
+    Benchmark("Closed call, no-op monitor measuring durations", configuration: callConfiguration) { benchmark in
+        let breaker = try CircuitBreaker(name: "clocked", monitors: [DurationsOnly()])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+    }
+
+    Benchmark("Closed call, PrometheusMonitor with duration histogram", configuration: callConfiguration) {
+        benchmark in
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
+        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+        benchmark.stopMeasurement()
+        blackHole(monitor)
+    }
+
+    Benchmark("Closed call failing, PrometheusMonitor", configuration: callConfiguration) { benchmark in
+        let monitor = PrometheusMonitor()
+        let configuration = CircuitBreaker.Configuration(
+            trip: .failureRatio(1.0, window: .count(100), minimumCalls: 100)
+        )
+        let breaker = try CircuitBreaker(name: "failing", configuration: configuration, monitors: [monitor])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            // Every other call fails: the ratio stays at 0.5, under the threshold of 1.0.
+            blackHole(
+                try? breaker.execute { () throws -> Int in if index & 1 == 0 { throw Failure() } else { return index } }
+            )
+        }
+        benchmark.stopMeasurement()
+        blackHole(monitor)
+    }
+
+    // MARK: Rendering
+
+    for (count, durations) in [(100, false), (1_000, false), (100, true)] {
+        let name = "Render exposition, \(count) breakers" + (durations ? " with duration histograms" : "")
+        Benchmark(
+            name,
+            configuration: .init(
+                metrics: [.wallClock, .mallocCountTotal, .instructions],
+                timeUnits: .microseconds,
+                maxDuration: .seconds(5),
+                maxIterations: 200
+            )
+        ) { benchmark in
+            let monitor = PrometheusMonitor(
+                configuration: .init(recordsDurations: durations, maximumBreakers: count)
+            )
+            var breakers: [CircuitBreaker] = []
+            for index in 0..<count {
+                let breaker = try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor])
+                _ = try breaker.execute { index }
+                breakers.append(breaker)
+            }
+            var buffer: [UInt8] = []
+            monitor.emit(into: &buffer)  // grows the buffer once, as a server reusing it would
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                buffer.removeAll(keepingCapacity: true)
+                monitor.emit(into: &buffer)
+                blackHole(buffer)
+            }
+            benchmark.stopMeasurement()
+            blackHole(breakers)
+        }
+    }
+
+    // MARK: Memory per registered breaker
+
+    let memoryConfiguration = Benchmark.Configuration(
+        metrics: [.memoryLeakedBytes, .mallocFreeDelta, .mallocCountTotal, .wallClock],
+        timeUnits: .milliseconds,
+        maxDuration: .seconds(10),
+        maxIterations: 5
+    )
+
+    Benchmark("Register 1,000 bare breakers", configuration: memoryConfiguration) { benchmark in
+        var breakers: [CircuitBreaker] = []
+        breakers.reserveCapacity(1_000)
+        benchmark.startMeasurement()
+        for index in 0..<1_000 {
+            breakers.append(try CircuitBreaker(name: "breaker-\(index)"))
+        }
+        benchmark.stopMeasurement()
+        blackHole(breakers)  // released after the measured region
+    }
+
+    Benchmark("Register 1,000 breakers with PrometheusMonitor", configuration: memoryConfiguration) { benchmark in
+        var breakers: [CircuitBreaker] = []
+        breakers.reserveCapacity(1_000)
+        benchmark.startMeasurement()
+        let monitor = PrometheusMonitor()
+        for index in 0..<1_000 {
+            breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+        }
+        benchmark.stopMeasurement()
+        blackHole((breakers, monitor))  // released after the measured region
+    }
+
+    Benchmark(
+        "Register 1,000 breakers with PrometheusMonitor and duration histograms",
+        configuration: memoryConfiguration
+    ) { benchmark in
+        var breakers: [CircuitBreaker] = []
+        breakers.reserveCapacity(1_000)
+        benchmark.startMeasurement()
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
+        for index in 0..<1_000 {
+            breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+        }
+        benchmark.stopMeasurement()
+        blackHole((breakers, monitor))  // released after the measured region
+    }
+}

@@ -1,0 +1,203 @@
+import CircuitBreaker
+import CoreMetrics
+import Synchronization
+
+/// The metrics of one breaker, created when a ``MetricsMonitor`` is bound to it; also the monitor that records
+/// into them.
+final class BoundMetrics: BreakerMonitor {
+    private let calls: [CoreMetrics.Counter]  // success, failure, timeout, ignored, rejected
+    private let durations: [CoreMetrics.Timer]  // success, failure, timeout, ignored; empty without durations
+    private let slow: CoreMetrics.Counter
+    private let fallbacks: [CoreMetrics.Counter]  // success, failure
+    private let transitions: [Int: CoreMetrics.Counter]
+    private let states: [Meter]  // by CircuitState.rawValue
+    private let failureRatio: Meter?
+    private let slowCallRatio: Meter?
+    private let failureRatioThreshold: Meter?
+    private let stateChangeTimestamp: Meter
+    private let tracking = Mutex(Tracking())
+    private weak let list: BoundMetricsList?
+
+    private struct Tracking {
+        weak var breaker: CircuitBreaker?
+        var generation: UInt64 = 0
+    }
+
+    private static let outcomes = ["success", "failure", "timeout", "ignored", "rejected"]
+
+    init(breaker: BreakerDescription, factory: any MetricsFactory, recordsDurations: Bool, list: BoundMetricsList) {
+        let name = breaker.name
+        self.list = list
+        calls = Self.outcomes.map {
+            Counter(
+                label: "circuit_breaker_calls_total",
+                dimensions: [("breaker", name), ("outcome", $0)],
+                factory: factory
+            )
+        }
+        durations =
+            recordsDurations
+            ? Self.outcomes.dropLast().map {
+                Timer(
+                    label: "circuit_breaker_call_duration_seconds",
+                    dimensions: [("breaker", name), ("outcome", $0)],
+                    factory: factory
+                )
+            }
+            : []
+        slow = Counter(label: "circuit_breaker_slow_calls_total", dimensions: [("breaker", name)], factory: factory)
+        fallbacks = ["success", "failure"].map {
+            Counter(
+                label: "circuit_breaker_fallbacks_total",
+                dimensions: [("breaker", name), ("result", $0)],
+                factory: factory
+            )
+        }
+        var transitions: [Int: CoreMetrics.Counter] = [:]
+        for from in CircuitState.allCases {
+            for to in CircuitState.allCases where Self.isPossible(from: from, to: to) {
+                transitions[Self.key(from, to)] = Counter(
+                    label: "circuit_breaker_transitions_total",
+                    dimensions: [("breaker", name), ("from", from.label), ("to", to.label)],
+                    factory: factory
+                )
+            }
+        }
+        self.transitions = transitions
+        states = CircuitState.allCases.map {
+            Meter(
+                label: "circuit_breaker_state",
+                dimensions: [("breaker", name), ("state", $0.label)],
+                factory: factory
+            )
+        }
+        for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == .closed ? 1 : 0) }
+        if case .window = breaker.configuration.trip {
+            failureRatio = Meter(
+                label: "circuit_breaker_failure_ratio",
+                dimensions: [("breaker", name)],
+                factory: factory
+            )
+            slowCallRatio = Meter(
+                label: "circuit_breaker_slow_call_ratio",
+                dimensions: [("breaker", name)],
+                factory: factory
+            )
+        } else {
+            failureRatio = nil
+            slowCallRatio = nil
+        }
+        if let threshold = breaker.configuration.trip.failureRatioThreshold {
+            let meter = Meter(
+                label: "circuit_breaker_failure_ratio_threshold",
+                dimensions: [("breaker", name)],
+                factory: factory
+            )
+            meter.set(threshold)
+            failureRatioThreshold = meter
+        } else {
+            failureRatioThreshold = nil
+        }
+        stateChangeTimestamp = Meter(
+            label: "circuit_breaker_state_change_timestamp_seconds",
+            dimensions: [("breaker", name)],
+            factory: factory
+        )
+    }
+
+    /// Same rule as the Prometheus monitor: any state can be moved to closed, forced open or disabled by an
+    /// operator; the breaker itself goes closed → open, open → half-open, half-open → open or closed.
+    private static func isPossible(from: CircuitState, to: CircuitState) -> Bool {
+        guard from != to else { return false }
+        switch to {
+        case .closed, .forcedOpen, .disabled: return true
+        case .open: return from == .closed || from == .halfOpen
+        case .halfOpen: return from == .open
+        }
+    }
+
+    private static func key(_ from: CircuitState, _ to: CircuitState) -> Int {
+        Int(from.rawValue) << 8 | Int(to.rawValue)
+    }
+
+    // MARK: Lifecycle
+
+    func didAttach(to breaker: CircuitBreaker) {
+        tracking.withLock { $0.breaker = breaker }
+        refresh(from: breaker)
+    }
+
+    func didDetach(from breaker: BreakerDescription) {
+        list?.remove(self)
+        tracking.withLock { $0.breaker = nil }
+        for counter in calls + fallbacks + Array(transitions.values) + [slow] { counter.destroy() }
+        for timer in durations { timer.destroy() }
+        for meter in states
+            + [failureRatio, slowCallRatio, failureRatioThreshold, stateChangeTimestamp].compactMap({ $0 })
+        {
+            meter.destroy()
+        }
+    }
+
+    var wantsDurations: Bool { !durations.isEmpty }
+
+    // MARK: Calls
+
+    func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
+        calls[0].increment()
+        if let duration, !durations.isEmpty { durations[0].recordNanoseconds(duration.totalNanoseconds) }
+    }
+
+    func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
+        calls[1].increment()
+        if let duration, !durations.isEmpty { durations[1].recordNanoseconds(duration.totalNanoseconds) }
+    }
+
+    func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {
+        calls[2].increment()
+        if !durations.isEmpty { durations[2].recordNanoseconds(duration.totalNanoseconds) }
+    }
+
+    func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
+        calls[3].increment()
+        if let duration, !durations.isEmpty { durations[3].recordNanoseconds(duration.totalNanoseconds) }
+    }
+
+    func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        calls[4].increment()
+    }
+
+    func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
+        slow.increment()
+    }
+
+    func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
+        fallbacks[succeeded ? 0 : 1].increment()
+    }
+
+    // MARK: State
+
+    func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
+        transitions[Self.key(transition.from, transition.to)]?.increment()
+        refresh(from: breaker)
+    }
+
+    /// Sets the meters from the breaker's snapshot, if the breaker is alive.
+    func refresh() {
+        guard let breaker = tracking.withLock({ $0.breaker }) else { return }
+        refresh(from: breaker)
+    }
+
+    private func refresh(from breaker: CircuitBreaker) {
+        let snapshot = breaker.snapshot()
+        tracking.withLock { tracking in
+            // Transitions can arrive out of order from two threads: apply only the newest state period.
+            guard snapshot.generation >= tracking.generation else { return }
+            tracking.generation = snapshot.generation
+            for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == snapshot.state ? 1 : 0) }
+            stateChangeTimestamp.set(snapshot.lastTransitionTimestamp)
+            failureRatio?.set(snapshot.failureRatio)
+            slowCallRatio?.set(snapshot.slowCallRatio)
+        }
+    }
+}

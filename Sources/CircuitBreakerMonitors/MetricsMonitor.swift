@@ -1,0 +1,58 @@
+public import CircuitBreaker
+public import CoreMetrics
+
+/// Reports breakers through the swift-metrics facade, for backends such as StatsD or OpenTelemetry.
+///
+/// ```swift
+/// let monitor = MetricsMonitor()                       // the factory of MetricsSystem.bootstrap
+/// let monitor = MetricsMonitor(factory: testMetrics)   // or any factory, e.g. MetricsTestKit's TestMetrics
+/// ```
+///
+/// The signals are those of the Prometheus metric contract, under the same labels and dimensions:
+///
+/// | label | kind | dimensions |
+/// |---|---|---|
+/// | `circuit_breaker_calls_total` | counter | `breaker`, `outcome` (success, failure, timeout, ignored, rejected) |
+/// | `circuit_breaker_call_duration_seconds` | timer (with ``recordsDurations``) | `breaker`, `outcome` |
+/// | `circuit_breaker_slow_calls_total` | counter | `breaker` |
+/// | `circuit_breaker_transitions_total` | counter | `breaker`, `from`, `to` |
+/// | `circuit_breaker_fallbacks_total` | counter | `breaker`, `result` |
+/// | `circuit_breaker_state` | meter, 1 or 0 | `breaker`, `state` |
+/// | `circuit_breaker_failure_ratio`, `circuit_breaker_slow_call_ratio` | meter (window policies) | `breaker` |
+/// | `circuit_breaker_failure_ratio_threshold` | meter (failure-ratio policies) | `breaker` |
+/// | `circuit_breaker_state_change_timestamp_seconds` | meter | `breaker` |
+///
+/// Every handle is created at bind time, so an event calls a handler it already holds. The state, timestamp and
+/// ratio meters are set from the breaker's snapshot on every transition and by ``refresh()``; call it on a timer
+/// if your backend samples ratios between transitions. A breaker removed from its registry destroys its metrics.
+public final class MetricsMonitor: BreakerMonitor {
+    /// The factory the metrics are created with.
+    public let factory: any MetricsFactory
+    /// Whether calls are timed (`circuit_breaker_call_duration_seconds`); it makes breakers read a precise clock
+    /// twice per call.
+    public let recordsDurations: Bool
+
+    private let bound = BoundMetricsList()
+
+    /// Creates a monitor creating its metrics with `factory`: by default the one `MetricsSystem` was bootstrapped
+    /// with (pass one explicitly in tests instead of bootstrapping a global).
+    public init(factory: any MetricsFactory = MetricsSystem.factory, recordsDurations: Bool = false) {
+        self.factory = factory
+        self.recordsDurations = recordsDurations
+    }
+
+    /// Creates the breaker's metrics and returns the monitor that records into them.
+    public func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
+        let metrics = BoundMetrics(breaker: breaker, factory: factory, recordsDurations: recordsDurations, list: bound)
+        bound.add(metrics)
+        return metrics
+    }
+
+    /// ``recordsDurations``.
+    public var wantsDurations: Bool { recordsDurations }
+
+    /// Sets the state, timestamp and ratio meters of every attached breaker from its snapshot.
+    public func refresh() {
+        bound.refreshAll()
+    }
+}

@@ -1,0 +1,42 @@
+extension [UInt8] {
+    /// Appends `value` escaped for a label value of the Prometheus text format 0.0.4: backslash, double quote and
+    /// line feed become `\\`, `\"` and `\n`; every other byte of the UTF-8 (carriage returns, tabs, NUL, non-ASCII)
+    /// is valid as is.
+    ///
+    /// swift-prometheus 2.4.1 escapes its own series the same way, but its escaping function is private, and the
+    /// duration histogram is rendered here (see ``DurationHistograms``). A test checks that both produce the same
+    /// bytes for hostile names.
+    mutating func appendEscapedLabelValue(_ value: String) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\""): append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\n"): append(contentsOf: #"\n"#.utf8)
+            default: append(byte)
+            }
+        }
+    }
+
+    /// Appends `label="value"` with the value escaped.
+    mutating func appendLabel(_ name: String, _ value: String) {
+        append(contentsOf: name.utf8)
+        append(contentsOf: #"=""#.utf8)
+        appendEscapedLabelValue(value)
+        append(UInt8(ascii: "\""))
+    }
+
+    /// Appends the decimal digits of a non-negative integer without going through `String`.
+    mutating func appendDecimal(_ value: Int64) {
+        guard value > 0 else {
+            append(UInt8(ascii: "0"))
+            return
+        }
+        let start = endIndex
+        var remaining = value
+        while remaining > 0 {
+            append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10))
+            remaining /= 10
+        }
+        self[start...].reverse()
+    }
+}

@@ -1,0 +1,100 @@
+public import CircuitBreaker
+public import Prometheus
+
+/// Exports the breakers it is attached to as Prometheus metrics, on a swift-prometheus
+/// `PrometheusCollectorRegistry`.
+///
+/// ```swift
+/// let prometheus = PrometheusCollectorRegistry()
+/// MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))   // the service's own metrics, if any
+/// let monitor = PrometheusMonitor(registry: prometheus)
+/// let breakers = BreakerRegistry(monitors: [monitor])
+/// let payments = try breakers.breaker(named: "payments")
+///
+/// // GET /metrics:
+/// var body: [UInt8] = []
+/// monitor.emit(into: &body)   // the service's metrics and the breakers', gauges refreshed
+/// ```
+///
+/// Each breaker gets the series of the metric contract (see the getting-started article) at bind time, all at 0,
+/// so the hot path only increments counters it already holds: one relaxed atomic add per call, two more with
+/// ``Configuration-swift.struct/recordsDurations``. Serve the exposition with ``emit(into:)``, which first
+/// refreshes the gauges (state, ratios, timestamp) from each breaker's snapshot and then appends the duration
+/// histograms, which swift-prometheus cannot record without a lock and so does not hold.
+///
+/// Every ``PrometheusMonitor`` on one registry shares its table of breakers: a breaker name is registered once,
+/// ``Configuration-swift.struct/maximumBreakers`` counts them all, and ``emit(into:)`` on any of them renders all.
+/// A breaker removed from its ``CircuitBreaker/BreakerRegistry`` takes its series with it.
+///
+/// The monitor runs on the calling thread, synchronously, like every ``CircuitBreaker/BreakerMonitor``.
+public final class PrometheusMonitor: BreakerMonitor {
+    /// The registry the series are recorded in.
+    public let registry: PrometheusCollectorRegistry
+    /// How the monitor records.
+    public let configuration: Configuration
+
+    let shared: RegistryState
+    private let bounds: [Int64]
+    private let bucketBounds: [[UInt8]]
+
+    /// Creates a monitor recording into `registry` (a new one by default: pass the registry your service serves).
+    public init(
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        configuration: Configuration = .default
+    ) {
+        self.registry = registry
+        self.configuration = configuration
+        self.shared = RegistryState.shared(for: registry)
+        self.bounds = configuration.normalizedBounds
+        self.bucketBounds = bounds.map { Array(String(describing: Double($0) / 1e9).utf8) }
+    }
+
+    /// Registers every series of the breaker (at 0) and returns the monitor that will update them.
+    ///
+    /// - Throws: ``PrometheusMonitorError`` with ``PrometheusMonitorError/Code/tooManyBreakers`` once the registry
+    ///   holds ``Configuration-swift.struct/maximumBreakers`` breakers, or
+    ///   ``PrometheusMonitorError/Code/duplicateBreakerName`` if a breaker of that name is registered already.
+    public func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
+        try shared.reserve(breaker.name, limit: configuration.maximumBreakers)
+        let series = BreakerSeries(
+            breaker: breaker,
+            shared: shared,
+            histogramBounds: configuration.recordsDurations ? bounds : nil,
+            bucketBounds: bucketBounds
+        )
+        shared.add(series)
+        return series
+    }
+
+    /// Whether breakers should measure call durations: ``Configuration-swift.struct/recordsDurations``.
+    public var wantsDurations: Bool { configuration.recordsDurations }
+
+    /// The names of the breakers whose series the registry holds, sorted.
+    public var breakerNames: [String] {
+        shared.series.map(\.name).sorted()
+    }
+
+    /// Sets every breaker's state, ratio and timestamp gauges from its snapshot.
+    ///
+    /// ``emit(into:)`` calls it; call it yourself only if you render the registry some other way. Between
+    /// refreshes, the state and timestamp gauges follow transitions as they happen, and the ratio gauges move only
+    /// on transitions.
+    public func refresh() {
+        shared.refresh()
+    }
+
+    /// Refreshes the gauges and appends the Prometheus text exposition (format 0.0.4) of the whole registry, the
+    /// breakers' duration histograms included.
+    ///
+    /// Its signature fits an exposition source of a metrics server: `source: monitor.emit(into:)`.
+    public func emit(into buffer: inout [UInt8]) {
+        shared.emit(into: &buffer)
+    }
+
+    /// The exposition of ``emit(into:)`` as a string.
+    public func emitToString() -> String {
+        var buffer: [UInt8] = []
+        emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

@@ -1,0 +1,73 @@
+/// Why a ``PrometheusMonitor`` refused to register a breaker; thrown by ``PrometheusMonitor/bind(to:)``, so the
+/// breaker's creation fails with it.
+///
+/// ```swift
+/// do { _ = try registry.breaker(named: tenantID) }
+/// catch let error as PrometheusMonitorError where error.code == .tooManyBreakers { … }
+/// ```
+public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
+    /// What went wrong. New codes may be added without breaking the API.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Backing: Hashable, Sendable {
+            case tooManyBreakers
+            case duplicateBreakerName
+        }
+
+        private let backing: Backing
+
+        private init(_ backing: Backing) {
+            self.backing = backing
+        }
+
+        /// The Prometheus registry already holds the series of
+        /// ``PrometheusMonitor/Configuration-swift.struct/maximumBreakers`` breakers; the rejection is counted in
+        /// `circuit_breaker_registrations_rejected_total`.
+        public static let tooManyBreakers = Code(.tooManyBreakers)
+        /// A breaker of the same name is already registered on the Prometheus registry: the two would share (and
+        /// garble) one set of series.
+        public static let duplicateBreakerName = Code(.duplicateBreakerName)
+
+        /// A short name of the code.
+        public var description: String {
+            switch backing {
+            case .tooManyBreakers: "tooManyBreakers"
+            case .duplicateBreakerName: "duplicateBreakerName"
+            }
+        }
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// The breaker that was refused.
+    public let breakerName: String
+    /// The limit in force, for ``Code/tooManyBreakers``.
+    public let limit: Int?
+    /// The file that raised the error.
+    public let file: String
+    /// The line that raised the error.
+    public let line: Int
+
+    /// Creates an error.
+    public init(_ code: Code, breakerName: String, limit: Int? = nil, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.breakerName = breakerName
+        self.limit = limit
+        self.file = file
+        self.line = line
+    }
+
+    /// A sentence for a person.
+    public var description: String {
+        switch code {
+        case .tooManyBreakers:
+            "cannot export circuit breaker \"\(breakerName)\": the Prometheus registry already holds the maximum "
+                + "of \(limit ?? 0) breakers (raise PrometheusMonitor.Configuration.maximumBreakers, or remove "
+                + "unused breakers from their registry)"
+        case .duplicateBreakerName:
+            "cannot export circuit breaker \"\(breakerName)\": a breaker of that name is already registered on "
+                + "this Prometheus registry"
+        default:
+            "cannot export circuit breaker \"\(breakerName)\": \(code)"
+        }
+    }
+}

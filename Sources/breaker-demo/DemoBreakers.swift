@@ -1,0 +1,38 @@
+import CircuitBreaker
+
+/// The three demo breakers, each with its own policy, so that the demo shows them all.
+enum DemoBreakers {
+    /// Healthy dependency: the library's default policy (failure ratio over the last 100 calls).
+    static let catalog = CircuitBreaker.Configuration(
+        trip: .failureRatio(0.5, window: .count(100), minimumCalls: 20),
+        slowCallThreshold: .milliseconds(250)
+    )
+
+    /// Flaky dependency: failure ratio and slow-call ratio over a 30-second window, a timeout, and a fallback
+    /// that serves cached recommendations on rejection, failure and timeout.
+    static let recommendations = CircuitBreaker.Configuration(
+        trip: .window(
+            WindowPolicy(
+                window: .time(.seconds(30), buckets: 10),
+                minimumCalls: 20,
+                failureRatioThreshold: 0.5,
+                slowCallRatioThreshold: 0.8
+            )
+        ),
+        openWait: .fixed(.seconds(10)),
+        halfOpen: HalfOpenPolicy(trialCalls: 3),
+        invocationTimeout: .seconds(1),
+        slowCallThreshold: .milliseconds(250),
+        fallbackTriggers: .all
+    )
+
+    /// Dependency with outages: the classic rule (5 failures in a row), a short backed-off wait so recovery
+    /// shows quickly, two trial calls.
+    static let payments = CircuitBreaker.Configuration(
+        trip: .consecutiveFailures(5),
+        openWait: .exponential(initial: .seconds(2), multiplier: 2, maximum: .seconds(8), jitter: 0.1),
+        halfOpen: HalfOpenPolicy(trialCalls: 2),
+        invocationTimeout: .seconds(2),
+        slowCallThreshold: .milliseconds(250)
+    )
+}

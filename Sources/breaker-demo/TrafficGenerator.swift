@@ -1,0 +1,53 @@
+import CircuitBreaker
+import ServiceLifecycle
+
+/// Calls each dependency through its breaker at a steady rate until the service group shuts down.
+struct TrafficGenerator: Service {
+    struct Route: Sendable {
+        let breaker: CircuitBreaker
+        let dependency: SimulatedDependency
+        /// Served by the fallback when the breaker rejects (or the call fails, as the breaker is configured).
+        let cachedAnswer: String?
+    }
+
+    let routes: [Route]
+    let callsPerSecond: Double
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for route in routes {
+                    group.addTask { await drive(route) }
+                }
+            }
+        }
+    }
+
+    /// One dependency: a call every 1/rate seconds, each in its own task so that slow calls do not slow the rate.
+    private func drive(_ route: Route) async {
+        let interval = Duration.seconds(1 / callsPerSecond)
+        let clock = ContinuousClock()
+        var next = clock.now
+        await withDiscardingTaskGroup { calls in
+            while !Task.isCancelled {
+                calls.addTask { await call(route) }
+                next = next.advanced(by: interval)
+                if next < clock.now { next = clock.now }
+                do {
+                    try await Task.sleep(until: next, clock: clock)
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func call(_ route: Route) async {
+        let dependency = route.dependency
+        if let cached = route.cachedAnswer {
+            _ = try? await route.breaker.execute({ try await dependency.call() }, fallback: { _ in cached })
+        } else {
+            _ = try? await route.breaker.execute { try await dependency.call() }
+        }
+    }
+}

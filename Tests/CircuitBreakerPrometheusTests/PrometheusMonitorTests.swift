@@ -1,0 +1,288 @@
+import CircuitBreaker
+import CircuitBreakerTestKit
+import Prometheus
+import Testing
+
+@testable import CircuitBreakerPrometheus
+
+@Suite struct PrometheusMonitorTests {
+    @Test func everySeriesExistsAtZeroFromRegistration() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock(wallClockOrigin: 1_700_000_000)
+        _ = try CircuitBreaker(name: "payments", configuration: .default, monitors: [monitor], clock: .manual(clock))
+        let samples = ExpositionSamples(monitor.emitToString())
+
+        for state in CircuitState.allCases {
+            #expect(
+                samples[#"circuit_breaker_state{breaker="payments",state="\#(state.label)"}"#]
+                    == (state == .closed ? 1 : 0)
+            )
+        }
+        for outcome in ["success", "failure", "timeout", "ignored", "rejected"] {
+            #expect(samples[#"circuit_breaker_calls_total{breaker="payments",outcome="\#(outcome)"}"#] == 0)
+        }
+        #expect(samples.keys(of: "circuit_breaker_transitions_total").count == 15)
+        for (from, to) in TransitionPairs.all {
+            #expect(
+                samples[
+                    #"circuit_breaker_transitions_total{breaker="payments",from="\#(from.label)",to="\#(to.label)"}"#
+                ] == 0
+            )
+        }
+        #expect(samples[#"circuit_breaker_slow_calls_total{breaker="payments"}"#] == 0)
+        #expect(samples[#"circuit_breaker_fallbacks_total{breaker="payments",result="success"}"#] == 0)
+        #expect(samples[#"circuit_breaker_fallbacks_total{breaker="payments",result="failure"}"#] == 0)
+        #expect(samples[#"circuit_breaker_failure_ratio{breaker="payments"}"#] == 0)
+        #expect(samples[#"circuit_breaker_slow_call_ratio{breaker="payments"}"#] == 0)
+        #expect(samples[#"circuit_breaker_failure_ratio_threshold{breaker="payments"}"#] == 0.5)
+        #expect(samples[#"circuit_breaker_state_change_timestamp_seconds{breaker="payments"}"#] == 1_700_000_000)
+        #expect(samples["circuit_breaker_registrations_rejected_total"] == 0)
+        #expect(samples.keys(of: "circuit_breaker_call_duration_seconds_bucket").isEmpty)
+        // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 series for the breaker, plus the registry's rejection counter.
+        #expect(samples.values.count == 33)
+        for family in MetricFamilies.help.keys where family != MetricFamilies.callDuration {
+            #expect(samples.helpLines.contains(family), "no HELP for \(family)")
+        }
+    }
+
+    @Test func consecutiveFailureBreakerHasNoRatioOrThresholdSeries() throws {
+        let monitor = PrometheusMonitor()
+        _ = try CircuitBreaker(name: "seed", configuration: .consecutiveFailures(5), monitors: [monitor])
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples.keys(of: "circuit_breaker_failure_ratio_threshold").isEmpty)
+        #expect(samples.keys(of: "circuit_breaker_failure_ratio").isEmpty)
+        #expect(samples.keys(of: "circuit_breaker_slow_call_ratio").isEmpty)
+        #expect(samples[#"circuit_breaker_state{breaker="seed",state="closed"}"#] == 1)
+    }
+
+    @Test func countsOutcomesTransitionsAndState() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock(wallClockOrigin: 1_700_000_000)
+        let breaker = try CircuitBreaker(
+            name: "db",
+            configuration: .consecutiveFailures(2, openWait: .seconds(10)),
+            monitors: [monitor],
+            clock: .manual(clock)
+        )
+        _ = try breaker.execute { 42 }
+        _ = try breaker.execute { 43 }
+        _ = try? breaker.execute { () throws -> Int in throw CancellationError() }  // ignored by default
+        clock.advance(by: .seconds(3))
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }  // trips
+        _ = try? breaker.execute { 1 }  // rejected
+        // Rejected too, and the fallback runs.
+        _ = try breaker.execute({ () throws -> Int in throw TestFailure() }, fallback: { _ in 0 })
+
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_calls_total{breaker="db",outcome="success"}"#] == 2)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="db",outcome="ignored"}"#] == 1)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="db",outcome="failure"}"#] == 2)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="db",outcome="rejected"}"#] == 2)
+        #expect(samples[#"circuit_breaker_fallbacks_total{breaker="db",result="success"}"#] == 1)
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="db",from="closed",to="open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_state{breaker="db",state="open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_state{breaker="db",state="closed"}"#] == 0)
+        #expect(samples[#"circuit_breaker_state_change_timestamp_seconds{breaker="db"}"#] == 1_700_000_003)
+
+        breaker.forceOpen()
+        breaker.disable()
+        breaker.reset()
+        let after = ExpositionSamples(monitor.emitToString())
+        #expect(after[#"circuit_breaker_transitions_total{breaker="db",from="open",to="forced_open"}"#] == 1)
+        #expect(after[#"circuit_breaker_transitions_total{breaker="db",from="forced_open",to="disabled"}"#] == 1)
+        #expect(after[#"circuit_breaker_transitions_total{breaker="db",from="disabled",to="closed"}"#] == 1)
+        #expect(after[#"circuit_breaker_state{breaker="db",state="closed"}"#] == 1)
+        #expect(after[#"circuit_breaker_state{breaker="db",state="open"}"#] == 0)
+        #expect(after.keys(of: "circuit_breaker_transitions_total").count == 15)
+    }
+
+    @Test func halfOpenProbeCycleIsCounted() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(
+            name: "probe",
+            configuration: .consecutiveFailures(1, openWait: .seconds(1)),
+            monitors: [monitor],
+            clock: .manual(clock)
+        )
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        clock.advance(by: .seconds(2))
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }  // trial fails: half-open → open
+        clock.advance(by: .seconds(2))
+        _ = try breaker.execute { 1 }  // trial succeeds: half-open → closed
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="probe",from="closed",to="open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="probe",from="open",to="half_open"}"#] == 2)
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="probe",from="half_open",to="open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="probe",from="half_open",to="closed"}"#] == 1)
+        #expect(samples[#"circuit_breaker_state{breaker="probe",state="closed"}"#] == 1)
+        #expect(samples.keys(of: "circuit_breaker_transitions_total").count == 15)
+    }
+
+    @Test func ratioGaugesAreRefreshedBeforeRendering() throws {
+        let monitor = PrometheusMonitor()
+        let configuration = CircuitBreaker.Configuration(trip: .failureRatio(0.9, window: .count(10), minimumCalls: 4))
+        let breaker = try CircuitBreaker(name: "ratio", configuration: configuration, monitors: [monitor])
+        for index in 0..<3 {
+            _ = try? breaker.execute { () throws -> Int in if index == 0 { throw TestFailure() } else { return 1 } }
+        }
+        // Below the minimum number of calls the ratio is 0.
+        #expect(ExpositionSamples(monitor.emitToString())[#"circuit_breaker_failure_ratio{breaker="ratio"}"#] == 0)
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        // No transition happened; the ratio is current because emit refreshes it.
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_failure_ratio{breaker="ratio"}"#] == 0.5)
+        #expect(samples[#"circuit_breaker_failure_ratio_threshold{breaker="ratio"}"#] == 0.9)
+        #expect(samples[#"circuit_breaker_state{breaker="ratio",state="closed"}"#] == 1)
+    }
+
+    @Test func recordsDurationHistogramsWhenAsked() throws {
+        let monitor = PrometheusMonitor(
+            configuration: .init(
+                recordsDurations: true,
+                durationBuckets: [.milliseconds(100), .milliseconds(10), .zero]
+            )
+        )
+        #expect(monitor.wantsDurations)
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor], clock: .manual(clock))
+        _ = try breaker.execute { clock.advance(by: .milliseconds(5)) }
+        _ = try breaker.execute { clock.advance(by: .milliseconds(10)) }  // on the bound: in le="0.01"
+        _ = try breaker.execute { clock.advance(by: .milliseconds(50)) }
+        _ = try? breaker.execute { () throws -> Int in
+            clock.advance(by: .seconds(2)); throw TestFailure()
+        }
+
+        let samples = ExpositionSamples(monitor.emitToString())
+        let success = #"breaker="timed",outcome="success""#
+        #expect(samples["circuit_breaker_call_duration_seconds_bucket{\(success),le=\"0.01\"}"] == 2)
+        #expect(samples["circuit_breaker_call_duration_seconds_bucket{\(success),le=\"0.1\"}"] == 3)
+        #expect(samples["circuit_breaker_call_duration_seconds_bucket{\(success),le=\"+Inf\"}"] == 3)
+        #expect(samples["circuit_breaker_call_duration_seconds_count{\(success)}"] == 3)
+        #expect(abs((samples["circuit_breaker_call_duration_seconds_sum{\(success)}"] ?? 0) - 0.065) < 1e-9)
+        let failure = #"breaker="timed",outcome="failure""#
+        #expect(samples["circuit_breaker_call_duration_seconds_bucket{\(failure),le=\"0.1\"}"] == 0)
+        #expect(samples["circuit_breaker_call_duration_seconds_bucket{\(failure),le=\"+Inf\"}"] == 1)
+        #expect(samples["circuit_breaker_call_duration_seconds_sum{\(failure)}"] == 2)
+        // Every executed outcome has its histogram from the start: 3 buckets + sum + count, × 4 outcomes.
+        #expect(samples.keys(of: "circuit_breaker_call_duration_seconds_bucket").count == 12)
+        #expect(
+            samples.text.components(separatedBy: "# TYPE circuit_breaker_call_duration_seconds histogram").count == 2
+        )
+    }
+
+    @Test func withoutDurationsBreakersDoNotMeasure() throws {
+        let monitor = PrometheusMonitor()
+        #expect(!monitor.wantsDurations)
+        let bound = try monitor.bind(to: BreakerDescription(name: "x", configuration: .default))
+        #expect(!bound.wantsDurations)
+        let timed = PrometheusMonitor(configuration: .init(recordsDurations: true))
+        #expect(try timed.bind(to: BreakerDescription(name: "x", configuration: .default)).wantsDurations)
+    }
+
+    @Test func removingABreakerFromItsRegistryRemovesItsSeries() throws {
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
+        let breakers = BreakerRegistry(monitors: [monitor])
+        _ = try breakers.breaker(named: "stays")
+        let leaving = try breakers.breaker(named: "leaves")
+        leaving.forceOpen()
+        #expect(monitor.breakerNames == ["leaves", "stays"])
+        #expect(monitor.emitToString().contains(#"breaker="leaves""#))
+
+        breakers.remove(named: "leaves")
+        let text = monitor.emitToString()
+        #expect(!text.contains(#"breaker="leaves""#))
+        #expect(text.contains(#"breaker="stays""#))
+        #expect(monitor.breakerNames == ["stays"])
+        // The name is free again, and the new breaker starts from zero.
+        _ = try breakers.breaker(named: "leaves")
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="leaves",from="closed",to="forced_open"}"#] == 0)
+        #expect(samples[#"circuit_breaker_state{breaker="leaves",state="closed"}"#] == 1)
+    }
+
+    @Test func theBreakerLimitRejectsAndCounts() throws {
+        let monitor = PrometheusMonitor(configuration: .init(maximumBreakers: 2))
+        let breakers = BreakerRegistry(monitors: [monitor])
+        _ = try breakers.breaker(named: "a")
+        _ = try breakers.breaker(named: "b")
+        let error = #expect(throws: PrometheusMonitorError.self) { try breakers.breaker(named: "c") }
+        #expect(error?.code == .tooManyBreakers)
+        #expect(error?.limit == 2)
+        #expect(error?.description.contains("maximum of 2 breakers") == true)
+        #expect(breakers.existingBreaker(named: "c") == nil)
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples["circuit_breaker_registrations_rejected_total"] == 1)
+        #expect(!samples.text.contains(#"breaker="c""#))
+        // Removing one makes room.
+        breakers.remove(named: "a")
+        _ = try breakers.breaker(named: "c")
+        #expect(monitor.breakerNames == ["b", "c"])
+    }
+
+    @Test func aBreakerNameIsRegisteredOncePerPrometheusRegistry() throws {
+        let registry = PrometheusCollectorRegistry()
+        let first = PrometheusMonitor(registry: registry)
+        let second = PrometheusMonitor(registry: registry, configuration: .init(maximumBreakers: 2))
+        let kept = try CircuitBreaker(name: "twin", monitors: [first])
+        let error = #expect(throws: PrometheusMonitorError.self) {
+            try CircuitBreaker(name: "twin", monitors: [second])
+        }
+        #expect(error?.code == .duplicateBreakerName)
+        _ = try CircuitBreaker(name: "other", monitors: [second])
+        // Both monitors see the registry's breakers; the limit counts them all.
+        #expect(first.breakerNames == ["other", "twin"])
+        #expect(second.breakerNames == ["other", "twin"])
+        #expect(throws: PrometheusMonitorError.self) { try CircuitBreaker(name: "third", monitors: [second]) }
+        _ = kept
+    }
+
+    @Test func aFailedCreationReleasesTheSeries() throws {
+        struct Refusing: BreakerMonitor {
+            func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor { throw TestFailure() }
+        }
+        let monitor = PrometheusMonitor()
+        #expect(throws: TestFailure.self) { try CircuitBreaker(name: "doomed", monitors: [monitor, Refusing()]) }
+        #expect(monitor.breakerNames.isEmpty)
+        #expect(!monitor.emitToString().contains("doomed"))
+        _ = try CircuitBreaker(name: "doomed", monitors: [monitor])
+    }
+
+    @Test func sharesTheEndpointWithTheServicesOwnMetrics() throws {
+        let registry = PrometheusCollectorRegistry()
+        let requests = registry.makeCounter(
+            descriptor: MetricNameDescriptor(metricName: "http_requests", unitName: "total", helpText: "Requests.")
+        )
+        requests.increment(by: Int64(7))
+        let monitor = PrometheusMonitor(registry: registry)
+        _ = try CircuitBreaker(name: "payments", monitors: [monitor])
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples["http_requests_total"] == 7)
+        #expect(samples[#"circuit_breaker_state{breaker="payments",state="closed"}"#] == 1)
+        // The registry's own rendering holds the breaker's series too (all but the duration histograms).
+        #expect(String(decoding: registry.emitToBuffer(), as: UTF8.self).contains(#"breaker="payments""#))
+    }
+
+    @Test func gaugesFollowTheNewestStatePeriod() throws {
+        let monitor = PrometheusMonitor()
+        let breaker = try CircuitBreaker(name: "order", monitors: [monitor])
+        let series = try #require(monitor.shared.series.first)
+        breaker.forceOpen()
+        // A late transition event from an older period must not move the gauges back.
+        let stale = StateTransition(
+            from: .open,
+            to: .closed,
+            reason: .reset,
+            generation: 1,
+            timestamp: 0,
+            openWait: nil,
+            failureRatio: 0,
+            slowCallRatio: 0
+        )
+        series.stateChanged(breaker, transition: stale)
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_state{breaker="order",state="forced_open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_state{breaker="order",state="closed"}"#] == 0)
+    }
+}

@@ -1,0 +1,39 @@
+import CircuitBreaker
+import Testing
+
+/// The README's first example, step by step, with its printed outcomes as expectations.
+@Suite struct ReadmeExampleTests {
+    struct ServiceDown: Error {}
+
+    func fetchStock(healthy: Bool) throws -> Int {
+        guard healthy else { throw ServiceDown() }
+        return 42
+    }
+
+    @Test func tripsRejectsAndRecovers() async throws {
+        let breaker = try CircuitBreaker(
+            name: "inventory",
+            configuration: CircuitBreaker.Configuration(
+                trip: .consecutiveFailures(3),
+                openWait: .fixed(.milliseconds(200)),
+                halfOpen: HalfOpenPolicy(trialCalls: 1)
+            )
+        )
+        var outcomes: [String] = []
+        for _ in 1...5 {
+            do {
+                _ = try breaker.execute { try fetchStock(healthy: false) }
+                outcomes.append("value")
+            } catch let rejection as CallRejectedError {
+                #expect(rejection.breakerName == "inventory")
+                outcomes.append("rejected")
+            } catch {
+                outcomes.append("failed")
+            }
+        }
+        #expect(outcomes == ["failed", "failed", "failed", "rejected", "rejected"])
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(try breaker.execute { try fetchStock(healthy: true) } == 42)
+        #expect(breaker.state == .closed)
+    }
+}
