@@ -34,7 +34,7 @@ test-unit:
 
 test-tsan:
 	scripts/install-deps.sh test
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter 'ConcurrencyTests'
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter 'ConcurrencyTests|HalfOpenTests|GenerationTests|TimeoutTests'
 
 test-ops:
 	scripts/install-deps.sh test

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Named breakers, created on first use and shared after.
 ///
 /// ```swift
@@ -15,7 +13,7 @@ public final class BreakerRegistry: Sendable {
     public let monitors: [any BreakerMonitor]
     /// The clock of every breaker this registry creates.
     public let clock: BreakerClock
-    private let breakersByName = Mutex<[String: CircuitBreaker]>([:])
+    private let breakersByName = Locked<[String: CircuitBreaker]>([:])
 
     /// Creates an empty registry.
     public init(

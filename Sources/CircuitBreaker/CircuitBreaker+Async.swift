@@ -11,18 +11,7 @@ extension CircuitBreaker {
     /// the operation; `CancellationError` is not a failure under the default classifier.
     @_disfavoredOverload
     public func execute<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-        let permit = try admit()
-        switch await invoke(operation) {
-        case .value(let value):
-            recordSuccess(permit)
-            return value
-        case .error(let error):
-            _ = recordError(error, permit)
-            throw error
-        case .timedOut(let timeout):
-            recordFailure(permit, error: nil, timeout: timeout.timeout)
-            throw timeout
-        }
+        try await execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
     /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when

@@ -10,16 +10,8 @@ extension CircuitBreaker {
     /// call with a fallback rejects without allocating.
     @inlinable
     public func execute<T>(_ operation: () throws -> T) throws -> T {
-        let permit = try admit()
-        let value: T
-        do {
-            value = try operation()
-        } catch {
-            _ = recordError(error, permit)
-            throw error
-        }
-        recordSuccess(permit)
-        return value
+        // The constant predicate is inlined away: this costs the same as a dedicated body.
+        try execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
     /// Runs `operation` like ``execute(_:)``, and counts a returned value as a failure when `isFailure` says so

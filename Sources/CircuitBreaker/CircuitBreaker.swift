@@ -49,7 +49,7 @@ public final class CircuitBreaker: Sendable {
     /// Calls longer than this many nanoseconds are slow (`Int64.max` when no threshold is configured).
     @usableFromInline
     let slowThresholdNanos: Int64
-    let machine: Mutex<MachineState>
+    let machine: Locked<MachineState>
 
     /// Creates a breaker.
     ///
@@ -100,7 +100,7 @@ public final class CircuitBreaker: Sendable {
         self.hasMonitors = !bound.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
-        self.machine = Mutex(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
+        self.machine = Locked(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
         for monitor in bound { monitor.didAttach(to: self) }
     }
 

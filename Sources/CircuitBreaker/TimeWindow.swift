@@ -24,7 +24,7 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     /// The newest bucket epoch (time / bucket width) that has been opened.
     @usableFromInline
     let head: Atomic<Int64>
-    private let rotation = Mutex<Void>(())
+    private let rotation = Locked<Void>(())
 
     /// A window of `buckets` buckets over `duration`; 0 buckets for a breaker whose policy has no time window.
     init(duration: Duration, buckets: Int, now: Int64) {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Races an operation against a timer, in two unstructured tasks, and resumes the caller with whichever ends
 /// first, or with `CancellationError` when the caller is cancelled. Unstructured, because a task group would wait
 /// for an operation that ignores cancellation; the loser is cancelled and its outcome dropped.
@@ -11,7 +9,7 @@ final class TimeoutRace<T: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     static func run(
         _ operation: @escaping @Sendable () async throws -> T,

@@ -1,5 +1,5 @@
 public import CircuitBreaker
-import Synchronization
+import Foundation
 
 /// A monitor that keeps every event it receives, for assertions in tests.
 ///
@@ -67,7 +67,11 @@ public final class RecordingMonitor: BreakerMonitor {
         public var description: String { "\(kind)(\(breaker))" }
     }
 
-    private let storage = Mutex<[Event]>([])
+    // NSLock rather than Synchronization.Mutex: ThreadSanitizer sees pthread-based locks, not the Mutex (see
+    // Locked.swift in the core), and this monitor is used by the tests that run under it.
+    private let lock = NSLock()
+    // Safety: read and written only while holding `lock`.
+    nonisolated(unsafe) private var storage: [Event] = []
 
     /// Whether events should carry durations (passed on as ``BreakerMonitor/wantsDurations``).
     public let wantsDurations: Bool
@@ -78,7 +82,7 @@ public final class RecordingMonitor: BreakerMonitor {
     }
 
     /// Every event so far, in arrival order.
-    public var events: [Event] { storage.withLock { $0 } }
+    public var events: [Event] { lock.withLock { storage } }
 
     /// The transitions so far, in arrival order.
     public var transitions: [StateTransition] {
@@ -92,11 +96,11 @@ public final class RecordingMonitor: BreakerMonitor {
 
     /// Forgets every event.
     public func removeAll() {
-        storage.withLock { $0.removeAll() }
+        lock.withLock { storage.removeAll() }
     }
 
     private func append(_ event: Event) {
-        storage.withLock { $0.append(event) }
+        lock.withLock { storage.append(event) }
     }
 
     /// Records the attachment.
