@@ -1,42 +1,31 @@
 import CircuitBreaker
-import Prometheus
 import Synchronization
 
 /// The monitor a ``PrometheusMonitor`` returns from ``PrometheusMonitor/bind(to:)``: every series of one breaker,
-/// created and registered at bind time, so that an event only touches metric handles it already holds.
+/// stored and rendered by hand.
 ///
-/// Per call, a counter increment (one relaxed atomic add) and, when durations are recorded, two more atomic adds in
-/// ``DurationHistograms``. Transitions and refreshes take this breaker's own lock, to apply state changes in
-/// generation order.
+/// - Values: one block of atomics (``AtomicCells``, laid out by ``SeriesLayout``) for every counter and gauge,
+///   plus ``DurationHistograms`` when durations are recorded. Per call: one relaxed atomic add, two more with
+///   durations. No lock, no allocation, no lookup.
+/// - Text: each series' line prefix (`name{breaker="…",label="…"} `) rendered once, at bind, into one byte buffer,
+///   so that rendering a sample is a copy of its prefix, the number, and a line feed.
+///
+/// Transitions and refreshes take this breaker's own lock, to apply state changes in generation order; rendering
+/// takes none (it reads the atomics).
 final class BreakerSeries: BreakerMonitor {
     let name: String
     private let shared: RegistryState
-
-    private let success: Counter
-    private let failure: Counter
-    private let timeout: Counter
-    private let ignored: Counter
-    private let rejected: Counter
-    private let slow: Counter
-    private let fallbackSuccess: Counter
-    private let fallbackFailure: Counter
-    /// By `CircuitState.rawValue`.
-    private let stateGauges: [Gauge]
-    /// By `TransitionPairs.index(from:to:)`; nil for pairs that cannot occur.
-    private let transitionCounters: [Counter?]
-    /// Present for breakers with a window policy only.
-    private let failureRatio: Gauge?
-    private let slowCallRatio: Gauge?
-    /// Present for breakers with a failure-ratio threshold only.
-    private let failureRatioThreshold: Gauge?
-    private let stateChangeTimestamp: Gauge
-
+    private let cells: AtomicCells
+    /// The line prefixes of every present slot of ``SeriesLayout/slots``, back to back.
+    private let prefixes: [UInt8]
+    /// `prefixes[prefixEnds[s]..<prefixEnds[s + 1]]` is slot `s`'s prefix; empty for a series this breaker lacks.
+    private let prefixEnds: [UInt32]
     /// The duration histograms, when the monitor records durations.
     let histograms: DurationHistograms?
-    /// `breaker="…",outcome="…"` for each ``ExecutedOutcome``, escaped once at bind time.
-    private let histogramLabels: [[UInt8]]
-    /// The `le` value of each finite bucket bound, shared by every breaker of a monitor.
-    private let bucketBounds: [[UInt8]]
+    private let bucketLabels: DurationBucketLabels?
+    /// The most bytes the histogram family of this breaker renders to (0 without durations).
+    private let histogramBound: Int
+    private let hasWindow: Bool
 
     private let tracking = Mutex(Tracking())
 
@@ -44,78 +33,73 @@ final class BreakerSeries: BreakerMonitor {
         weak var breaker: CircuitBreaker?
         /// The generation the gauges show.
         var generation: UInt64 = 0
-        /// Counters created for transitions not in `TransitionPairs` (none so far), should the core gain one.
-        var unexpectedTransitions: [Int: Counter] = [:]
     }
 
-    init(
-        breaker: BreakerDescription,
-        shared: RegistryState,
-        histogramBounds: [Int64]?,
-        bucketBounds: [[UInt8]]
-    ) {
-        let name = breaker.name
-        let registry = shared.registry
-        self.name = name
+    init(breaker: BreakerDescription, shared: RegistryState, bucketLabels: DurationBucketLabels?) {
+        self.name = breaker.name
         self.shared = shared
-
-        func counter(_ family: String, _ labels: [(String, String)]) -> Counter {
-            registry.makeCounter(descriptor: MetricFamilies.descriptor(family), labels: [("breaker", name)] + labels)
-        }
-        func gauge(_ family: String, _ labels: [(String, String)] = []) -> Gauge {
-            registry.makeGauge(descriptor: MetricFamilies.descriptor(family), labels: [("breaker", name)] + labels)
-        }
-
-        success = counter(MetricFamilies.calls, [("outcome", "success")])
-        failure = counter(MetricFamilies.calls, [("outcome", "failure")])
-        timeout = counter(MetricFamilies.calls, [("outcome", "timeout")])
-        ignored = counter(MetricFamilies.calls, [("outcome", "ignored")])
-        rejected = counter(MetricFamilies.calls, [("outcome", "rejected")])
-        slow = counter(MetricFamilies.slowCalls, [])
-        fallbackSuccess = counter(MetricFamilies.fallbacks, [("result", "success")])
-        fallbackFailure = counter(MetricFamilies.fallbacks, [("result", "failure")])
-        stateGauges = CircuitState.allCases.map { gauge(MetricFamilies.state, [("state", $0.label)]) }
-        stateGauges[Int(CircuitState.closed.rawValue)].set(to: 1)
-
-        var transitions = [Counter?](repeating: nil, count: TransitionPairs.tableSize)
-        for (from, to) in TransitionPairs.all {
-            transitions[TransitionPairs.index(from: from, to: to)] = counter(
-                MetricFamilies.transitions,
-                [("from", from.label), ("to", to.label)]
-            )
-        }
-        transitionCounters = transitions
-
+        self.cells = AtomicCells(count: SeriesLayout.cellCount)
         if case .window = breaker.configuration.trip {
-            failureRatio = gauge(MetricFamilies.failureRatio)
-            slowCallRatio = gauge(MetricFamilies.slowCallRatio)
+            hasWindow = true
         } else {
-            failureRatio = nil
-            slowCallRatio = nil
+            hasWindow = false
         }
-        if let threshold = breaker.configuration.trip.failureRatioThreshold {
-            let thresholdGauge = gauge(MetricFamilies.failureRatioThreshold)
-            thresholdGauge.set(to: threshold)
-            failureRatioThreshold = thresholdGauge
-        } else {
-            failureRatioThreshold = nil
-        }
-        stateChangeTimestamp = gauge(MetricFamilies.stateChangeTimestamp)
+        let threshold = breaker.configuration.trip.failureRatioThreshold
+        self.bucketLabels = bucketLabels
+        self.histograms = bucketLabels.map { DurationHistograms(bounds: $0.bounds) }
 
-        if let histogramBounds {
-            histograms = DurationHistograms(bounds: histogramBounds)
-            histogramLabels = ExecutedOutcome.allCases.map { outcome in
-                var labels: [UInt8] = []
-                labels.appendLabel("breaker", name)
-                labels.append(UInt8(ascii: ","))
-                labels.appendLabel("outcome", outcome.label)
-                return labels
+        // The prefixes: `breaker="…"` is escaped once and copied into each.
+        var breakerLabel: [UInt8] = []
+        breakerLabel.appendLabel("breaker", breaker.name)
+        var text: [UInt8] = []
+        var ends: [UInt32] = [0]
+        ends.reserveCapacity(SeriesLayout.slots.count + 1)
+        for slot in SeriesLayout.slots {
+            let present =
+                switch slot.presence {
+                case .always: true
+                case .window: hasWindow
+                case .threshold: threshold != nil
+                case .durations: bucketLabels != nil
+                }
+            if present {
+                text.append(contentsOf: slot.metric.utf8)
+                text.append(UInt8(ascii: "{"))
+                text.append(contentsOf: breakerLabel)
+                for (label, value) in slot.labels {
+                    text.append(UInt8(ascii: ","))
+                    text.appendLabel(label, value)
+                }
+                text.append(contentsOf: (slot.isBucket ? #",le=""# : "} ").utf8)
+                if slot.value == .constant, let threshold {
+                    text.appendDouble(threshold)
+                    text.append(UInt8(ascii: "\n"))
+                }
             }
-        } else {
-            histograms = nil
-            histogramLabels = []
+            // A prefix longer than 4 GiB would need a breaker name of 100 MB; clamp rather than trap.
+            ends.append(UInt32(clamping: text.count))
         }
-        self.bucketBounds = bucketBounds
+        // Exactly as large as the text, not the capacity that appending grew to.
+        let built = text
+        self.prefixes = [UInt8](unsafeUninitializedCapacity: built.count) { buffer, count in
+            _ = buffer.initialize(from: built)
+            count = built.count
+        }
+        self.prefixEnds = ends
+
+        if let bucketLabels {
+            var bound = 0
+            for outcome in ExecutedOutcome.allCases {
+                let slot = SeriesLayout.histogramSlots + 3 * outcome.rawValue
+                let bucketPrefix = Int(ends[slot + 1] - ends[slot])
+                let sumAndCountPrefixes = Int(ends[slot + 3] - ends[slot + 1])
+                bound += bucketLabels.count * (bucketPrefix + NumberFormatting.maximumLength + 1)
+                bound += bucketLabels.text.count + sumAndCountPrefixes + 2 * (NumberFormatting.maximumLength + 1)
+            }
+            histogramBound = bound
+        } else {
+            histogramBound = 0
+        }
     }
 
     // MARK: Lifecycle
@@ -127,22 +111,7 @@ final class BreakerSeries: BreakerMonitor {
 
     func didDetach(from breaker: BreakerDescription) {
         guard shared.remove(self) else { return }
-        let registry = shared.registry
-        let unexpected = tracking.withLock { tracking in
-            tracking.breaker = nil
-            return Array(tracking.unexpectedTransitions.values)
-        }
-        for counter in [success, failure, timeout, ignored, rejected, slow, fallbackSuccess, fallbackFailure]
-            + transitionCounters.compactMap({ $0 }) + unexpected
-        {
-            registry.unregisterCounter(counter)
-        }
-        for gauge in stateGauges
-            + [failureRatio, slowCallRatio, failureRatioThreshold, stateChangeTimestamp]
-            .compactMap({ $0 })
-        {
-            registry.unregisterGauge(gauge)
-        }
+        tracking.withLock { $0.breaker = nil }
     }
 
     var wantsDurations: Bool { histograms != nil }
@@ -150,57 +119,42 @@ final class BreakerSeries: BreakerMonitor {
     // MARK: Calls (the hot path: atomics only)
 
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
-        success.increment()
+        cells.increment(SeriesLayout.calls + ExecutedOutcome.success.rawValue)
         if let histograms, let duration { histograms.record(duration, outcome: .success) }
     }
 
     func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
-        failure.increment()
+        cells.increment(SeriesLayout.calls + ExecutedOutcome.failure.rawValue)
         if let histograms, let duration { histograms.record(duration, outcome: .failure) }
     }
 
     func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
-        ignored.increment()
+        cells.increment(SeriesLayout.calls + ExecutedOutcome.ignored.rawValue)
         if let histograms, let duration { histograms.record(duration, outcome: .ignored) }
     }
 
     func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {
-        timeout.increment()
+        cells.increment(SeriesLayout.calls + ExecutedOutcome.timeout.rawValue)
         histograms?.record(duration, outcome: .timeout)
     }
 
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
-        rejected.increment()
+        cells.increment(SeriesLayout.rejected)
     }
 
     func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
-        slow.increment()
+        cells.increment(SeriesLayout.slowCalls)
     }
 
     func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
-        (succeeded ? fallbackSuccess : fallbackFailure).increment()
+        cells.increment(succeeded ? SeriesLayout.fallbackSuccess : SeriesLayout.fallbackFailure)
     }
 
     // MARK: State
 
     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
-        let index = TransitionPairs.index(from: transition.from, to: transition.to)
-        if let counter = transitionCounters[index] {
-            counter.increment()
-        } else {
-            let registry = shared.registry
-            let name = name
-            tracking.withLock { tracking in
-                let counter =
-                    tracking.unexpectedTransitions[index]
-                    ?? registry.makeCounter(
-                        descriptor: MetricFamilies.descriptor(MetricFamilies.transitions),
-                        labels: [("breaker", name), ("from", transition.from.label), ("to", transition.to.label)]
-                    )
-                tracking.unexpectedTransitions[index] = counter
-                counter.increment()
-            }
-        }
+        // Every ordered pair has a cell, so even a pair the table does not expect is counted lock-free.
+        cells.increment(SeriesLayout.transitions + TransitionPairs.index(from: transition.from, to: transition.to))
         // Transitions of one breaker can arrive out of order from two threads; the snapshot is current, and is
         // applied only if no newer one was.
         refresh(from: breaker)
@@ -218,50 +172,131 @@ final class BreakerSeries: BreakerMonitor {
         tracking.withLock { tracking in
             guard snapshot.generation >= tracking.generation else { return }
             tracking.generation = snapshot.generation
-            for state in CircuitState.allCases {
-                stateGauges[Int(state.rawValue)].set(to: state == snapshot.state ? 1 : 0)
+            cells.store(UInt64(snapshot.state.rawValue), at: SeriesLayout.state)
+            cells.storeDouble(snapshot.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
+            if hasWindow {
+                cells.storeDouble(snapshot.failureRatio, at: SeriesLayout.failureRatio)
+                cells.storeDouble(snapshot.slowCallRatio, at: SeriesLayout.slowCallRatio)
             }
-            stateChangeTimestamp.set(to: snapshot.lastTransitionTimestamp)
-            failureRatio?.set(to: snapshot.failureRatio)
-            slowCallRatio?.set(to: snapshot.slowCallRatio)
         }
     }
 
-    // MARK: Rendering the histograms
+    // MARK: Rendering
 
-    private static let bucketPrefix: [UInt8] = Array("\(MetricFamilies.callDuration)_bucket{".utf8)
-    private static let sumPrefix: [UInt8] = Array("\(MetricFamilies.callDuration)_sum{".utf8)
-    private static let countPrefix: [UInt8] = Array("\(MetricFamilies.callDuration)_count{".utf8)
-
-    /// Appends the series of the duration histograms (without the family's HELP and TYPE lines).
-    func emitHistograms(into buffer: inout [UInt8]) {
-        guard let histograms else { return }
-        for outcome in ExecutedOutcome.allCases {
-            let labels = histogramLabels[outcome.rawValue]
-            var cumulative: Int64 = 0
-            for bucket in 0..<histograms.bucketCount {
-                cumulative &+= histograms.count(outcome, bucket: bucket)
-                buffer.append(contentsOf: Self.bucketPrefix)
-                buffer.append(contentsOf: labels)
-                buffer.append(contentsOf: #",le=""#.utf8)
-                if bucket < bucketBounds.count {
-                    buffer.append(contentsOf: bucketBounds[bucket])
-                } else {
-                    buffer.append(contentsOf: "+Inf".utf8)
-                }
-                buffer.append(contentsOf: #""} "#.utf8)
-                buffer.appendDecimal(cumulative)
-                buffer.append(UInt8(ascii: "\n"))
+    /// Appends the family's `# HELP` and `# TYPE` lines and the samples of every breaker in `all` (none of either
+    /// if no breaker has a series in the family): the family's samples, grouped, breaker after breaker.
+    static func render(_ family: BreakerFamily, of all: [BreakerSeries], into buffer: inout [UInt8]) {
+        var bound = 0
+        for series in all { bound &+= series.bound(of: family) }
+        guard bound > 0 else { return }
+        let header = BreakerFamily.headers[family.rawValue]
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        let values = SeriesLayout.values
+        buffer.appendRendered(bound: bound + header.count) { writer in
+            writer.write(header)
+            if family == .callDuration {
+                for series in all { series.writeHistograms(into: &writer) }
+            } else {
+                for series in all { series.write(slots, values: values, into: &writer) }
             }
-            buffer.append(contentsOf: Self.sumPrefix)
-            buffer.append(contentsOf: labels)
+        }
+        if family == .transitions {
+            for series in all { series.appendUnexpectedTransitions(into: &buffer) }
+        }
+    }
+
+    /// The most bytes this breaker's samples of `family` take: their prefixes, plus a number and a line feed each.
+    private func bound(of family: BreakerFamily) -> Int {
+        if family == .callDuration { return histogramBound }
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        let text = Int(prefixEnds[slots.upperBound] &- prefixEnds[slots.lowerBound])
+        return text == 0 ? 0 : text &+ slots.count &* (NumberFormatting.maximumLength &+ 1)
+    }
+
+    private func write(_ slots: Range<Int>, values: [SeriesLayout.Value], into writer: inout ExpositionWriter) {
+        let cells = cells
+        let state = cells.load(SeriesLayout.state)
+        prefixes.withUnsafeBufferPointer { text in
+            prefixEnds.withUnsafeBufferPointer { ends in
+                for slot in slots {
+                    let start = Int(ends[slot])
+                    let end = Int(ends[slot &+ 1])
+                    guard start < end else { continue }
+                    writer.write(UnsafeBufferPointer(rebasing: text[start..<end]))
+                    switch values[slot] {
+                    case .counter(let cell):
+                        let value = cells.load(cell)
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .stateIs(let raw):
+                        let value: UInt64 = raw == state ? 1 : 0
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .double(let cell):
+                        let value = cells.loadDouble(cell)
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .constant, .histogram:
+                        continue
+                    }
+                    writer.writeLineFeed()
+                }
+            }
+        }
+    }
+
+    /// The buckets (cumulative, from one reading of each), `_sum` and `_count` of each executed outcome, so that
+    /// `le="+Inf"` always equals `_count`.
+    private func writeHistograms(into writer: inout ExpositionWriter) {
+        guard let histograms, let bucketLabels else { return }
+        prefixes.withUnsafeBufferPointer { text in
+            prefixEnds.withUnsafeBufferPointer { ends in
+                bucketLabels.text.withUnsafeBufferPointer { labels in
+                    func prefix(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                        UnsafeBufferPointer(rebasing: text[Int(ends[slot])..<Int(ends[slot &+ 1])])
+                    }
+                    for outcome in ExecutedOutcome.allCases {
+                        let slot = SeriesLayout.histogramSlots &+ 3 &* outcome.rawValue
+                        let bucketPrefix = prefix(slot)
+                        var cumulative: UInt64 = 0
+                        var labelStart = 0
+                        for bucket in 0..<histograms.bucketCount {
+                            cumulative &+= UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket))
+                            let labelEnd = bucketLabels.ends[bucket]
+                            writer.write(bucketPrefix)
+                            writer.write(UnsafeBufferPointer(rebasing: labels[labelStart..<labelEnd]))
+                            labelStart = labelEnd
+                            let value = cumulative
+                            writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                            writer.writeLineFeed()
+                        }
+                        writer.write(prefix(slot &+ 1))
+                        // Non-negative observations only (negative durations are clamped to 0), so the sum read as
+                        // unsigned runs twice as long before it wraps.
+                        let sum = UInt64(bitPattern: histograms.sumNanoseconds(outcome))
+                        writer.writeNumber { NumberFormatting.writeSeconds(nanoseconds: sum, to: $0) }
+                        writer.writeLineFeed()
+                        writer.write(prefix(slot &+ 2))
+                        let count = cumulative
+                        writer.writeNumber { NumberFormatting.write(count, to: $0) }
+                        writer.writeLineFeed()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Appends the transitions the breaker made that `TransitionPairs` did not expect (none so far; only should
+    /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
+    private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
+        for (from, to) in SeriesLayout.unexpectedTransitions {
+            let value = cells.load(SeriesLayout.transitions + TransitionPairs.index(from: from, to: to))
+            guard value > 0 else { continue }
+            buffer.append(contentsOf: "\(MetricFamilies.transitions){".utf8)
+            buffer.appendLabel("breaker", name)
+            buffer.append(UInt8(ascii: ","))
+            buffer.appendLabel("from", from.label)
+            buffer.append(UInt8(ascii: ","))
+            buffer.appendLabel("to", to.label)
             buffer.append(contentsOf: "} ".utf8)
-            buffer.append(contentsOf: String(describing: Double(histograms.sumNanoseconds(outcome)) / 1e9).utf8)
-            buffer.append(UInt8(ascii: "\n"))
-            buffer.append(contentsOf: Self.countPrefix)
-            buffer.append(contentsOf: labels)
-            buffer.append(contentsOf: "} ".utf8)
-            buffer.appendDecimal(cumulative)
+            buffer.appendDecimal(Int64(clamping: value))
             buffer.append(UInt8(ascii: "\n"))
         }
     }

@@ -4,8 +4,8 @@ extension [UInt8] {
     /// is valid as is.
     ///
     /// swift-prometheus 2.4.1 escapes its own series the same way, but its escaping function is private, and the
-    /// duration histogram is rendered here (see ``DurationHistograms``). A test checks that both produce the same
-    /// bytes for hostile names.
+    /// breakers' series are rendered here (see ``BreakerSeries``). A test checks that both produce the same bytes
+    /// for hostile names.
     mutating func appendEscapedLabelValue(_ value: String) {
         for byte in value.utf8 {
             switch byte {
@@ -23,20 +23,5 @@ extension [UInt8] {
         append(contentsOf: #"=""#.utf8)
         appendEscapedLabelValue(value)
         append(UInt8(ascii: "\""))
-    }
-
-    /// Appends the decimal digits of a non-negative integer without going through `String`.
-    mutating func appendDecimal(_ value: Int64) {
-        guard value > 0 else {
-            append(UInt8(ascii: "0"))
-            return
-        }
-        let start = endIndex
-        var remaining = value
-        while remaining > 0 {
-            append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: remaining % 10))
-            remaining /= 10
-        }
-        self[start...].reverse()
     }
 }

@@ -2,7 +2,7 @@ import Prometheus
 
 /// The metric families of the contract in ARCHITECTURE.md: names, HELP texts, label values.
 ///
-/// Kept in one place so that the monitor, the hand-rendered histogram and the documentation agree.
+/// Kept in one place so that the monitor, the hand-rendered series and the documentation agree.
 enum MetricFamilies {
     static let state = "circuit_breaker_state"
     static let calls = "circuit_breaker_calls_total"
@@ -35,9 +35,68 @@ enum MetricFamilies {
             + "number of breakers.",
     ]
 
-    /// The descriptor of the family `name`, with its HELP text.
+    /// The descriptor of the family `name`, with its HELP text (for the one family kept in the registry,
+    /// `circuit_breaker_registrations_rejected_total`).
     static func descriptor(_ name: String) -> MetricNameDescriptor {
         MetricNameDescriptor(metricName: name, unitName: "", helpText: help[name] ?? "")
+    }
+}
+
+/// The families of a breaker's series, in the order they are rendered (the order of the metric contract).
+///
+/// Every family is rendered family-major: its `# HELP` and `# TYPE` lines once, then the samples of every breaker.
+enum BreakerFamily: Int, CaseIterable {
+    case state
+    case calls
+    case callDuration
+    case slowCalls
+    case transitions
+    case failureRatio
+    case slowCallRatio
+    case failureRatioThreshold
+    case stateChangeTimestamp
+    case fallbacks
+
+    var name: String {
+        switch self {
+        case .state: MetricFamilies.state
+        case .calls: MetricFamilies.calls
+        case .callDuration: MetricFamilies.callDuration
+        case .slowCalls: MetricFamilies.slowCalls
+        case .transitions: MetricFamilies.transitions
+        case .failureRatio: MetricFamilies.failureRatio
+        case .slowCallRatio: MetricFamilies.slowCallRatio
+        case .failureRatioThreshold: MetricFamilies.failureRatioThreshold
+        case .stateChangeTimestamp: MetricFamilies.stateChangeTimestamp
+        case .fallbacks: MetricFamilies.fallbacks
+        }
+    }
+
+    var type: String {
+        switch self {
+        case .calls, .slowCalls, .transitions, .fallbacks: "counter"
+        case .callDuration: "histogram"
+        case .state, .failureRatio, .slowCallRatio, .failureRatioThreshold, .stateChangeTimestamp: "gauge"
+        }
+    }
+
+    /// The family whose `# TYPE` line names `name`, if it is one of the breakers' families.
+    init?(name: some Collection<UInt8>) {
+        guard let family = Self.allCases.first(where: { $0.name.utf8.elementsEqual(name) }) else { return nil }
+        self = family
+    }
+
+    /// `# HELP name text` and `# TYPE name type`, as swift-prometheus writes them (HELP first, backslashes in the
+    /// text escaped: our texts have none).
+    static let headers: [[UInt8]] = allCases.map { family in
+        var header: [UInt8] = []
+        header.append(contentsOf: "# HELP \(family.name) ".utf8)
+        for byte in (MetricFamilies.help[family.name] ?? "").utf8 {
+            if byte == UInt8(ascii: "\\") { header.append(byte) }
+            header.append(byte)
+        }
+        header.append(contentsOf: "\n# TYPE \(family.name) \(family.type)\n".utf8)
+        return header
     }
 }
 

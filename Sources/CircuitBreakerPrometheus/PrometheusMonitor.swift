@@ -17,25 +17,31 @@ public import Prometheus
 /// ```
 ///
 /// Each breaker gets the series of the metric contract (see the getting-started article) at bind time, all at 0,
-/// so the hot path only increments counters it already holds: one relaxed atomic add per call, two more with
-/// ``Configuration-swift.struct/recordsDurations``. Serve the exposition with ``emit(into:)``, which first
-/// refreshes the gauges (state, ratios, timestamp) from each breaker's snapshot and then appends the duration
-/// histograms, which swift-prometheus cannot record without a lock and so does not hold.
+/// stored by the monitor itself in one block of atomics per breaker: the hot path is one relaxed atomic add per
+/// call, two more with ``Configuration-swift.struct/recordsDurations``. Serve the exposition with ``emit(into:)``:
+/// it refreshes the gauges (state, ratios, timestamp) from each breaker's snapshot, emits the registry (the
+/// service's own metrics), then the breakers' families, each family's samples grouped under one `# HELP` and
+/// `# TYPE`. The registry's own rendering holds none of the breakers' series.
 ///
 /// Every ``PrometheusMonitor`` on one registry shares its table of breakers: a breaker name is registered once,
 /// ``Configuration-swift.struct/maximumBreakers`` counts them all, and ``emit(into:)`` on any of them renders all.
 /// A breaker removed from its ``CircuitBreaker/BreakerRegistry`` takes its series with it.
 ///
+/// The names `circuit_breaker_*` belong to the monitor: should other code register a family of one of its names in
+/// the registry, the registry's family is emitted and the breakers' samples of it are left out, so that the
+/// exposition stays valid (one family, one `# TYPE`).
+///
 /// The monitor runs on the calling thread, synchronously, like every ``CircuitBreaker/BreakerMonitor``.
 public final class PrometheusMonitor: BreakerMonitor {
-    /// The registry the series are recorded in.
+    /// The registry whose output ``emit(into:)`` serves before the breakers' series; it holds the service's own
+    /// metrics and `circuit_breaker_registrations_rejected_total`.
     public let registry: PrometheusCollectorRegistry
     /// How the monitor records.
     public let configuration: Configuration
 
     let shared: RegistryState
-    private let bounds: [Int64]
-    private let bucketBounds: [[UInt8]]
+    /// The `le` labels of the duration buckets, shared by every breaker; nil without durations.
+    private let bucketLabels: DurationBucketLabels?
 
     /// Creates a monitor recording into `registry` (a new one by default: pass the registry your service serves).
     public init(
@@ -45,8 +51,8 @@ public final class PrometheusMonitor: BreakerMonitor {
         self.registry = registry
         self.configuration = configuration
         self.shared = RegistryState.shared(for: registry)
-        self.bounds = configuration.normalizedBounds
-        self.bucketBounds = bounds.map { Array(String(describing: Double($0) / 1e9).utf8) }
+        self.bucketLabels =
+            configuration.recordsDurations ? DurationBucketLabels(bounds: configuration.normalizedBounds) : nil
     }
 
     /// Registers every series of the breaker (at 0) and returns the monitor that will update them.
@@ -56,12 +62,7 @@ public final class PrometheusMonitor: BreakerMonitor {
     ///   ``PrometheusMonitorError/Code/duplicateBreakerName`` if a breaker of that name is registered already.
     public func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
         try shared.reserve(breaker.name, limit: configuration.maximumBreakers)
-        let series = BreakerSeries(
-            breaker: breaker,
-            shared: shared,
-            histogramBounds: configuration.recordsDurations ? bounds : nil,
-            bucketBounds: bucketBounds
-        )
+        let series = BreakerSeries(breaker: breaker, shared: shared, bucketLabels: bucketLabels)
         shared.add(series)
         return series
     }
@@ -69,22 +70,21 @@ public final class PrometheusMonitor: BreakerMonitor {
     /// Whether breakers should measure call durations: ``Configuration-swift.struct/recordsDurations``.
     public var wantsDurations: Bool { configuration.recordsDurations }
 
-    /// The names of the breakers whose series the registry holds, sorted.
+    /// The names of the breakers exported with the registry (by every monitor on it), sorted.
     public var breakerNames: [String] {
         shared.series.map(\.name).sorted()
     }
 
     /// Sets every breaker's state, ratio and timestamp gauges from its snapshot.
     ///
-    /// ``emit(into:)`` calls it; call it yourself only if you render the registry some other way. Between
-    /// refreshes, the state and timestamp gauges follow transitions as they happen, and the ratio gauges move only
-    /// on transitions.
+    /// ``emit(into:)`` calls it before rendering; you need not. Between refreshes, the state and timestamp gauges
+    /// follow transitions as they happen, and the ratio gauges move only on transitions.
     public func refresh() {
         shared.refresh()
     }
 
-    /// Refreshes the gauges and appends the Prometheus text exposition (format 0.0.4) of the whole registry, the
-    /// breakers' duration histograms included.
+    /// Refreshes the gauges and appends the Prometheus text exposition (format 0.0.4): the registry's output, then
+    /// every breaker family (each family's `# HELP` and `# TYPE` once, then the samples of all breakers).
     ///
     /// Its signature fits an exposition source of a metrics server: `source: monitor.emit(into:)`.
     public func emit(into buffer: inout [UInt8]) {

@@ -1,9 +1,9 @@
 import Prometheus
 import Synchronization
 
-/// What every ``PrometheusMonitor`` on one `PrometheusCollectorRegistry` shares: the breakers whose series the
-/// registry holds, so that a name is registered once, the breaker limit counts them all, and one rendering holds
-/// all their duration histograms in one family.
+/// What every ``PrometheusMonitor`` on one `PrometheusCollectorRegistry` shares: the breakers exported with the
+/// registry, so that a name is registered once, the breaker limit counts them all, and one rendering groups all
+/// their samples by family.
 ///
 /// Monitors find it through a process-wide table keyed by the registry's identity. The table holds the registry
 /// and the state weakly, so it keeps nothing alive; the monitors and their bound breakers hold the state.
@@ -15,6 +15,7 @@ final class RegistryState: Sendable {
 
     private struct Members {
         var names: Set<String> = []
+        /// In registration order: the order of the breakers within each family of the exposition.
         var series: [BreakerSeries] = []
     }
 
@@ -97,32 +98,48 @@ final class RegistryState: Sendable {
 
     // MARK: Rendering
 
-    private static let histogramHeader: [UInt8] = Array(
-        """
-        # HELP \(MetricFamilies.callDuration) \(MetricFamilies.help[MetricFamilies.callDuration] ?? "")
-        # TYPE \(MetricFamilies.callDuration) histogram
-
-        """.utf8
-    )
-
     /// Brings every breaker's gauges up to date.
     func refresh() {
         for series in series { series.refresh() }
     }
 
-    /// Appends the exposition of the registry and then the duration histograms, which swift-prometheus does not
-    /// hold (see ``DurationHistograms``).
+    /// Appends the exposition of the registry (the service's own metrics and
+    /// `circuit_breaker_registrations_rejected_total`), then every breaker family, each grouping the samples of
+    /// all breakers under one `# HELP` and `# TYPE`.
+    ///
+    /// The list of breakers is copied under the lock; the rendering runs without it, reading atomics only. A family
+    /// the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
+    /// is left out, so that the exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
         let all = series
         for series in all { series.refresh() }
+        let registryStart = buffer.count
         registry.emit(into: &buffer)
-        var headerWritten = false
-        for series in all where series.histograms != nil {
-            if !headerWritten {
-                buffer.append(contentsOf: Self.histogramHeader)
-                headerWritten = true
-            }
-            series.emitHistograms(into: &buffer)
+        let shadowed = Self.families(declaredIn: buffer, from: registryStart)
+        for family in BreakerFamily.allCases where !shadowed.contains(family) {
+            BreakerSeries.render(family, of: all, into: &buffer)
         }
+    }
+
+    /// The breaker families that `# TYPE` lines of `buffer[start...]` declare.
+    static func families(declaredIn buffer: [UInt8], from start: Int) -> Set<BreakerFamily> {
+        let marker = Array("# TYPE circuit_breaker_".utf8)
+        var found: Set<BreakerFamily> = []
+        buffer.withUnsafeBufferPointer { bytes in
+            var lineStart = start
+            while lineStart < bytes.count {
+                var lineEnd = lineStart
+                while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                let line = bytes[lineStart..<lineEnd]
+                if line.starts(with: marker) {
+                    let nameStart = lineStart + 7
+                    var nameEnd = nameStart
+                    while nameEnd < lineEnd && bytes[nameEnd] != UInt8(ascii: " ") { nameEnd += 1 }
+                    if let family = BreakerFamily(name: bytes[nameStart..<nameEnd]) { found.insert(family) }
+                }
+                lineStart = lineEnd + 1
+            }
+        }
+        return found
     }
 }

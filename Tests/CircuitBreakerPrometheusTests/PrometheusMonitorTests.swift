@@ -257,11 +257,122 @@ import Testing
         requests.increment(by: Int64(7))
         let monitor = PrometheusMonitor(registry: registry)
         _ = try CircuitBreaker(name: "payments", monitors: [monitor])
-        let samples = ExpositionSamples(monitor.emitToString())
+        let text = monitor.emitToString()
+        let samples = ExpositionSamples(text)
         #expect(samples["http_requests_total"] == 7)
         #expect(samples[#"circuit_breaker_state{breaker="payments",state="closed"}"#] == 1)
-        // The registry's own rendering holds the breaker's series too (all but the duration histograms).
-        #expect(String(decoding: registry.emitToBuffer(), as: UTF8.self).contains(#"breaker="payments""#))
+        // The registry's output comes first, unchanged; the breakers' series are the monitor's, not the registry's.
+        let registryText = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+        #expect(text.hasPrefix(registryText))
+        #expect(!registryText.contains(#"breaker="payments""#))
+        #expect(registryText.contains("circuit_breaker_registrations_rejected_total 0"))
+    }
+
+    @Test func familiesAreGroupedAcrossBreakersWithOneHeaderEach() throws {
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, durationBuckets: [.seconds(1)]))
+        let names = ["alpha", "beta", "gamma"]
+        for (index, name) in names.enumerated() {
+            let configuration: CircuitBreaker.Configuration = index == 1 ? .consecutiveFailures(3) : .default
+            let breaker = try CircuitBreaker(name: name, configuration: configuration, monitors: [monitor])
+            _ = try breaker.execute { index }
+        }
+        let text = monitor.emitToString()
+        var typeLines: [String] = []
+        var helpLines: [String] = []
+        var current: String?
+        /// The samples seen under each family, by breaker.
+        var breakersByFamily: [String: [String]] = [:]
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# HELP ") {
+                helpLines.append(String(line.dropFirst(7).prefix { $0 != " " }))
+            } else if line.hasPrefix("# TYPE ") {
+                let family = String(line.dropFirst(7).prefix { $0 != " " })
+                typeLines.append(family)
+                #expect(helpLines.last == family, "HELP right before TYPE for \(family)")
+                current = family
+            } else {
+                let metric = String(line.prefix { $0 != "{" && $0 != " " })
+                let family = try #require(current, "sample before any TYPE: \(line)")
+                // Every sample belongs to the family declared last (a histogram's under its suffixed names).
+                #expect(
+                    metric == family || metric == family + "_bucket" || metric == family + "_sum"
+                        || metric == family + "_count",
+                    "\(metric) under \(family)"
+                )
+                if let range = line.range(of: #"breaker=""#) {
+                    let name = String(line[range.upperBound...].prefix { $0 != "\"" })
+                    if breakersByFamily[family, default: []].last != name {
+                        breakersByFamily[family, default: []].append(name)
+                    }
+                }
+            }
+        }
+        #expect(typeLines.count == Set(typeLines).count, "a family declared twice: \(typeLines)")
+        #expect(helpLines.count == Set(helpLines).count)
+        #expect(Set(typeLines) == Set(MetricFamilies.help.keys))
+        // Within a family, breaker-minor: each breaker's samples once, together, in registration order.
+        for (family, breakers) in breakersByFamily {
+            let expected =
+                [MetricFamilies.failureRatio, MetricFamilies.slowCallRatio, MetricFamilies.failureRatioThreshold]
+                    .contains(family) ? ["alpha", "gamma"] : names
+            #expect(breakers == expected, "\(family): \(breakers)")
+        }
+        #expect(breakersByFamily.count == BreakerFamily.allCases.count)
+    }
+
+    @Test func aCircuitBreakerFamilyInTheRegistryShadowsTheMonitorsOwn() throws {
+        let registry = PrometheusCollectorRegistry()
+        // Other code (say, swift-metrics bootstrapped on the registry) registers a family of the monitor's.
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: MetricFamilies.state, unitName: "", helpText: "Theirs."),
+            labels: [("breaker", "elsewhere")]
+        ).set(to: 1)
+        let monitor = PrometheusMonitor(registry: registry)
+        _ = try CircuitBreaker(name: "mine", monitors: [monitor])
+        let text = monitor.emitToString()
+        #expect(text.components(separatedBy: "# TYPE \(MetricFamilies.state) ").count == 2)
+        #expect(text.contains(#"circuit_breaker_state{breaker="elsewhere"} 1"#))
+        #expect(!text.contains(#"circuit_breaker_state{breaker="mine""#))
+        // The other families are the monitor's as usual.
+        #expect(ExpositionSamples(text)[#"circuit_breaker_calls_total{breaker="mine",outcome="success"}"#] == 0)
+    }
+
+    @Test func concurrentCallsLoseNoCount() async throws {
+        let monitor = PrometheusMonitor()
+        let breaker = try CircuitBreaker(
+            name: "busy",
+            configuration: .consecutiveFailures(1_000_000),
+            monitors: [monitor]
+        )
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for index in 0..<5_000 {
+                        _ = try? breaker.execute { () throws -> Int in
+                            if (index + task) % 5 == 0 { throw TestFailure() }
+                            return index
+                        }
+                    }
+                }
+            }
+        }
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_calls_total{breaker="busy",outcome="success"}"#] == 32_000)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="busy",outcome="failure"}"#] == 8_000)
+    }
+
+    @Test func ratiosRenderAsTheNumbersTheyAre() throws {
+        let monitor = PrometheusMonitor()
+        let configuration = CircuitBreaker.Configuration(trip: .failureRatio(0.95, window: .count(3), minimumCalls: 3))
+        let breaker = try CircuitBreaker(name: "third", configuration: configuration, monitors: [monitor])
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        _ = try breaker.execute { 1 }
+        _ = try breaker.execute { 2 }
+        let text = monitor.emitToString()
+        let samples = ExpositionSamples(text)
+        #expect(samples[#"circuit_breaker_failure_ratio{breaker="third"}"#] == 1.0 / 3.0)
+        #expect(samples[#"circuit_breaker_failure_ratio_threshold{breaker="third"}"#] == 0.95)
+        #expect(text.contains("circuit_breaker_failure_ratio_threshold{breaker=\"third\"} 0.95\n"))
     }
 
     @Test func gaugesFollowTheNewestStatePeriod() throws {

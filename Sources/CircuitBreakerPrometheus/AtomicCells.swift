@@ -1,0 +1,53 @@
+import Synchronization
+
+/// A fixed block of `UInt64` atomics in one allocation: every counter and gauge of one breaker
+/// (see ``SeriesLayout``).
+final class AtomicCells: @unchecked Sendable {
+    // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
+    // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access goes
+    // through an `Atomic`'s atomic operations, which are data-race free by definition, at an index below `count`
+    // (the callers use the constants of `SeriesLayout`, all below `SeriesLayout.cellCount`); `count` is immutable.
+    private let cells: UnsafeMutablePointer<Atomic<UInt64>>
+    let count: Int
+
+    /// Creates `count` cells at 0.
+    init(count: Int) {
+        self.count = count
+        self.cells = .allocate(capacity: count)
+        for index in 0..<count {
+            (cells + index).initialize(to: Atomic(0))
+        }
+    }
+
+    deinit {
+        cells.deinitialize(count: count)
+        cells.deallocate()
+    }
+
+    /// Adds 1 to cell `index`: one relaxed atomic add.
+    @inline(__always)
+    func increment(_ index: Int) {
+        cells[index].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func load(_ index: Int) -> UInt64 {
+        cells[index].load(ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func store(_ value: UInt64, at index: Int) {
+        cells[index].store(value, ordering: .relaxed)
+    }
+
+    /// The `Double` whose bit pattern cell `index` holds.
+    @inline(__always)
+    func loadDouble(_ index: Int) -> Double {
+        Double(bitPattern: load(index))
+    }
+
+    @inline(__always)
+    func storeDouble(_ value: Double, at index: Int) {
+        store(value.bitPattern, at: index)
+    }
+}

@@ -1,0 +1,76 @@
+/// Writes exposition text into a region of memory reserved for it, with a bounds check on every write and no
+/// other work: no capacity growth, no reference counting, no `String`.
+///
+/// The caller sizes the region from the pre-rendered prefixes plus ``NumberFormatting/maximumLength`` and a line
+/// feed per sample, an upper bound; a write that would not fit (which that bound rules out) is dropped and
+/// ``overflowed`` set, never written past the end.
+struct ExpositionWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    /// The bytes written so far.
+    private(set) var count = 0
+    /// Whether a write was dropped for want of room.
+    private(set) var overflowed = false
+
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, bytes.count <= capacity &- count else {
+            overflowed = overflowed || !bytes.isEmpty
+            return
+        }
+        (base + count).update(from: source, count: bytes.count)
+        count &+= bytes.count
+    }
+
+    @inline(__always)
+    mutating func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { write($0) }
+    }
+
+    @inline(__always)
+    mutating func writeLineFeed() {
+        guard count < capacity else {
+            overflowed = true
+            return
+        }
+        base[count] = UInt8(ascii: "\n")
+        count &+= 1
+    }
+
+    /// Writes a number through one of the ``NumberFormatting`` functions.
+    @inline(__always)
+    mutating func writeNumber(_ format: (UnsafeMutablePointer<UInt8>) -> Int) {
+        guard NumberFormatting.maximumLength <= capacity &- count else {
+            overflowed = true
+            return
+        }
+        count &+= format(base + count)
+    }
+}
+
+extension [UInt8] {
+    /// Appends up to `bound` bytes through `render`, which gets a writer over `bound` reserved bytes; the bytes it
+    /// leaves unwritten are removed. Returns whether the writer overflowed.
+    ///
+    /// The region is zeroed first (appending zeros is the one way to grow an array's count before writing through a
+    /// pointer), which costs a `memset` of the bound: far less than growing the array sample by sample.
+    @discardableResult
+    mutating func appendRendered(bound: Int, _ render: (inout ExpositionWriter) -> Void) -> Bool {
+        guard bound > 0 else { return false }
+        let start = count
+        append(contentsOf: repeatElement(0, count: bound))
+        let (written, overflowed) = withUnsafeMutableBufferPointer { all -> (Int, Bool) in
+            guard let base = all.baseAddress else { return (0, false) }
+            var writer = ExpositionWriter(base: base + start, capacity: bound)
+            render(&writer)
+            return (writer.count, writer.overflowed)
+        }
+        removeLast(bound - written)
+        return overflowed
+    }
+}

@@ -1,0 +1,215 @@
+import CircuitBreaker
+
+/// Where every series of a breaker lives: its atomic cell (the value) and its slot (the pre-rendered line prefix).
+///
+/// A breaker's values are one block of `UInt64` atomics (``cellCount`` of them): counters as integers, gauges as
+/// the bit pattern of a `Double`, the state as its raw value (the five `circuit_breaker_state` series are derived
+/// from it). Its line prefixes (`name{breaker="…",label="…"} `) are one byte buffer, rendered once at bind, with
+/// one slot per series in family order, so that rendering a family reads one contiguous range of slots.
+enum SeriesLayout {
+    // MARK: Cells
+
+    /// `circuit_breaker_calls_total` by outcome: ``ExecutedOutcome`` raw values, then ``rejected``.
+    static let calls = 0
+    static let rejected = 4
+    static let slowCalls = 5
+    static let fallbackSuccess = 6
+    static let fallbackFailure = 7
+    /// `circuit_breaker_transitions_total`: `TransitionPairs.index(from:to:)` from here, every ordered pair (25),
+    /// so that even a transition the table does not expect is counted without a lock.
+    static let transitions = 8
+    static let state = transitions + TransitionPairs.tableSize
+    static let failureRatio = state + 1
+    static let slowCallRatio = state + 2
+    static let stateChangeTimestamp = state + 3
+    static let cellCount = state + 4
+
+    // MARK: Slots
+
+    /// How the value of a slot's sample is written after its prefix.
+    enum Value: Equatable {
+        /// The integer in cell `cell`.
+        case counter(Int)
+        /// 1 if the state cell holds this raw state, else 0.
+        case stateIs(UInt64)
+        /// The `Double` whose bits are in cell `cell`.
+        case double(Int)
+        /// Nothing: the prefix holds the value and the line feed (the failure-ratio threshold, which never changes).
+        case constant
+        /// A histogram prefix; rendered by the histogram code.
+        case histogram
+    }
+
+    /// Which breakers have the slot's series.
+    enum Presence {
+        case always
+        /// Breakers with a sliding window (failure- or slow-call-ratio policies).
+        case window
+        /// Breakers with a failure-ratio threshold.
+        case threshold
+        /// Monitors that record durations.
+        case durations
+    }
+
+    struct Slot {
+        let family: BreakerFamily
+        /// The metric name: the family's, or for a histogram `_bucket`, `_sum` or `_count` appended.
+        let metric: String
+        /// The labels after `breaker`.
+        let labels: [(String, String)]
+        let value: Value
+        let presence: Presence
+        /// For a histogram `_bucket` prefix: it ends in `,le="` instead of `} `.
+        var isBucket = false
+    }
+
+    static let slots: [Slot] = {
+        var slots: [Slot] = []
+        for state in CircuitState.allCases {
+            slots.append(
+                Slot(
+                    family: .state,
+                    metric: MetricFamilies.state,
+                    labels: [("state", state.label)],
+                    value: .stateIs(UInt64(state.rawValue)),
+                    presence: .always
+                )
+            )
+        }
+        let outcomes = ExecutedOutcome.allCases.map { ($0.label, calls + $0.rawValue) } + [("rejected", rejected)]
+        for (label, cell) in outcomes {
+            slots.append(
+                Slot(
+                    family: .calls,
+                    metric: MetricFamilies.calls,
+                    labels: [("outcome", label)],
+                    value: .counter(cell),
+                    presence: .always
+                )
+            )
+        }
+        for outcome in ExecutedOutcome.allCases {
+            let labels = [("outcome", outcome.label)]
+            let name = MetricFamilies.callDuration
+            slots.append(
+                Slot(
+                    family: .callDuration,
+                    metric: name + "_bucket",
+                    labels: labels,
+                    value: .histogram,
+                    presence: .durations,
+                    isBucket: true
+                )
+            )
+            slots.append(
+                Slot(
+                    family: .callDuration,
+                    metric: name + "_sum",
+                    labels: labels,
+                    value: .histogram,
+                    presence: .durations
+                )
+            )
+            slots.append(
+                Slot(
+                    family: .callDuration,
+                    metric: name + "_count",
+                    labels: labels,
+                    value: .histogram,
+                    presence: .durations
+                )
+            )
+        }
+        slots.append(
+            Slot(
+                family: .slowCalls,
+                metric: MetricFamilies.slowCalls,
+                labels: [],
+                value: .counter(slowCalls),
+                presence: .always
+            )
+        )
+        for (from, to) in TransitionPairs.all {
+            slots.append(
+                Slot(
+                    family: .transitions,
+                    metric: MetricFamilies.transitions,
+                    labels: [("from", from.label), ("to", to.label)],
+                    value: .counter(transitions + TransitionPairs.index(from: from, to: to)),
+                    presence: .always
+                )
+            )
+        }
+        slots.append(
+            Slot(
+                family: .failureRatio,
+                metric: MetricFamilies.failureRatio,
+                labels: [],
+                value: .double(failureRatio),
+                presence: .window
+            )
+        )
+        slots.append(
+            Slot(
+                family: .slowCallRatio,
+                metric: MetricFamilies.slowCallRatio,
+                labels: [],
+                value: .double(slowCallRatio),
+                presence: .window
+            )
+        )
+        slots.append(
+            Slot(
+                family: .failureRatioThreshold,
+                metric: MetricFamilies.failureRatioThreshold,
+                labels: [],
+                value: .constant,
+                presence: .threshold
+            )
+        )
+        slots.append(
+            Slot(
+                family: .stateChangeTimestamp,
+                metric: MetricFamilies.stateChangeTimestamp,
+                labels: [],
+                value: .double(stateChangeTimestamp),
+                presence: .always
+            )
+        )
+        for (label, cell) in [("success", fallbackSuccess), ("failure", fallbackFailure)] {
+            slots.append(
+                Slot(
+                    family: .fallbacks,
+                    metric: MetricFamilies.fallbacks,
+                    labels: [("result", label)],
+                    value: .counter(cell),
+                    presence: .always
+                )
+            )
+        }
+        return slots
+    }()
+
+    /// The value kind of each slot, apart from the rest so that the render loop reads a small trivial array.
+    static let values: [Value] = slots.map(\.value)
+
+    /// The slots of each family, by `BreakerFamily.rawValue`; the slots of a family are contiguous.
+    static let familySlots: [Range<Int>] = BreakerFamily.allCases.map { family in
+        let indices = slots.indices.filter { slots[$0].family == family }
+        guard let first = indices.first, let last = indices.last else { return 0..<0 }
+        return first..<(last + 1)
+    }
+
+    /// The first histogram slot; outcome `o` has its `_bucket`, `_sum` and `_count` prefixes at
+    /// `histogramSlots + 3 * o`, `+ 1` and `+ 2`.
+    static let histogramSlots = familySlots[BreakerFamily.callDuration.rawValue].lowerBound
+
+    /// The transitions counted in a cell of their own but not expected (`TransitionPairs.isPossible` is false):
+    /// rendered only once they occurred.
+    static let unexpectedTransitions: [(from: CircuitState, to: CircuitState)] = CircuitState.allCases.flatMap {
+        from in
+        CircuitState.allCases.compactMap { to in
+            from != to && !TransitionPairs.isPossible(from: from, to: to) ? (from, to) : nil
+        }
+    }
+}
