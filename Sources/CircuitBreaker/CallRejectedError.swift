@@ -6,16 +6,28 @@ public struct CallRejectedError: Error, Hashable, CustomStringConvertible {
     public let breakerName: String
     /// The state that rejected it: `open`, `forcedOpen`, or `halfOpen` when every trial slot was taken.
     public let state: CircuitState
+    /// The retry delay in nanoseconds, or -1 for none: a plain integer, so that building the error on the
+    /// rejection path costs no `Duration` arithmetic.
+    @usableFromInline
+    let retryAfterNanoseconds: Int64
+
     /// How long until the breaker will admit a call again, as far as it knows: the rest of the open wait for an
     /// open breaker, `.zero` in half-open (a slot may free up any moment), `nil` when forced open (an operator
     /// decides).
-    public let retryAfter: Duration?
+    public var retryAfter: Duration? {
+        retryAfterNanoseconds < 0 ? nil : .nanoseconds(retryAfterNanoseconds)
+    }
 
     /// Creates a rejection.
     public init(breakerName: String, state: CircuitState, retryAfter: Duration?) {
+        self.init(breakerName: breakerName, state: state, retryAfterNanoseconds: retryAfter.map { max($0.nanoseconds, 0) } ?? -1)
+    }
+
+    @inlinable
+    init(breakerName: String, state: CircuitState, retryAfterNanoseconds: Int64) {
         self.breakerName = breakerName
         self.state = state
-        self.retryAfter = retryAfter
+        self.retryAfterNanoseconds = retryAfterNanoseconds
     }
 
     /// For example `circuit breaker "payments" is open; retry after 4.2 seconds`.

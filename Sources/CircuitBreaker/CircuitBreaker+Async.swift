@@ -9,14 +9,14 @@ extension CircuitBreaker {
     /// that task is cancelled, the call is recorded as a timeout and ``CallTimeoutError`` is thrown at once, even
     /// if the operation ignores cancellation (its late result is dropped). Cancelling the caller's task cancels
     /// the operation; `CancellationError` is not a failure under the default classifier.
-    @_disfavoredOverload
+    @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         try await execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
     /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when
     /// `isFailure` says so. The value is returned to the caller either way.
-    @_disfavoredOverload
+    @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(
         treatingResultAsFailure isFailure: (T) -> Bool,
         _ operation: @escaping @Sendable () async throws -> T
@@ -42,7 +42,7 @@ extension CircuitBreaker {
     /// Runs `operation`, or `fallback` when the breaker rejects the call, and, as the configuration's
     /// ``Configuration/fallbackTriggers`` say, when the operation fails or times out. The fallback receives the
     /// reason; its errors propagate.
-    @_disfavoredOverload
+    @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(
         _ operation: @escaping @Sendable () async throws -> T,
         fallback: (FallbackReason) async throws -> T
@@ -71,6 +71,7 @@ extension CircuitBreaker {
         }
     }
 
+    @inlinable
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) async throws -> T) async throws -> T {
         do {
             let value = try await fallback(reason)
@@ -83,6 +84,7 @@ extension CircuitBreaker {
     }
 
     /// Runs the operation, bounded by the invocation timeout if there is one.
+    @inlinable
     func invoke<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async -> AsyncOutcome<T> {
         guard let timeout = configuration.invocationTimeout else {
             do {
@@ -96,6 +98,7 @@ extension CircuitBreaker {
 }
 
 /// How an async operation ended.
+@usableFromInline
 enum AsyncOutcome<T: Sendable>: Sendable {
     case value(T)
     case error(any Error)

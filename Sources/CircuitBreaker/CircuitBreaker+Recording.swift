@@ -10,6 +10,15 @@ extension CircuitBreaker {
         if word.isClosed {
             return Permit(word: word, start: startTime())
         }
+        if word.isOpen {
+            // Rejection while the wait runs, inline: one clock read and a plain error, no call into the slow path.
+            let now = clock.coarseNanoseconds()
+            let until = openUntil.load(ordering: .relaxed)
+            if now < until {
+                if hasMonitors { monitor.callRejected(self, state: .open) }
+                throw CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now)
+            }
+        }
         return try admitSlow(word)
     }
 

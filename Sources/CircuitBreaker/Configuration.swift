@@ -1,8 +1,9 @@
 extension CircuitBreaker {
     /// Everything that decides how a ``CircuitBreaker`` behaves.
     ///
-    /// The defaults suit a typical remote dependency: trip when half of the last 100 calls failed (once 20 calls were
-    /// seen), wait 5 s before probing and double that on each failed probe up to 2 minutes (±10 % jitter), probe with
+    /// The defaults suit a typical remote dependency: trip when half of the calls of the last 60 seconds failed (once
+    /// 20 calls were seen; a time window, because it is striped across threads and so scales with cores, where a
+    /// count window serializes every call on one shared cursor), wait 5 s before probing and double that on each failed probe up to 2 minutes (±10 % jitter), probe with
     /// 3 calls that must all succeed within 60 s, no invocation timeout (most clients have their own), and no slow-call
     /// tracking. The values of the seed example are reachable too:
     ///
@@ -36,7 +37,7 @@ extension CircuitBreaker {
 
         /// Creates a configuration; every parameter has the documented default.
         public init(
-            trip: TripPolicy = .failureRatio(0.5, window: .count(100), minimumCalls: 20),
+            trip: TripPolicy = .failureRatio(0.5, window: .time(.seconds(60), buckets: 10), minimumCalls: 20),
             openWait: OpenWait = .exponential(
                 initial: .seconds(5),
                 multiplier: 2,

@@ -1,26 +1,42 @@
 import Synchronization
 
-/// The outcomes of the last `duration`, in a fixed ring of buckets.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The outcomes of the last `duration`, in a fixed ring of buckets, striped so that threads do not contend.
 ///
-/// A call adds to the counters of the bucket its (coarse) time falls in. When time reaches a bucket that has not
-/// been opened yet, one caller, under a small lock, clears the buckets that have slid out of the window and
+/// A call adds to the counters of the bucket its (coarse) time falls in, in the stripe its thread hashes to; each
+/// stripe sits on cache lines of its own, so two threads recording at once do not bounce a line between cores
+/// (unstriped, two threads recorded slower together than one alone). Order does not matter in a time window, so
+/// striping changes no total: the totals sum every stripe. When time reaches a bucket that has not been opened
+/// yet, one caller, under a small lock, clears the buckets that have slid out of the window (in every stripe) and
 /// publishes the new head; everyone else only adds. A call that read the clock before a rotation and adds after
 /// it can land one count in a bucket that was just reused; that needs a thread to stall for a whole window.
+///
 /// Noncopyable and stored inline in the breaker, so that the per-call path reaches it without reference counting.
-// Safety (@unchecked Sendable): the three buffers are allocated in init, freed in deinit and never reassigned;
-// every access to their memory goes through the atomics stored there.
+// Safety (@unchecked Sendable): `counters` is allocated in init, freed in deinit and never reassigned; every access
+// to its memory goes through the atomics stored there.
 @usableFromInline
 struct TimeWindow: ~Copyable, @unchecked Sendable {
     @usableFromInline
     let bucketNanos: Int64
     @usableFromInline
     let bucketCount: Int
+    /// Stripes (a power of two) and the mask that picks one from a hash.
     @usableFromInline
-    let calls: UnsafeMutablePointer<Atomic<Int>>
+    let stripeMask: Int
+    /// Counters between the starts of two stripes: three per bucket, rounded up to whole cache lines.
     @usableFromInline
-    let failures: UnsafeMutablePointer<Atomic<Int>>
+    let stripeStride: Int
+    /// `stripes × stripeStride` counters; in a stripe, bucket `b` has calls at `3b`, failures at `3b + 1` and
+    /// slow calls at `3b + 2`.
     @usableFromInline
-    let slowCalls: UnsafeMutablePointer<Atomic<Int>>
+    let counters: UnsafeMutablePointer<Atomic<Int>>
     /// The newest bucket epoch (time / bucket width) that has been opened.
     @usableFromInline
     let head: Atomic<Int64>
@@ -30,24 +46,41 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     init(duration: Duration, buckets: Int, now: Int64) {
         bucketCount = buckets
         bucketNanos = max(duration.nanoseconds / Int64(max(buckets, 1)), 1)
-        calls = .allocate(capacity: buckets)
-        failures = .allocate(capacity: buckets)
-        slowCalls = .allocate(capacity: buckets)
-        for index in 0..<buckets {
-            (calls + index).initialize(to: Atomic(0))
-            (failures + index).initialize(to: Atomic(0))
-            (slowCalls + index).initialize(to: Atomic(0))
+        let stripes = buckets == 0 ? 1 : Self.stripeCount()
+        stripeMask = stripes - 1
+        let perLine = 64 / MemoryLayout<Atomic<Int>>.stride
+        stripeStride = (3 * buckets + perLine - 1) / perLine * perLine
+        let count = stripes * stripeStride
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(count, 1) * MemoryLayout<Atomic<Int>>.stride,
+            alignment: 64
+        )
+        counters = raw.bindMemory(to: Atomic<Int>.self, capacity: max(count, 1))
+        for index in 0..<count {
+            (counters + index).initialize(to: Atomic(0))
         }
-        head = Atomic(now / max(duration.nanoseconds / Int64(max(buckets, 1)), 1))
+        head = Atomic(now / bucketNanos)
     }
 
     deinit {
-        calls.deinitialize(count: bucketCount)
-        calls.deallocate()
-        failures.deinitialize(count: bucketCount)
-        failures.deallocate()
-        slowCalls.deinitialize(count: bucketCount)
-        slowCalls.deallocate()
+        counters.deinitialize(count: (stripeMask + 1) * stripeStride)
+        UnsafeMutableRawPointer(counters).deallocate()
+    }
+
+    /// Twice the processors, as a power of two between 8 and 32: few enough to sum cheaply, enough that two
+    /// threads rarely share a stripe.
+    private static func stripeCount() -> Int {
+        let processors = max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+        var stripes = 8
+        while stripes < 2 * processors && stripes < 32 { stripes *= 2 }
+        return stripes
+    }
+
+    /// The stripe of the calling thread: a multiplicative hash of its thread handle.
+    @inlinable
+    var currentStripe: Int {
+        let handle = UInt64(unsafeBitCast(pthread_self(), to: UInt.self))
+        return Int(truncatingIfNeeded: (handle &* 0x9E37_79B9_7F4A_7C15) >> 40) & stripeMask
     }
 
     /// Records one outcome at monotonic time `now`.
@@ -60,10 +93,10 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
         } else if epoch <= current - Int64(bucketCount) {
             return
         }
-        let index = Int(epoch % Int64(bucketCount))
-        calls[index].add(1, ordering: .relaxed)
-        if failure { failures[index].add(1, ordering: .relaxed) }
-        if slow { slowCalls[index].add(1, ordering: .relaxed) }
+        let bucket = counters + currentStripe * stripeStride + 3 * Int(epoch % Int64(bucketCount))
+        bucket[0].add(1, ordering: .relaxed)
+        if failure { bucket[1].add(1, ordering: .relaxed) }
+        if slow { bucket[2].add(1, ordering: .relaxed) }
     }
 
     /// Opens the buckets up to `epoch`, clearing those that slid out of the window.
@@ -74,12 +107,18 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
             guard epoch > current else { return }
             let first = max(current + 1, epoch - Int64(bucketCount) + 1)
             for stale in first...epoch {
-                let index = Int(stale % Int64(bucketCount))
-                calls[index].store(0, ordering: .relaxed)
-                failures[index].store(0, ordering: .relaxed)
-                slowCalls[index].store(0, ordering: .relaxed)
+                clear(bucket: Int(stale % Int64(bucketCount)))
             }
             head.store(epoch, ordering: .releasing)
+        }
+    }
+
+    private func clear(bucket: Int) {
+        for stripe in 0...stripeMask {
+            let counters = counters + stripe * stripeStride + 3 * bucket
+            counters[0].store(0, ordering: .relaxed)
+            counters[1].store(0, ordering: .relaxed)
+            counters[2].store(0, ordering: .relaxed)
         }
     }
 
@@ -89,10 +128,13 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
         let epoch = now / bucketNanos
         if epoch > head.load(ordering: .acquiring) { rotate(to: epoch) }
         var totals = (calls: 0, failures: 0, slow: 0)
-        for index in 0..<bucketCount {
-            totals.calls += calls[index].load(ordering: .relaxed)
-            totals.failures += failures[index].load(ordering: .relaxed)
-            totals.slow += slowCalls[index].load(ordering: .relaxed)
+        for stripe in 0...stripeMask {
+            let counters = counters + stripe * stripeStride
+            for bucket in 0..<bucketCount {
+                totals.calls += counters[3 * bucket].load(ordering: .relaxed)
+                totals.failures += counters[3 * bucket + 1].load(ordering: .relaxed)
+                totals.slow += counters[3 * bucket + 2].load(ordering: .relaxed)
+            }
         }
         return WindowTotals(calls: totals.calls, failures: totals.failures, slowCalls: totals.slow)
     }
@@ -100,11 +142,7 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     /// Empties the window. Called under the breaker's lock at a transition to closed.
     func reset(now: Int64) {
         rotation.withLock { _ in
-            for index in 0..<bucketCount {
-                calls[index].store(0, ordering: .relaxed)
-                failures[index].store(0, ordering: .relaxed)
-                slowCalls[index].store(0, ordering: .relaxed)
-            }
+            for bucket in 0..<bucketCount { clear(bucket: bucket) }
             head.store(now / bucketNanos, ordering: .releasing)
         }
     }

@@ -1,6 +1,7 @@
 /// Races an operation against a timer, in two unstructured tasks, and resumes the caller with whichever ends
 /// first, or with `CancellationError` when the caller is cancelled. Unstructured, because a task group would wait
 /// for an operation that ignores cancellation; the loser is cancelled and its outcome dropped.
+@usableFromInline
 final class TimeoutRace<T: Sendable>: Sendable {
     private struct State: Sendable {
         var continuation: CheckedContinuation<AsyncOutcome<T>, Never>?
@@ -11,6 +12,7 @@ final class TimeoutRace<T: Sendable>: Sendable {
 
     private let state = Locked(State())
 
+    @usableFromInline
     static func run(
         _ operation: @escaping @Sendable () async throws -> T,
         timeout: Duration,

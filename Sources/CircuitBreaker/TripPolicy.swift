@@ -15,7 +15,7 @@ public enum TripPolicy: Sendable, Hashable {
     /// once the window holds at least `minimumCalls` calls.
     public static func failureRatio(
         _ threshold: Double,
-        window: SlidingWindow = .count(100),
+        window: SlidingWindow = .time(.seconds(60), buckets: 10),
         minimumCalls: Int = 20
     ) -> TripPolicy {
         .window(WindowPolicy(window: window, minimumCalls: minimumCalls, failureRatioThreshold: threshold))
@@ -25,7 +25,7 @@ public enum TripPolicy: Sendable, Hashable {
     /// once the window holds at least `minimumCalls` calls.
     public static func slowCallRatio(
         _ threshold: Double,
-        window: SlidingWindow = .count(100),
+        window: SlidingWindow = .time(.seconds(60), buckets: 10),
         minimumCalls: Int = 20
     ) -> TripPolicy {
         .window(WindowPolicy(window: window, minimumCalls: minimumCalls, slowCallRatioThreshold: threshold))

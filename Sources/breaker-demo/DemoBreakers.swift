@@ -2,7 +2,7 @@ import CircuitBreaker
 
 /// The three demo breakers, each with its own policy, so that the demo shows them all.
 enum DemoBreakers {
-    /// Healthy dependency: the library's default policy (failure ratio over the last 100 calls).
+    /// Healthy dependency: a failure ratio over the last 100 calls (a count window).
     static let catalog = CircuitBreaker.Configuration(
         trip: .failureRatio(0.5, window: .count(100), minimumCalls: 20),
         slowCallThreshold: .milliseconds(250)

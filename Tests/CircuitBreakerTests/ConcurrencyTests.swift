@@ -47,6 +47,28 @@ import Testing
         #expect(breaker.snapshot().windowFailures == 1000)
     }
 
+    @Test func theStripedTimeWindowLosesNoCount() async throws {
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(
+            name: "striped",
+            configuration: CircuitBreaker.Configuration(
+                trip: .failureRatio(1, window: .time(.seconds(60)), minimumCalls: 100)
+            ),
+            clock: .manual(clock)
+        )
+        breaker.disable()
+        await hammer(threads: 8, iterations: 5000) { thread, iteration in
+            _ = try? breaker.execute {
+                if (thread + iteration) % 5 == 0 { throw DependencyDown() }
+            }
+        }
+        let snapshot = breaker.snapshot()
+        #expect(snapshot.windowCalls == 40_000, "every stripe is summed")
+        #expect(snapshot.windowFailures == 8000)
+        clock.advance(by: .seconds(61))
+        #expect(breaker.snapshot().windowCalls == 0, "every stripe slides")
+    }
+
     @Test func consecutiveFailuresTripExactlyOnce() async throws {
         let recorder = RecordingMonitor()
         let counter = CountingMonitor()

@@ -50,7 +50,7 @@ import Testing
     @Test func defaultsAndPresetsAreValid() throws {
         try Config.default.validate()
         try Config.consecutiveFailures(5).validate()
-        #expect(Config.default.trip == .failureRatio(0.5, window: .count(100), minimumCalls: 20))
+        #expect(Config.default.trip == .failureRatio(0.5, window: .time(.seconds(60), buckets: 10), minimumCalls: 20))
         #expect(Config.default.invocationTimeout == nil)
     }
 }

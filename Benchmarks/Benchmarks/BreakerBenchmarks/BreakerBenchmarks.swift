@@ -142,7 +142,7 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
         let breaker = makeBreaker(consecutive)
         for iteration in benchmark.scaledIterations {
-            blackHole(try await breaker.execute { work(iteration) })
+            blackHole(try await breaker.execute { () async throws -> Int in work(iteration) })
         }
     }
 
@@ -165,7 +165,7 @@ let benchmarks: @Sendable () -> Void = {
             configuration: CircuitBreaker.Configuration(trip: consecutive, invocationTimeout: .seconds(10))
         )
         for iteration in benchmark.scaledIterations {
-            blackHole(try await breaker.execute { work(iteration) })
+            blackHole(try await breaker.execute { () async throws -> Int in work(iteration) })
         }
     }
 
