@@ -35,7 +35,7 @@ struct HostileClientTests {
             for bytes in garbage {
                 let client = try RawClient(port: port)
                 client.send(bytes)
-                let (reply, closed) = await client.readUntilClosed(timeout: .seconds(3))
+                let (reply, closed, _) = await client.readUntilClosed(timeout: .seconds(3))
                 let text = String(decoding: reply, as: UTF8.self)
                 // Either an HTTP error status, or no answer and the connection closed.
                 let status = reply.isEmpty ? 0 : Int(text.dropFirst(9).prefix(3)) ?? -1
@@ -56,7 +56,7 @@ struct HostileClientTests {
             let client = try RawClient(port: try port(of: server))
             let huge = String(repeating: "x", count: 64 * 1024)
             client.send("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Huge: \(huge)\r\n\r\n")
-            let (reply, closed) = await client.readUntilClosed(timeout: .seconds(5))
+            let (reply, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
             #expect(closed)
             let status = String(decoding: reply.prefix(12), as: UTF8.self)
             #expect(status.hasPrefix("HTTP/1.1 4"), "got \(status)")
@@ -76,17 +76,8 @@ struct HostileClientTests {
         try await withServer(configuration) { server, base in
             let client = try RawClient(port: try port(of: server))
             #expect(client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n"))
-            let start = ContinuousClock.now
-            var closed = false
             // One header byte every 100 ms, for at most 5 s.
-            while ContinuousClock.now - start < .seconds(5) {
-                let peerClosed = await client.isClosedByPeer(waiting: .milliseconds(100))
-                if !client.send("X") || peerClosed {
-                    closed = true
-                    break
-                }
-            }
-            let elapsed = ContinuousClock.now - start
+            let (closed, elapsed) = await client.trickle(every: .milliseconds(100), for: .seconds(5))
             #expect(closed, "the slowloris connection was not closed")
             #expect(elapsed < .seconds(3), "closed after \(elapsed)")
             #expect(elapsed > .milliseconds(600), "closed too early, after \(elapsed)")
@@ -103,9 +94,9 @@ struct HostileClientTests {
         configuration.limits.connectionTimeout = .seconds(30)
         try await withServer(configuration) { server, base in
             let client = try RawClient(port: try port(of: server))
-            let start = ContinuousClock.now
-            #expect(await client.readUntilClosed(timeout: .seconds(5)).closed)
-            #expect(ContinuousClock.now - start < .seconds(3))
+            let result = await client.readUntilClosed(timeout: .seconds(5))
+            #expect(result.closed)
+            #expect(result.elapsed < .seconds(3), "closed after \(result.elapsed)")
             try await expectStillServes(base)
         }
     }
@@ -122,17 +113,9 @@ struct HostileClientTests {
             client.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
             // Then trickle a third request: cut within idle + request timeouts (2 s) plus slack.
             client.send("GET /-/healthy HTTP/1.1\r\n")
-            let start = ContinuousClock.now
-            var closed = false
-            while ContinuousClock.now - start < .seconds(5) {
-                let peerClosed = await client.isClosedByPeer(waiting: .milliseconds(100))
-                if !client.send("X") || peerClosed {
-                    closed = true
-                    break
-                }
-            }
+            let (closed, elapsed) = await client.trickle(every: .milliseconds(100), for: .seconds(5))
             #expect(closed)
-            #expect(ContinuousClock.now - start < .seconds(3))
+            #expect(elapsed < .seconds(3), "closed after \(elapsed)")
         }
     }
 
@@ -203,7 +186,7 @@ struct HostileClientTests {
             let client = try RawClient(port: try port(of: server))
             client.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
             client.send([UInt8](repeating: 0x41, count: 65_536))
-            let (reply, closed) = await client.readUntilClosed(timeout: .seconds(5))
+            let (reply, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
             #expect(closed)
             #expect(String(decoding: reply.prefix(12), as: UTF8.self) == "HTTP/1.1 413")
             try await expectStillServes(base)

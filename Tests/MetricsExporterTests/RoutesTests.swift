@@ -55,7 +55,7 @@ struct RoutesTests {
             let get = try await curlRequest(base + "/metrics")
             let client = try RawClient(port: try port(of: server))
             client.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            let (bytes, closed) = await client.readUntilClosed(timeout: .seconds(5))
+            let (bytes, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
             #expect(closed)
             let text = String(decoding: bytes, as: UTF8.self)
             let parts = text.components(separatedBy: "\r\n\r\n")

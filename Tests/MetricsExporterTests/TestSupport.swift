@@ -234,9 +234,28 @@ final class RawClient: @unchecked Sendable {
         return true
     }
 
-    /// Reads until the peer closes the connection or `timeout` passes; returns what arrived and whether it closed.
-    func readUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool) {
-        await offThread { self.readUntilClosedBlocking(timeout: timeout) }
+    /// Reads until the peer closes the connection or `timeout` passes; returns what arrived, whether it closed,
+    /// and when, measured on the reading thread (so a busy cooperative pool does not inflate it).
+    func readUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool, elapsed: Duration) {
+        await offThread {
+            let start = ContinuousClock.now
+            let (bytes, closed) = self.readUntilClosedBlocking(timeout: timeout)
+            return (bytes, closed, ContinuousClock.now - start)
+        }
+    }
+
+    /// Sends one byte every `interval` until the peer closes the connection or `limit` passes; returns whether it
+    /// closed and after how long, measured on the sending thread.
+    func trickle(every interval: Duration, for limit: Duration) async -> (closed: Bool, elapsed: Duration) {
+        await offThread {
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < limit {
+                if self.isClosedByPeerBlocking(waiting: interval) || !self.send("X") {
+                    return (true, ContinuousClock.now - start)
+                }
+            }
+            return (false, ContinuousClock.now - start)
+        }
     }
 
     private func readUntilClosedBlocking(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
