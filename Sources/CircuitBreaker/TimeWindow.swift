@@ -79,7 +79,11 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     /// The stripe of the calling thread: a multiplicative hash of its thread handle.
     @inlinable
     var currentStripe: Int {
-        let handle = UInt64(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))))
+        #if os(Linux)
+        let handle = UInt64(pthread_self())
+        #else
+        let handle = UInt64(UInt(bitPattern: pthread_self()))
+        #endif
         return Int(truncatingIfNeeded: (handle &* 0x9E37_79B9_7F4A_7C15) >> 40) & stripeMask
     }
 
