@@ -10,8 +10,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 run_case() {
     local breakers="$1" port pid
     port="$(free_port)"
+    # 50 wrk connections come from one address: raise the per-IP limit (default 32) above that.
     "$demo" --port "$port" --quiet --rate 5 --extra-breakers "$((breakers - 3))" --outage-offset 1 --outage-duration 5 \
-        >/dev/null 2>&1 &
+        --per-ip-connection-limit 64 >/dev/null 2>&1 &
     pid=$!
     trap 'kill "$pid" 2>/dev/null || true' RETURN
     for _ in $(seq 1 100); do

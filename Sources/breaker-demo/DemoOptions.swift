@@ -1,3 +1,5 @@
+import MetricsExporter
+
 /// The demo's command line.
 struct DemoOptions: Sendable {
     var port: UInt16 = 9464
@@ -11,6 +13,7 @@ struct DemoOptions: Sendable {
     var duration = 0.0
     var quiet = false
     var extraBreakers = 0
+    var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
     var help = false
 
     static let usage = """
@@ -33,6 +36,8 @@ struct DemoOptions: Sendable {
           --outage-period S         seconds from one outage start to the next (default 180)
           --duration S              exit after S seconds; 0 runs until Ctrl-C or SIGTERM (default 0)
           --extra-breakers N        also register N idle breakers (for exporter load tests; default 0)
+          --per-ip-connection-limit N
+                                    exporter connections allowed from one address (default 32; 0: no limit)
           --quiet                   no live status lines
           --help                    this text
         """
@@ -70,6 +75,9 @@ struct DemoOptions: Sendable {
             case "--outage-period": options.outagePeriod = try number(flag, in: 0.001...1e9)
             case "--duration": options.duration = try number(flag, in: 0...1e9)
             case "--extra-breakers": options.extraBreakers = Int(try number(flag, in: 0...100_000))
+            case "--per-ip-connection-limit":
+                let limit = Int(try number(flag, in: 0...100_000))
+                options.perIPConnectionLimit = limit == 0 ? nil : limit
             case "--quiet": options.quiet = true
             case "--help", "-h": options.help = true
             default: throw ParseError(description: "unknown option \(flag) (see --help)")

@@ -80,6 +80,7 @@ var serverConfiguration = MetricsServerConfiguration(
         ? .ipv6(options.bind, port: options.port) : .ipv4(options.bind, port: options.port)
 )
 serverConfiguration.serviceName = "breaker-demo"
+serverConfiguration.limits.perIPConnectionLimit = options.perIPConnectionLimit
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
