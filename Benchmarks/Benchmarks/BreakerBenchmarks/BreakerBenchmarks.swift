@@ -11,6 +11,13 @@ func work(_ value: Int) -> Int {
 
 struct Failure: Error {}
 
+/// A call through the breaker behind an untyped `throws` boundary the optimizer cannot see through, as in an
+/// application where the rejection propagates to a caller further up.
+@inline(never)
+func callThroughBoundary(_ breaker: CircuitBreaker, _ value: Int) throws -> Int {
+    try breaker.execute { work(value) }
+}
+
 func makeBreaker(
     _ trip: TripPolicy,
     slowCallThreshold: Duration? = nil,
@@ -99,8 +106,6 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("rejection: typed throws") { benchmark in
-        let breaker = makeBreaker(consecutive)
-        breaker.forceOpen()
         let open = makeBreaker(consecutive)
         for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
         var rejected = 0
@@ -129,6 +134,20 @@ let benchmarks: @Sendable () -> Void = {
         for iteration in benchmark.scaledIterations {
             do {
                 blackHole(try open.execute { work(iteration) })
+            } catch {
+                rejected &+= 1
+            }
+        }
+        blackHole(rejected)
+    }
+
+    Benchmark("rejection: untyped throws, propagated through a function boundary") { benchmark in
+        let open = makeBreaker(consecutive)
+        for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
+        var rejected = 0
+        for iteration in benchmark.scaledIterations {
+            do {
+                blackHole(try callThroughBoundary(open, iteration))
             } catch {
                 rejected &+= 1
             }
