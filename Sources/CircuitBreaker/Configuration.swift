@@ -91,6 +91,13 @@ extension CircuitBreaker {
                 case .time(let duration, let buckets):
                     try Self.requirePositive(duration, "trip.window.time")
                     try Self.requirePositive(buckets, "trip.window.buckets")
+                if buckets > 65_535 {
+                    throw ConfigurationError(
+                        .outOfRange,
+                        field: "trip.window.buckets",
+                        reason: "\(buckets) is more than 65,535 buckets"
+                    )
+                }
                     if duration.nanoseconds / Int64(buckets) < 1_000_000 {
                         throw ConfigurationError(
                             .outOfRange,

@@ -37,9 +37,11 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     /// slow calls at `3b + 2`.
     @usableFromInline
     let counters: UnsafeMutablePointer<Atomic<Int>>
-    /// The newest bucket epoch (time / bucket width) that has been opened.
+    /// The newest bucket epoch (time / bucket width) that has been opened, shifted left 16 bits, with its bucket
+    /// index (epoch modulo the bucket count) in the low 16 bits: a call that falls in the head bucket, nearly every
+    /// call, finds its bucket with a multiplication instead of two divisions.
     @usableFromInline
-    let head: Atomic<Int64>
+    let head: Atomic<UInt64>
     private let rotation = Locked<Void>(())
 
     /// A window of `buckets` buckets over `duration`; 0 buckets for a breaker whose policy has no time window.
@@ -59,8 +61,16 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
         for index in 0..<count {
             (counters + index).initialize(to: Atomic(0))
         }
-        head = Atomic(now / bucketNanos)
+        head = Atomic(Self.headWord(epoch: now / bucketNanos, bucketCount: buckets))
     }
+
+    @inlinable
+    static func headWord(epoch: Int64, bucketCount: Int) -> UInt64 {
+        UInt64(max(epoch, 0)) << 16 | UInt64(bucketCount == 0 ? 0 : Int(epoch % Int64(bucketCount)))
+    }
+
+    @inlinable
+    static func epoch(of word: UInt64) -> Int64 { Int64(word >> 16) }
 
     deinit {
         counters.deinitialize(count: (stripeMask + 1) * stripeStride)
@@ -90,14 +100,22 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     /// Records one outcome at monotonic time `now`.
     @inlinable
     func record(now: Int64, failure: Bool, slow: Bool) {
-        let epoch = now / bucketNanos
-        let current = head.load(ordering: .acquiring)
-        if epoch > current {
-            rotate(to: epoch)
-        } else if epoch <= current - Int64(bucketCount) {
-            return
+        let word = head.load(ordering: .acquiring)
+        let headStart = Self.epoch(of: word) &* bucketNanos
+        let index: Int
+        if now >= headStart && now &- headStart < bucketNanos {
+            index = Int(word & 0xFFFF)
+        } else {
+            let epoch = now / bucketNanos
+            let current = Self.epoch(of: word)
+            if epoch > current {
+                rotate(to: epoch)
+            } else if epoch <= current - Int64(bucketCount) {
+                return
+            }
+            index = Int(epoch % Int64(bucketCount))
         }
-        let bucket = counters + currentStripe * stripeStride + 3 * Int(epoch % Int64(bucketCount))
+        let bucket = counters + currentStripe * stripeStride + 3 * index
         bucket[0].add(1, ordering: .relaxed)
         if failure { bucket[1].add(1, ordering: .relaxed) }
         if slow { bucket[2].add(1, ordering: .relaxed) }
@@ -107,13 +125,13 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     @usableFromInline
     func rotate(to epoch: Int64) {
         rotation.withLock { _ in
-            let current = head.load(ordering: .relaxed)
+            let current = Self.epoch(of: head.load(ordering: .relaxed))
             guard epoch > current else { return }
             let first = max(current + 1, epoch - Int64(bucketCount) + 1)
             for stale in first...epoch {
                 clear(bucket: Int(stale % Int64(bucketCount)))
             }
-            head.store(epoch, ordering: .releasing)
+            head.store(Self.headWord(epoch: epoch, bucketCount: bucketCount), ordering: .releasing)
         }
     }
 
@@ -130,7 +148,7 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     @usableFromInline
     func totals(now: Int64) -> WindowTotals {
         let epoch = now / bucketNanos
-        if epoch > head.load(ordering: .acquiring) { rotate(to: epoch) }
+        if epoch > Self.epoch(of: head.load(ordering: .acquiring)) { rotate(to: epoch) }
         var totals = (calls: 0, failures: 0, slow: 0)
         for stripe in 0...stripeMask {
             let counters = counters + stripe * stripeStride
@@ -147,7 +165,7 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
     func reset(now: Int64) {
         rotation.withLock { _ in
             for bucket in 0..<bucketCount { clear(bucket: bucket) }
-            head.store(now / bucketNanos, ordering: .releasing)
+            head.store(Self.headWord(epoch: now / bucketNanos, bucketCount: bucketCount), ordering: .releasing)
         }
     }
 }

@@ -16,6 +16,7 @@ import Testing
         (Config(trip: .failureRatio(0.5, window: .time(.zero), minimumCalls: 1)), "trip.window.time", .notPositive),
         (Config(trip: .failureRatio(0.5, window: .time(.seconds(-1)), minimumCalls: 1)), "trip.window.time", .notPositive),
         (Config(trip: .failureRatio(0.5, window: .time(.seconds(10), buckets: 0), minimumCalls: 1)), "trip.window.buckets", .notPositive),
+        (Config(trip: .failureRatio(0.5, window: .time(.seconds(600), buckets: 70_000), minimumCalls: 1)), "trip.window.buckets", .outOfRange),
         (Config(trip: .slowCallRatio(0.5, window: .count(10), minimumCalls: 5)), "slowCallThreshold", .missing),
         (Config(trip: .window(WindowPolicy(window: .count(10), minimumCalls: 5))), "trip.failureRatioThreshold", .missing),
         (Config(openWait: .fixed(.zero)), "openWait", .notPositive),
