@@ -1,8 +1,9 @@
 /// Writes the Prometheus text exposition (format 0.0.4) of the current metric values by appending to a buffer.
 ///
-/// The server calls it once per scrape on one of its worker threads, with an empty buffer that it reuses between
-/// scrapes, so a source that appends without reallocating costs no allocation once the buffer has grown. It is never
-/// cached: every scrape sees current values. swift-prometheus' registry plugs in directly:
+/// The server calls it on one of its worker threads, with an empty buffer that it reuses between scrapes, so a
+/// source that appends without reallocating costs no allocation once the buffer has grown. It is never cached: every
+/// scrape gets a render that started after the scrape arrived. Scrapes that arrive together share one render (one
+/// call), so many concurrent scrapers cost about as much as one. swift-prometheus' registry plugs in directly:
 /// ```swift
 /// let registry = PrometheusCollectorRegistry()
 /// let server = MetricsServer(configuration: .default, logger: logger, source: registry.emit(into:))

@@ -13,8 +13,8 @@ import Synchronization
 ///
 /// Routes:
 /// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`): the exposition from the
-///   ``ExpositionSource``, rendered per request, followed by the server's own metrics; gzip when the client
-///   accepts it.
+///   ``ExpositionSource``, followed by the server's own metrics; gzip when the client accepts it. Never stale:
+///   each response comes from a render that started after its request arrived; concurrent requests share one.
 /// - `GET /`: a small HTML page with the service name, version, a link to the metrics and an optional status
 ///   section.
 /// - `GET /-/healthy` and `GET /healthz`: `200 OK` while the server runs.

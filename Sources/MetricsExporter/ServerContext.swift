@@ -24,6 +24,10 @@ final class ServerContext: @unchecked Sendable {
     let deadlines = ConnectionDeadlines()
     let selfMetrics: SelfMetrics
     let pool: ResponseBufferPool
+    /// Single-flight rendering of the plain-text exposition, shared by concurrent scrapes.
+    let plainRender = SharedRender()
+    /// Single-flight rendering of the gzip exposition, shared by concurrent scrapes.
+    let gzipRender = SharedRender()
     let landingPage: LandingPage
     let inFlight = Atomic<Int>(0)
     /// The certificate, key and priority string as C strings for libmicrohttpd, kept for the daemon's lifetime.
@@ -41,6 +45,7 @@ final class ServerContext: @unchecked Sendable {
     private let unauthorized: OpaquePointer
     private let healthy: OpaquePointer
     private let internalError: OpaquePointer
+    private let serviceUnavailable: OpaquePointer
 
     init(
         configuration: MetricsServerConfiguration,
@@ -83,7 +88,11 @@ final class ServerContext: @unchecked Sendable {
                 [("Content-Type", plain), ("WWW-Authenticate", "Basic realm=\"\(realm)\", charset=\"UTF-8\"")]
             ),
             let healthy = Self.fixedResponse("OK\n", [("Content-Type", plain), ("Cache-Control", "no-store")]),
-            let internalError = Self.fixedResponse("Internal Server Error\n", [("Content-Type", plain)])
+            let internalError = Self.fixedResponse("Internal Server Error\n", [("Content-Type", plain)]),
+            let serviceUnavailable = Self.fixedResponse(
+                "Service Unavailable\n",
+                [("Content-Type", plain), ("Retry-After", "1")]
+            )
         else {
             throw MetricsServerError(.startFailed, "cannot create the fixed responses (out of memory)")
         }
@@ -93,12 +102,13 @@ final class ServerContext: @unchecked Sendable {
         self.unauthorized = unauthorized
         self.healthy = healthy
         self.internalError = internalError
+        self.serviceUnavailable = serviceUnavailable
     }
 
     deinit {
         for response in [
             self.notFound, self.methodNotAllowed, self.contentTooLarge, self.unauthorized, self.healthy,
-            self.internalError,
+            self.internalError, self.serviceUnavailable,
         ] {
             MHD_destroy_response(response)
         }
@@ -167,12 +177,14 @@ final class ServerContext: @unchecked Sendable {
         let route = url.map { Route.match($0, metricsPath: self.metricsPath) } ?? .unknown
         let kind = Self.method(method)
         if requestState.pointee == nil {
-            // A non-nil marker tells the next call, and the completion callback, that the request was seen.
-            requestState.pointee = UnsafeMutableRawPointer(bitPattern: 1)
+            // The request head is complete: this is when the request arrived. The state (non-nil from now on, which
+            // tells the next call and the completion callback that the request was seen) holds that time.
+            let arrival = monotonicNanoseconds()
+            requestState.pointee = Self.encodeArrival(arrival)
             self.inFlight.add(1, ordering: .relaxed)
             self.deadlines.arm(
                 UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
-                deadline: monotonicNanoseconds() &+ self.requestTimeout
+                deadline: arrival &+ self.requestTimeout
             )
             if self.hasBody(connection, uploadDataSize: uploadDataSize) {
                 return self.queue(connection, self.contentTooLarge, code: 413, route: route)
@@ -196,7 +208,7 @@ final class ServerContext: @unchecked Sendable {
         }
         switch route {
         case .metrics:
-            return self.serveMetrics(connection)
+            return self.serveMetrics(connection, arrival: Self.decodeArrival(requestState.pointee))
         case .landingPage:
             return self.serveLandingPage(connection)
         case .healthy, .healthz:
@@ -204,6 +216,18 @@ final class ServerContext: @unchecked Sendable {
         case .unknown:
             return self.queue(connection, self.notFound, code: 404, route: route)
         }
+    }
+
+    /// The arrival time as the request state: an integer in the pointer's bits, never dereferenced, so a request
+    /// costs no allocation. Monotonic nanoseconds fit the 64-bit pointers of the platforms libmicrohttpd runs on
+    /// here; the value is kept non-zero because a nil state means "not seen yet".
+    private static func encodeArrival(_ arrival: UInt64) -> UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: max(arrival, 1)))
+    }
+
+    private static func decodeArrival(_ state: UnsafeMutableRawPointer?) -> UInt64 {
+        guard let state else { return monotonicNanoseconds() }
+        return UInt64(UInt(bitPattern: state))
     }
 
     private static func method(_ method: UnsafePointer<CChar>?) -> Method {
@@ -234,42 +258,69 @@ final class ServerContext: @unchecked Sendable {
         return MHD_queue_response(connection, UInt32(code), response)
     }
 
-    private func serveMetrics(_ connection: OpaquePointer) -> MHD_Result {
-        let start = monotonicNanoseconds()
-        let buffer = self.pool.take()
-        self.source(&buffer.text)
-        if let last = buffer.text.last, last != 0x0A { buffer.text.append(0x0A) }
-        self.selfMetrics.render(into: &buffer.text, openConnections: self.deadlines.count)
+    /// Serves the exposition from the shared render of the requested encoding that started at or after `arrival`
+    /// (see ``SharedRender``); renders it here if there is none.
+    private func serveMetrics(_ connection: OpaquePointer, arrival: UInt64) -> MHD_Result {
         let gzipLevel = self.gzipLevel.flatMap { level in
             acceptsGzip(MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept-Encoding")) ? level : nil
         }
-        let rendered = gzipLevel.map { buffer.gzipTextToBody(level: $0) } ?? buffer.copyTextToBody()
-        guard rendered, let body = buffer.body else {
-            self.pool.giveBack(buffer)
+        let shared = gzipLevel == nil ? self.plainRender : self.gzipRender
+        let outcome = shared.body(arrivedAt: arrival, deadline: arrival &+ self.requestTimeout) { started in
+            self.render(gzipLevel: gzipLevel, started: started)
+        }
+        let body: RenderedBody
+        switch outcome {
+        case .rendered(let rendered):
+            body = rendered
+        case .timedOut:
+            self.logger.warning("metrics scrape timed out waiting for a render in progress")
+            return self.queue(connection, self.serviceUnavailable, code: 503, route: .metrics)
+        case .failed:
             self.logger.error("metrics response could not be rendered (out of memory or zlib failure)")
             return self.queue(connection, self.internalError, code: 500, route: .metrics)
         }
-        let retained = Unmanaged.passRetained(buffer).toOpaque()
+        let retained = Unmanaged.passRetained(body).toOpaque()
         guard
             let response = MHD_create_response_from_buffer_with_free_callback_cls(
-                buffer.bodyCount,
-                body,
-                releaseResponseBuffer,
+                body.count,
+                // libmicrohttpd takes `void *` but only reads from it.
+                body.bytes.map { UnsafeMutableRawPointer(mutating: $0) },
+                releaseRenderedBody,
                 retained
             )
         else {
-            Unmanaged<ResponseBuffer>.fromOpaque(retained).release()
-            self.pool.giveBack(buffer)
+            Unmanaged<RenderedBody>.fromOpaque(retained).release()
             return self.queue(connection, self.internalError, code: 500, route: .metrics)
         }
         defer { MHD_destroy_response(response) }
         MHD_add_response_header(response, "Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         MHD_add_response_header(response, "Vary", "Accept-Encoding")
-        if gzipLevel != nil {
+        if body.isGzip {
             MHD_add_response_header(response, "Content-Encoding", "gzip")
         }
-        self.selfMetrics.recordScrape(seconds: Double(monotonicNanoseconds() &- start) / 1e9)
         return self.queue(connection, response, code: 200, route: .metrics)
+    }
+
+    /// Renders the source and the self-metrics, then produces the body: the text itself (plain, no copy) or its
+    /// gzip compression. Records the render time. `nil` if compression fails.
+    private func render(gzipLevel: Int32?, started: UInt64) -> RenderedBody? {
+        let buffer = self.pool.take()
+        self.source(&buffer.text)
+        if let last = buffer.text.last, last != 0x0A { buffer.text.append(0x0A) }
+        self.selfMetrics.render(into: &buffer.text, openConnections: self.deadlines.count)
+        let body: RenderedBody?
+        if let gzipLevel {
+            body = buffer.gzipText(level: gzipLevel).map {
+                RenderedBody(gzip: $0.bytes, count: $0.count, started: started)
+            }
+            self.pool.giveBack(buffer)
+        } else {
+            body = RenderedBody(keepingText: buffer, started: started)
+        }
+        if body != nil {
+            self.selfMetrics.recordScrape(seconds: Double(monotonicNanoseconds() &- started) / 1e9)
+        }
+        return body
     }
 
     private func serveLandingPage(_ connection: OpaquePointer) -> MHD_Result {
@@ -330,9 +381,9 @@ extension String {
     }
 }
 
-/// libmicrohttpd's free callback for `/metrics` responses: returns the buffer to its pool.
-private func releaseResponseBuffer(_ context: UnsafeMutableRawPointer?) {
+/// libmicrohttpd's free callback for `/metrics` responses: releases the response's reference to the shared body,
+/// which is freed (or its buffer returned to the pool) with the last one.
+private func releaseRenderedBody(_ context: UnsafeMutableRawPointer?) {
     guard let context else { return }
-    let buffer = Unmanaged<ResponseBuffer>.fromOpaque(context).takeRetainedValue()
-    buffer.pool?.giveBack(buffer)
+    Unmanaged<RenderedBody>.fromOpaque(context).release()
 }
