@@ -61,7 +61,9 @@ final class DeadlineReaper: Sendable {
         while !self.stopping.load(ordering: .acquiring) {
             var remaining = timespec()
             nanosleep(&pause, &remaining)
-            let cut = self.context.deadlines.reap(now: monotonicNanoseconds())
+            let now = monotonicNanoseconds()
+            self.context.shared.expire(now: now)
+            let cut = self.context.deadlines.reap(now: now)
             if cut > 0 {
                 self.context.selfMetrics.recordTimeouts(cut)
                 self.context.logger.debug(

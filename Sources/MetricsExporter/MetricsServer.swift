@@ -145,8 +145,14 @@ public final class MetricsServer: Service, Sendable {
             backlog: configuration.limits.listenBacklog
         )
         let retained = Unmanaged.passRetained(context)
+        guard context.shared.start(render: context.render) else {
+            close(descriptor)
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot start the render thread")
+        }
         guard let daemon = Self.startDaemon(configuration, descriptor: descriptor, context: retained.toOpaque()) else {
             close(descriptor)
+            context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
             retained.release()
             if configuration.tls != nil {
@@ -157,6 +163,7 @@ public final class MetricsServer: Service, Sendable {
         let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
         let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
         guard reaper.start() else {
+            context.shared.close()
             MHD_stop_daemon(daemon)
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the request-timeout thread")
@@ -177,7 +184,10 @@ public final class MetricsServer: Service, Sendable {
         descriptor: Int32,
         context: UnsafeMutableRawPointer
     ) -> OpaquePointer? {
-        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue | MHD_USE_ITC.rawValue
+        // Suspend/resume: `/metrics` requests wait for a shared render without blocking a worker thread.
+        var flags =
+            MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue | MHD_USE_ITC.rawValue
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue
         if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
         let limits = configuration.limits
 
@@ -256,6 +266,8 @@ public final class MetricsServer: Service, Sendable {
     /// close; otherwise `MHD_stop_daemon` closes it.
     private static func tearDown(_ running: Running, closeListenSocket: Bool) {
         running.reaper.stop()
+        // Resumes every suspended scrape (with 503): libmicrohttpd must not find suspended connections when stopping.
+        running.context.takeUnretainedValue().shared.close()
         MHD_stop_daemon(running.daemon)
         if closeListenSocket { close(running.listenDescriptor) }
         running.context.release()

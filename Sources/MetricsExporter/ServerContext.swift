@@ -24,10 +24,9 @@ final class ServerContext: @unchecked Sendable {
     let deadlines = ConnectionDeadlines()
     let selfMetrics: SelfMetrics
     let pool: ResponseBufferPool
-    /// Single-flight rendering of the plain-text exposition, shared by concurrent scrapes.
-    let plainRender = SharedRender()
-    /// Single-flight rendering of the gzip exposition, shared by concurrent scrapes.
-    let gzipRender = SharedRender()
+    /// Single-flight rendering shared by concurrent scrapes; its thread runs from `MetricsServer.launch` until
+    /// `MetricsServer.tearDown`.
+    let shared = SharedRender()
     let landingPage: LandingPage
     let inFlight = Atomic<Int>(0)
     /// The certificate, key and priority string as C strings for libmicrohttpd, kept for the daemon's lifetime.
@@ -146,8 +145,11 @@ final class ServerContext: @unchecked Sendable {
     }
 
     func requestCompleted(_ connection: OpaquePointer, requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
-        guard let requestState, requestState.pointee != nil else { return }
+        guard let requestState, let state = requestState.pointee else { return }
         requestState.pointee = nil
+        if Self.arrival(state) == nil {
+            Unmanaged<PendingScrape>.fromOpaque(state).release()
+        }
         self.inFlight.subtract(1, ordering: .relaxed)
         self.deadlines.arm(
             UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
@@ -180,7 +182,7 @@ final class ServerContext: @unchecked Sendable {
             // The request head is complete: this is when the request arrived. The state (non-nil from now on, which
             // tells the next call and the completion callback that the request was seen) holds that time.
             let arrival = monotonicNanoseconds()
-            requestState.pointee = Self.encodeArrival(arrival)
+            requestState.pointee = Self.requestState(arrival: arrival)
             self.inFlight.add(1, ordering: .relaxed)
             self.deadlines.arm(
                 UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
@@ -208,7 +210,7 @@ final class ServerContext: @unchecked Sendable {
         }
         switch route {
         case .metrics:
-            return self.serveMetrics(connection, arrival: Self.decodeArrival(requestState.pointee))
+            return self.serveMetrics(connection, requestState: requestState)
         case .landingPage:
             return self.serveLandingPage(connection)
         case .healthy, .healthz:
@@ -218,16 +220,19 @@ final class ServerContext: @unchecked Sendable {
         }
     }
 
-    /// The arrival time as the request state: an integer in the pointer's bits, never dereferenced, so a request
-    /// costs no allocation. Monotonic nanoseconds fit the 64-bit pointers of the platforms libmicrohttpd runs on
-    /// here; the value is kept non-zero because a nil state means "not seen yet".
-    private static func encodeArrival(_ arrival: UInt64) -> UnsafeMutableRawPointer? {
-        UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: max(arrival, 1)))
+    // The request state is either the arrival time, tagged with the low bit and never dereferenced (so most requests
+    // allocate nothing), or a retained `PendingScrape` (objects are aligned, so that bit is clear) while a `/metrics`
+    // request waits for a render. Monotonic nanoseconds shifted by one fit the 64-bit pointers of the platforms this
+    // runs on; a nil state means "not seen yet".
+
+    private static func requestState(arrival: UInt64) -> UnsafeMutableRawPointer? {
+        UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: arrival << 1 | 1))
     }
 
-    private static func decodeArrival(_ state: UnsafeMutableRawPointer?) -> UInt64 {
-        guard let state else { return monotonicNanoseconds() }
-        return UInt64(UInt(bitPattern: state))
+    /// The arrival time in a tagged state, or nil if the state is a `PendingScrape`.
+    private static func arrival(_ state: UnsafeMutableRawPointer) -> UInt64? {
+        let bits = UInt(bitPattern: state)
+        return bits & 1 == 1 ? UInt64(bits >> 1) : nil
     }
 
     private static func method(_ method: UnsafePointer<CChar>?) -> Method {
@@ -258,27 +263,54 @@ final class ServerContext: @unchecked Sendable {
         return MHD_queue_response(connection, UInt32(code), response)
     }
 
-    /// Serves the exposition from the shared render of the requested encoding that started at or after `arrival`
-    /// (see ``SharedRender``); renders it here if there is none.
-    private func serveMetrics(_ connection: OpaquePointer, arrival: UInt64) -> MHD_Result {
-        let gzipLevel = self.gzipLevel.flatMap { level in
-            acceptsGzip(MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept-Encoding")) ? level : nil
-        }
-        let shared = gzipLevel == nil ? self.plainRender : self.gzipRender
-        let outcome = shared.body(arrivedAt: arrival, deadline: arrival &+ self.requestTimeout) { started in
-            self.render(gzipLevel: gzipLevel, started: started)
-        }
-        let body: RenderedBody
-        switch outcome {
-        case .rendered(let rendered):
-            body = rendered
-        case .timedOut:
-            self.logger.warning("metrics scrape timed out waiting for a render in progress")
-            return self.queue(connection, self.serviceUnavailable, code: 503, route: .metrics)
-        case .failed:
-            self.logger.error("metrics response could not be rendered (out of memory or zlib failure)")
+    /// Serves the exposition from a render that started at or after the request arrived (see ``SharedRender``): the
+    /// latest one if it is recent enough, otherwise the connection is suspended until the render thread has one.
+    private func serveMetrics(
+        _ connection: OpaquePointer,
+        requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
+        guard let state = requestState.pointee else {
             return self.queue(connection, self.internalError, code: 500, route: .metrics)
         }
+        guard let arrival = Self.arrival(state) else {
+            // Resumed: the render thread, the reaper or shutdown has decided.
+            let pending = Unmanaged<PendingScrape>.fromOpaque(state).takeUnretainedValue()
+            switch self.shared.outcome(of: pending) {
+            case .body(let body):
+                return self.respond(connection, body)
+            case .timedOut:
+                self.logger.warning("metrics scrape timed out waiting for a render")
+                return self.queue(connection, self.serviceUnavailable, code: 503, route: .metrics)
+            case .unavailable, nil:
+                return self.queue(connection, self.serviceUnavailable, code: 503, route: .metrics)
+            case .failed:
+                self.logger.error("metrics response could not be rendered (out of memory or zlib failure)")
+                return self.queue(connection, self.internalError, code: 500, route: .metrics)
+            }
+        }
+        let gzip =
+            self.gzipLevel != nil
+            && acceptsGzip(MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept-Encoding"))
+        if let body = self.shared.fresh(gzip: gzip, arrival: arrival) {
+            return self.respond(connection, body)
+        }
+        let pending = PendingScrape(
+            connection: connection,
+            arrival: arrival,
+            // Half the request timeout to wait, the other half to send.
+            deadline: arrival &+ self.requestTimeout / 2,
+            gzip: gzip
+        )
+        requestState.pointee = Unmanaged.passRetained(pending).toOpaque()
+        MHD_suspend_connection(connection)
+        if !self.shared.enqueue(pending) {
+            MHD_resume_connection(connection)
+        }
+        return .YES
+    }
+
+    /// Queues a `200` response that sends a shared body.
+    private func respond(_ connection: OpaquePointer, _ body: RenderedBody) -> MHD_Result {
         let retained = Unmanaged.passRetained(body).toOpaque()
         guard
             let response = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -301,26 +333,26 @@ final class ServerContext: @unchecked Sendable {
         return self.queue(connection, response, code: 200, route: .metrics)
     }
 
-    /// Renders the source and the self-metrics, then produces the body: the text itself (plain, no copy) or its
-    /// gzip compression. Records the render time. `nil` if compression fails.
-    private func render(gzipLevel: Int32?, started: UInt64) -> RenderedBody? {
+    /// Renders the source and the self-metrics once, starting at `started`, and produces the requested bodies: the
+    /// text itself (plain, sent without a copy) and its gzip compression. Records the render time. Runs on the
+    /// render thread.
+    func render(plain: Bool, gzip: Bool, started: UInt64) -> (plain: RenderedBody?, gzip: RenderedBody?) {
         let buffer = self.pool.take()
         self.source(&buffer.text)
         if let last = buffer.text.last, last != 0x0A { buffer.text.append(0x0A) }
         self.selfMetrics.render(into: &buffer.text, openConnections: self.deadlines.count)
-        let body: RenderedBody?
-        if let gzipLevel {
-            body = buffer.gzipText(level: gzipLevel).map {
+        var compressed: RenderedBody? = nil
+        if gzip, let level = self.gzipLevel {
+            compressed = buffer.gzipText(level: level).map {
                 RenderedBody(gzip: $0.bytes, count: $0.count, started: started)
             }
-            self.pool.giveBack(buffer)
-        } else {
-            body = RenderedBody(keepingText: buffer, started: started)
         }
-        if body != nil {
+        let text = plain ? RenderedBody(keepingText: buffer, started: started) : nil
+        if !plain { self.pool.giveBack(buffer) }
+        if text != nil || compressed != nil {
             self.selfMetrics.recordScrape(seconds: Double(monotonicNanoseconds() &- started) / 1e9)
         }
-        return body
+        return (text, compressed)
     }
 
     private func serveLandingPage(_ connection: OpaquePointer) -> MHD_Result {

@@ -217,12 +217,13 @@ struct RoutesTests {
 
 /// A thread-safe counter for sources in tests.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let count = Mutex(0)
     func next() -> Int {
-        self.value.withLock {
+        self.count.withLock {
             $0 += 1; return $0
         }
     }
+    var value: Int { self.count.withLock { $0 } }
 }
 
 import Synchronization

@@ -1,0 +1,247 @@
+import CMicroHTTPD
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Single-flight rendering of the exposition, shared by concurrent scrapes and never stale.
+///
+/// The contract is that a scrape is rendered from the source after it arrived, never served from a cache. A request
+/// that arrived at `t` (when its head was complete) may therefore use a render only if that render *started* at or
+/// after `t`:
+/// - if the latest finished render of its encoding started at or after `t`, the request uses it at once;
+/// - otherwise the request's connection is suspended (`MHD_suspend_connection`, so no libmicrohttpd worker thread
+///   blocks) and queued; the render thread renders, starting at `s`, and resumes every queued request with
+///   `t <= s` with that render; requests that arrived during the render (`t > s`) stay queued for the next one.
+///
+/// So however many scrapers arrive together, each render is shared by all of them, and the text and the gzip body
+/// are rendered once per round rather than once per request (one source call serves both encodings when both are
+/// wanted). A queued request waits at most until its deadline (the request timeout), then gets 503.
+///
+/// The state lives under a pthread mutex and condition variable (`Synchronization.Mutex` has no condition, and
+/// ThreadSanitizer cannot see it). Locks never nest: libmicrohttpd is called only with the mutex released.
+///
+/// `@unchecked Sendable`: the mutable fields (`closed`, `thread`, `latest`, `waiters`, the
+/// ``PendingScrape/outcome``s) are only touched with `lock` held; the pointers are immutable; the mutex and the condition are
+/// allocated in `init`, never move, and are destroyed in `deinit`, after the thread has been joined.
+final class SharedRender: @unchecked Sendable {
+    /// Renders the exposition once, starting at `started`, into the requested encodings.
+    typealias Render =
+        @Sendable (_ plain: Bool, _ gzip: Bool, _ started: UInt64) -> (
+            plain: RenderedBody?, gzip: RenderedBody?
+        )
+
+    /// What a queued request gets.
+    enum Outcome {
+        /// A render that started at or after the request arrived.
+        case body(RenderedBody)
+        /// The render failed (out of memory or a zlib failure).
+        case failed
+        /// The request waited past its deadline.
+        case timedOut
+        /// The server is stopping.
+        case unavailable
+    }
+
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    private let work: UnsafeMutablePointer<pthread_cond_t>
+    private var closed = false
+    private var threadRunning = false
+    private var thread = pthread_t()
+    /// The latest successful render per encoding: 0 plain, 1 gzip.
+    private var latest: [RenderedBody?] = [nil, nil]
+    private var waiters: [[PendingScrape]] = [[], []]
+
+    init() {
+        self.lock = .allocate(capacity: 1)
+        self.lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(self.lock, nil)
+        self.work = .allocate(capacity: 1)
+        self.work.initialize(to: pthread_cond_t())
+        pthread_cond_init(self.work, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(self.work)
+        self.work.deallocate()
+        pthread_mutex_destroy(self.lock)
+        self.lock.deallocate()
+    }
+
+    // MARK: - Requests (libmicrohttpd worker threads)
+
+    /// The latest render of the encoding if it started at or after `arrival`.
+    func fresh(gzip: Bool, arrival: UInt64) -> RenderedBody? {
+        pthread_mutex_lock(self.lock)
+        defer { pthread_mutex_unlock(self.lock) }
+        guard let latest = self.latest[gzip ? 1 : 0], latest.started >= arrival else { return nil }
+        return latest
+    }
+
+    /// Queues a request whose connection the caller has just suspended. Returns false when the request is not
+    /// queued but already has its outcome (a fresh render appeared meanwhile, or the server is stopping): the
+    /// caller must then resume the connection itself.
+    func enqueue(_ pending: PendingScrape) -> Bool {
+        pthread_mutex_lock(self.lock)
+        defer { pthread_mutex_unlock(self.lock) }
+        let slot = pending.gzip ? 1 : 0
+        if self.closed {
+            pending.outcome = .unavailable
+            return false
+        }
+        if let latest = self.latest[slot], latest.started >= pending.arrival {
+            pending.outcome = .body(latest)
+            return false
+        }
+        self.waiters[slot].append(pending)
+        pthread_cond_signal(self.work)
+        return true
+    }
+
+    /// The outcome of a resumed request.
+    func outcome(of pending: PendingScrape) -> Outcome? {
+        pthread_mutex_lock(self.lock)
+        defer { pthread_mutex_unlock(self.lock) }
+        return pending.outcome
+    }
+
+    /// Resumes, with 503, every queued request whose deadline has passed. Called by the deadline reaper.
+    func expire(now: UInt64) {
+        pthread_mutex_lock(self.lock)
+        var expired: [PendingScrape] = []
+        for slot in self.waiters.indices where self.waiters[slot].contains(where: { $0.deadline <= now }) {
+            self.waiters[slot].removeAll { pending in
+                guard pending.deadline <= now else { return false }
+                pending.outcome = .timedOut
+                expired.append(pending)
+                return true
+            }
+        }
+        pthread_mutex_unlock(self.lock)
+        for pending in expired { MHD_resume_connection(pending.connection) }
+    }
+
+    // MARK: - The render thread
+
+    /// Starts the render thread, which calls `render`; false if the system refused to create one. The closure is
+    /// held by the thread only (not by this object), so it may capture the object that owns this one.
+    func start(render: @escaping Render) -> Bool {
+        let retained = Unmanaged.passRetained(RenderThread(shared: self, render: render)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                guard let argument else { return nil }
+                let thread = Unmanaged<RenderThread>.fromOpaque(argument).takeRetainedValue()
+                thread.shared.loop(thread.render)
+                return nil
+            },
+            retained
+        )
+        guard result == 0 else {
+            Unmanaged<RenderThread>.fromOpaque(retained).release()
+            return false
+        }
+        pthread_mutex_lock(self.lock)
+        self.thread = thread
+        self.threadRunning = true
+        pthread_mutex_unlock(self.lock)
+        return true
+    }
+
+    /// Refuses new requests, resumes every queued one with 503 and joins the render thread (after the render in
+    /// progress, if any). Must run before `MHD_stop_daemon`, which must not find suspended connections.
+    func close() {
+        pthread_mutex_lock(self.lock)
+        self.closed = true
+        var queued: [PendingScrape] = []
+        for slot in self.waiters.indices {
+            for pending in self.waiters[slot] {
+                pending.outcome = .unavailable
+                queued.append(pending)
+            }
+            self.waiters[slot].removeAll()
+        }
+        let thread = self.threadRunning ? self.thread : nil
+        self.threadRunning = false
+        self.latest = [nil, nil]
+        pthread_cond_broadcast(self.work)
+        pthread_mutex_unlock(self.lock)
+        for pending in queued { MHD_resume_connection(pending.connection) }
+        if let thread { pthread_join(thread, nil) }
+    }
+
+    private func loop(_ render: Render) {
+        pthread_mutex_lock(self.lock)
+        while !self.closed {
+            let wantPlain = !self.waiters[0].isEmpty
+            let wantGzip = !self.waiters[1].isEmpty
+            guard wantPlain || wantGzip else {
+                pthread_cond_wait(self.work, self.lock)
+                continue
+            }
+            let started = monotonicNanoseconds()
+            pthread_mutex_unlock(self.lock)
+
+            let rendered = render(wantPlain, wantGzip, started)
+
+            pthread_mutex_lock(self.lock)
+            var replaced: [RenderedBody?] = []
+            var ready: [PendingScrape] = []
+            for (slot, wanted, body) in [(0, wantPlain, rendered.plain), (1, wantGzip, rendered.gzip)] where wanted {
+                if let body {
+                    replaced.append(self.latest[slot])
+                    self.latest[slot] = body
+                }
+                self.waiters[slot].removeAll { pending in
+                    guard pending.arrival <= started else { return false }
+                    pending.outcome = body.map(Outcome.body) ?? .failed
+                    ready.append(pending)
+                    return true
+                }
+            }
+            pthread_mutex_unlock(self.lock)
+            // Outside the lock: resume the connections, and release the previous bodies (whose deinit may return a
+            // buffer to the pool).
+            for pending in ready { MHD_resume_connection(pending.connection) }
+            withExtendedLifetime(replaced) {}
+            pthread_mutex_lock(self.lock)
+        }
+        pthread_mutex_unlock(self.lock)
+    }
+}
+
+/// What the render thread is started with.
+private final class RenderThread: Sendable {
+    let shared: SharedRender
+    let render: SharedRender.Render
+
+    init(shared: SharedRender, render: @escaping SharedRender.Render) {
+        self.shared = shared
+        self.render = render
+    }
+}
+
+/// A `/metrics` request waiting, suspended, for a render; its libmicrohttpd request state while it waits.
+///
+/// `@unchecked Sendable`: the `let`s are immutable; ``outcome`` is only read and written with the lock of the
+/// ``SharedRender`` that queued the request held. The connection is suspended while the request is queued, so
+/// libmicrohttpd cannot free it before it is resumed, which happens exactly once, by whoever removed the request
+/// from the queue.
+final class PendingScrape: @unchecked Sendable {
+    let connection: OpaquePointer
+    let arrival: UInt64
+    let deadline: UInt64
+    let gzip: Bool
+    var outcome: SharedRender.Outcome?
+
+    init(connection: OpaquePointer, arrival: UInt64, deadline: UInt64, gzip: Bool) {
+        self.connection = connection
+        self.arrival = arrival
+        self.deadline = deadline
+        self.gzip = gzip
+    }
+}
