@@ -48,10 +48,9 @@ extension CircuitBreaker {
         fallback: (FallbackReason) async throws -> T
     ) async throws -> T {
         let permit: Permit
-        do {
-            permit = try admit()
-        } catch {
-            return try await runFallback(.rejected(error), fallback)
+        switch admission() {
+        case .admitted(let admitted): permit = admitted
+        case .rejected(let rejection): return try await runFallback(.rejected(rejection), fallback)
         }
         switch await invoke(operation) {
         case .value(let value):

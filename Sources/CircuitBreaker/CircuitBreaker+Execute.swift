@@ -40,10 +40,9 @@ extension CircuitBreaker {
     @inlinable
     public func execute<T>(_ operation: () throws -> T, fallback: (FallbackReason) throws -> T) throws -> T {
         let permit: Permit
-        do {
-            permit = try admit()
-        } catch {
-            return try runFallback(.rejected(error), fallback)
+        switch admission() {
+        case .admitted(let admitted): permit = admitted
+        case .rejected(let rejection): return try runFallback(.rejected(rejection), fallback)
         }
         let value: T
         do {
@@ -65,10 +64,9 @@ extension CircuitBreaker {
         _ operation: () throws(Failure) -> T
     ) throws(BreakerCallError<Failure>) -> T {
         let permit: Permit
-        do {
-            permit = try admit()
-        } catch {
-            throw .rejected(error)
+        switch admission() {
+        case .admitted(let admitted): permit = admitted
+        case .rejected(let rejection): throw .rejected(rejection)
         }
         let value: T
         do {

@@ -3,12 +3,13 @@ import Synchronization
 // The per-call path: admission and recording of outcomes. Inlinable so that a call through the breaker compiles
 // into the caller with the operation, with no generic dispatch.
 extension CircuitBreaker {
-    /// Admits a call or throws the rejection (typed, so that a rejection need not allocate).
+    /// Admits a call or returns the rejection, without throwing: each API decides how a rejection leaves it (a
+    /// fallback runs without any throw at all; every throw costs a runtime call).
     @inlinable
-    func admit() throws(CallRejectedError) -> Permit {
+    func admission() -> Admission {
         let word = ControlWord(rawValue: control.load(ordering: .acquiring))
         if word.isClosed {
-            return Permit(word: word, start: startTime())
+            return .admitted(Permit(word: word, start: startTime()))
         }
         if word.isOpen {
             // Rejection while the wait runs, inline: one clock read and a plain error, no call into the slow path.
@@ -16,10 +17,36 @@ extension CircuitBreaker {
             let until = openUntil.load(ordering: .relaxed)
             if now < until {
                 if hasMonitors { monitor.callRejected(self, state: .open) }
+                return .rejected(CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now))
+            }
+        }
+        return admitSlow(word)
+    }
+
+    /// Admits a call or throws the rejection (typed, so that a rejection need not allocate).
+    ///
+    /// The open-state check is written out here as in ``admission()`` rather than shared: throwing directly lets a
+    /// caller that catches in the same function pay for no error at all, and a shared helper returning an optional
+    /// error measured slower on every rejection path (untyped 15 → 9 ns this way; fallback and typed 21 → 16 ns
+    /// through ``admission()``).
+    @inlinable
+    func admit() throws(CallRejectedError) -> Permit {
+        let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+        if word.isClosed {
+            return Permit(word: word, start: startTime())
+        }
+        if word.isOpen {
+            let now = clock.coarseNanoseconds()
+            let until = openUntil.load(ordering: .relaxed)
+            if now < until {
+                if hasMonitors { monitor.callRejected(self, state: .open) }
                 throw CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now)
             }
         }
-        return try admitSlow(word)
+        switch admitSlow(word) {
+        case .admitted(let permit): return permit
+        case .rejected(let rejection): throw rejection
+        }
     }
 
     /// The precise clock when durations are measured, else 0.

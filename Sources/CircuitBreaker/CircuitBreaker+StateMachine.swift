@@ -5,19 +5,19 @@ import Synchronization
 extension CircuitBreaker {
     /// Admission when the breaker is not closed (or was not when the caller looked).
     @usableFromInline
-    func admitSlow(_ observed: ControlWord) throws(CallRejectedError) -> Permit {
+    func admitSlow(_ observed: ControlWord) -> Admission {
         var word = observed
         while true {
             switch word.state {
             case .closed, .disabled:
-                return Permit(word: word, start: startTime())
+                return .admitted(Permit(word: word, start: startTime()))
             case .forcedOpen:
-                throw rejection(in: .forcedOpen, retryAfter: nil)
+                return .rejected(rejection(in: .forcedOpen, retryAfter: nil))
             case .open:
                 let now = clock.coarseNanoseconds()
                 let until = openUntil.load(ordering: .relaxed)
                 if now < until {
-                    throw rejection(in: .open, retryAfter: .nanoseconds(until - now))
+                    return .rejected(rejection(in: .open, retryAfter: .nanoseconds(until - now)))
                 }
                 let (permit, transition, current) = machine.withLock { machine in
                     let current = ControlWord(rawValue: control.load(ordering: .relaxed))
@@ -28,7 +28,7 @@ extension CircuitBreaker {
                     return (Permit(word: next, start: 0), transition, next)
                 }
                 if let transition { report(transition) }
-                if let permit { return Permit(word: permit.word, start: startTime()) }
+                if let permit { return .admitted(Permit(word: permit.word, start: startTime())) }
                 word = current
             case .halfOpen:
                 let now = clock.coarseNanoseconds()
@@ -51,16 +51,16 @@ extension CircuitBreaker {
                     )
                     return (false, transition, current.advanced(to: .open))
                 }
-                if admitted { return Permit(word: word, start: startTime()) }
+                if admitted { return .admitted(Permit(word: word, start: startTime())) }
                 if let transition {
                     report(transition)
-                    throw rejection(in: .open, retryAfter: transition.openWait)
+                    return .rejected(rejection(in: .open, retryAfter: transition.openWait))
                 }
                 if current != word {
                     word = current
                     continue
                 }
-                throw rejection(in: .halfOpen, retryAfter: .zero)
+                return .rejected(rejection(in: .halfOpen, retryAfter: .zero))
             }
         }
     }

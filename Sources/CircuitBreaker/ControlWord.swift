@@ -37,6 +37,13 @@ struct ControlWord: Hashable, Sendable {
     }
 }
 
+/// Whether a call may run.
+@usableFromInline
+enum Admission: Sendable {
+    case admitted(Permit)
+    case rejected(CallRejectedError)
+}
+
 /// What an admitted call carries until its outcome is recorded.
 @usableFromInline
 struct Permit: Sendable {
