@@ -76,22 +76,10 @@ extension CircuitBreaker {
             monitor.callSucceeded(self, duration: duration)
             if slow, let duration { monitor.slowCall(self, duration: duration) }
         }
-        guard permit.word.isClosed else {
-            settleSlow(permit, failure: false, slow: slow)
-            return
-        }
-        switch rule.kind {
-        case .consecutiveFailures:
-            consecutiveFailures.recordSuccess(generation: permit.word.generation)
-        case .countWindow:
-            guard isCurrent(permit) else { return }
-            countWindow.record(failure: false, slow: slow)
-            if slow { evaluate(countWindow.totals, permit) }
-        case .timeWindow:
-            guard isCurrent(permit) else { return }
-            let now = clock.coarseNanoseconds()
-            timeWindow.record(now: now, failure: false, slow: slow)
-            if slow { evaluate(timeWindow.totals(now: now), permit) }
+        if permit.word.isHalfOpen {
+            settleTrial(permit, failure: false)
+        } else {
+            store(permit, failure: false, slow: slow)
         }
     }
 
@@ -104,7 +92,7 @@ extension CircuitBreaker {
         }
         let (duration, _) = elapsed(since: permit)
         if hasMonitors { monitor.callIgnored(self, error: error, duration: duration) }
-        if !permit.word.isClosed { settleSlow(permit, failure: nil, slow: false) }
+        if permit.word.isHalfOpen { settleTrial(permit, failure: nil) }
         return false
     }
 
@@ -121,25 +109,39 @@ extension CircuitBreaker {
         if slow, let measured {
             if hasMonitors { monitor.slowCall(self, duration: measured) }
         }
-        guard permit.word.isClosed else {
-            settleSlow(permit, failure: true, slow: slow)
-            return
+        if permit.word.isHalfOpen {
+            settleTrial(permit, failure: true)
+        } else {
+            store(permit, failure: true, slow: slow)
         }
+    }
+
+    /// Records the outcome of a call admitted while closed or disabled in the policy's store, if the breaker is
+    /// still in the state period the call was admitted in, and trips a closed breaker when the policy says so.
+    /// Only a failure or a slow call can trip, so only those evaluate the window.
+    @inlinable
+    func store(_ permit: Permit, failure: Bool, slow: Bool) {
+        let mayTrip = permit.word.isClosed
         switch rule.kind {
         case .consecutiveFailures:
-            let count = consecutiveFailures.recordFailure(generation: permit.word.generation)
-            if let count, count >= rule.consecutiveFailures {
+            let generation = permit.word.generation
+            guard failure else {
+                consecutiveFailures.recordSuccess(generation: generation)
+                return
+            }
+            let count = consecutiveFailures.recordFailure(generation: generation)
+            if mayTrip, let count, count >= rule.consecutiveFailures {
                 trip(permit, reason: .consecutiveFailures)
             }
         case .countWindow:
             guard isCurrent(permit) else { return }
-            countWindow.record(failure: true, slow: slow)
-            evaluate(countWindow.totals, permit)
+            countWindow.record(failure: failure, slow: slow)
+            if mayTrip && (failure || slow) { evaluate(countWindow.totals, permit) }
         case .timeWindow:
             guard isCurrent(permit) else { return }
             let now = clock.coarseNanoseconds()
-            timeWindow.record(now: now, failure: true, slow: slow)
-            evaluate(timeWindow.totals(now: now), permit)
+            timeWindow.record(now: now, failure: failure, slow: slow)
+            if mayTrip && (failure || slow) { evaluate(timeWindow.totals(now: now), permit) }
         }
     }
 

@@ -84,51 +84,28 @@ extension CircuitBreaker {
         if let transition { report(transition) }
     }
 
-    /// The outcome of a call admitted in half-open or disabled: `failure` is nil for an ignored call.
+    /// The outcome of a trial call (admitted in half-open): `failure` is nil for an ignored call, which frees its
+    /// trial slot.
     @usableFromInline
-    func settleSlow(_ permit: Permit, failure: Bool?, slow: Bool) {
+    func settleTrial(_ permit: Permit, failure: Bool?) {
         let now = clock.coarseNanoseconds()
         let transition = machine.withLock { machine -> StateTransition? in
             let current = ControlWord(rawValue: control.load(ordering: .relaxed))
             guard current == permit.word else { return nil }
-            switch current.state {
-            case .disabled:
-                if let failure { recordInWindow(failure: failure, slow: slow, generation: current.generation, now: now) }
+            switch failure {
+            case nil:
+                machine.trialsAdmitted -= 1
                 return nil
-            case .halfOpen:
-                switch failure {
-                case nil:
-                    machine.trialsAdmitted -= 1
-                    return nil
-                case false?:
-                    machine.trialSuccesses += 1
-                    guard machine.trialSuccesses >= configuration.halfOpen.requiredSuccesses else { return nil }
-                    return performTransition(&machine, from: current, to: .closed, reason: .trialsSucceeded, now: now)
-                case true?:
-                    machine.consecutiveReopens += 1
-                    return performTransition(&machine, from: current, to: .open, reason: .trialFailed, now: now)
-                }
-            case .closed, .open, .forcedOpen:
-                return nil
+            case false?:
+                machine.trialSuccesses += 1
+                guard machine.trialSuccesses >= configuration.halfOpen.requiredSuccesses else { return nil }
+                return performTransition(&machine, from: current, to: .closed, reason: .trialsSucceeded, now: now)
+            case true?:
+                machine.consecutiveReopens += 1
+                return performTransition(&machine, from: current, to: .open, reason: .trialFailed, now: now)
             }
         }
         if let transition { report(transition) }
-    }
-
-    /// Records an outcome in the policy's store without evaluating it (disabled state).
-    private func recordInWindow(failure: Bool, slow: Bool, generation: UInt64, now: Int64) {
-        switch rule.kind {
-        case .consecutiveFailures:
-            if failure {
-                _ = consecutiveFailures.recordFailure(generation: generation)
-            } else {
-                consecutiveFailures.recordSuccess(generation: generation)
-            }
-        case .countWindow:
-            countWindow.record(failure: failure, slow: slow)
-        case .timeWindow:
-            timeWindow.record(now: now, failure: failure, slow: slow)
-        }
     }
 
     /// The totals of the policy's window (empty for the consecutive-failure policy).

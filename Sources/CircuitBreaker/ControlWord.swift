@@ -22,6 +22,9 @@ struct ControlWord: Hashable, Sendable {
     var isClosed: Bool { rawValue & Self.stateMask == UInt64(CircuitState.closed.rawValue) }
 
     @inlinable
+    var isHalfOpen: Bool { rawValue & Self.stateMask == UInt64(CircuitState.halfOpen.rawValue) }
+
+    @inlinable
     var isOpen: Bool { rawValue & Self.stateMask == UInt64(CircuitState.open.rawValue) }
 
     @inlinable
