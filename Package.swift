@@ -23,12 +23,20 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
-        .target(name: "CircuitBreaker", swiftSettings: swiftSettings),
-        .target(name: "CircuitBreakerTestKit", dependencies: ["CircuitBreaker"], swiftSettings: swiftSettings),
+        // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
+        // the latest-snapshot cell, exposition text helpers and the metric contract. Every module may use it.
+        .target(name: "CircuitBreakerInternals", swiftSettings: swiftSettings),
+        .target(name: "CircuitBreaker", dependencies: ["CircuitBreakerInternals"], swiftSettings: swiftSettings),
+        .target(
+            name: "CircuitBreakerTestKit",
+            dependencies: ["CircuitBreaker", "CircuitBreakerInternals"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CircuitBreakerPrometheus",
             dependencies: [
                 "CircuitBreaker",
+                "CircuitBreakerInternals",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -37,6 +45,7 @@ let package = Package(
             name: "CircuitBreakerMonitors",
             dependencies: [
                 "CircuitBreaker",
+                "CircuitBreakerInternals",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
@@ -51,6 +60,7 @@ let package = Package(
             name: "MetricsExporter",
             dependencies: [
                 "CMicroHTTPD",
+                "CircuitBreakerInternals",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -69,14 +79,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CircuitBreakerInternalsTests",
+            dependencies: ["CircuitBreakerInternals"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CircuitBreakerTests",
-            dependencies: ["CircuitBreaker", "CircuitBreakerTestKit"],
+            dependencies: ["CircuitBreaker", "CircuitBreakerInternals", "CircuitBreakerTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CircuitBreakerPrometheusTests",
             dependencies: [
                 "CircuitBreakerPrometheus",
+                "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -86,6 +102,7 @@ let package = Package(
             name: "CircuitBreakerMonitorsTests",
             dependencies: [
                 "CircuitBreakerMonitors",
+                "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -94,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MetricsExporterTests",
-            dependencies: ["MetricsExporter"],
+            dependencies: ["MetricsExporter", "CircuitBreakerInternals"],
             swiftSettings: swiftSettings
         ),
     ]

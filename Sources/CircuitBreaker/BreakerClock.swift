@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

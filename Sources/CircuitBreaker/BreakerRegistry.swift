@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 /// Named breakers, created on first use and shared after.
 ///
 /// ```swift

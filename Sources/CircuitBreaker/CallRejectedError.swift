@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 /// Thrown when a breaker refuses to run a call.
 ///
 /// It names the breaker and the state that refused the call, and says when a retry may succeed.

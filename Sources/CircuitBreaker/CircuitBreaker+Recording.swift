@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 // The per-call path: admission and recording of outcomes. Inlinable so that a call through the breaker compiles

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 // The slow paths: every change of state happens here, under `machine`'s lock, and is reported to the monitors

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 /// Protects calls to a dependency that may fail, and stops calling it while it does.

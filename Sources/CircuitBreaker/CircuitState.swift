@@ -1,3 +1,5 @@
+import CircuitBreakerInternals
+
 /// The state a circuit breaker is in.
 ///
 /// `closed`, `open` and `halfOpen` are driven by the breaker itself; `forcedOpen` and `disabled` are set by an
@@ -17,14 +19,13 @@ public enum CircuitState: UInt8, Sendable, Hashable, CaseIterable, CustomStringC
 
     /// The snake-case name used in metric labels and logs: `closed`, `open`, `half_open`, `forced_open`,
     /// `disabled`.
-    public var label: String {
-        switch self {
-        case .closed: "closed"
-        case .open: "open"
-        case .halfOpen: "half_open"
-        case .forcedOpen: "forced_open"
-        case .disabled: "disabled"
-        }
+    public var label: String { StateTable.labels[Int(rawValue)] }
+
+    /// Whether a breaker can move from this state to `state`: an operator can move any state to
+    /// ``forcedOpen``, ``disabled`` or ``closed``; the breaker itself moves closed → open, open → half-open and
+    /// half-open → open or closed.
+    public func canTransition(to state: CircuitState) -> Bool {
+        StateTable.isPossible(from: rawValue, to: state.rawValue)
     }
 
     /// Whether a call arriving in this state may be executed (trial limits of half-open aside).

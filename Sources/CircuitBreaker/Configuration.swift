@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 extension CircuitBreaker {
     /// Everything that decides how a ``CircuitBreaker`` behaves.
     ///

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 /// How long an open breaker waits before it lets trial calls through.
 public enum OpenWait: Sendable, Hashable {
     /// The same wait every time.

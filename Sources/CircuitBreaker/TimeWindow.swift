@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 #if canImport(Glibc)

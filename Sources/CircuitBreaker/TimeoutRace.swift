@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 /// Races an operation against a timer, in two unstructured tasks, and resumes the caller with whichever ends
 /// first, or with `CancellationError` when the caller is cancelled. Unstructured, because a task group would wait
 /// for an operation that ignores cancellation; the loser is cancelled and its outcome dropped.

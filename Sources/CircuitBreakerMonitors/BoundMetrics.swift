@@ -1,6 +1,6 @@
 import CircuitBreaker
 import CoreMetrics
-import Synchronization
+import CircuitBreakerInternals
 
 /// The metrics of one breaker, created when a ``MetricsMonitor`` is bound to it; also the monitor that records
 /// into them.
@@ -15,13 +15,9 @@ final class BoundMetrics: BreakerMonitor {
     private let slowCallRatio: Meter?
     private let failureRatioThreshold: Meter?
     private let stateChangeTimestamp: Meter
-    private let tracking = Mutex(Tracking())
+    /// The breaker (held weakly) and the generation the meters show.
+    private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
     private weak let list: BoundMetricsList?
-
-    private struct Tracking {
-        weak var breaker: CircuitBreaker?
-        var generation: UInt64 = 0
-    }
 
     private static let outcomes = ["success", "failure", "timeout", "ignored", "rejected"]
 
@@ -55,7 +51,7 @@ final class BoundMetrics: BreakerMonitor {
         }
         var transitions: [Int: CoreMetrics.Counter] = [:]
         for from in CircuitState.allCases {
-            for to in CircuitState.allCases where Self.isPossible(from: from, to: to) {
+            for to in CircuitState.allCases where from.canTransition(to: to) {
                 transitions[Self.key(from, to)] = Counter(
                     label: "circuit_breaker_transitions_total",
                     dimensions: [("breaker", name), ("from", from.label), ("to", to.label)],
@@ -105,17 +101,6 @@ final class BoundMetrics: BreakerMonitor {
         )
     }
 
-    /// Same rule as the Prometheus monitor: any state can be moved to closed, forced open or disabled by an
-    /// operator; the breaker itself goes closed → open, open → half-open, half-open → open or closed.
-    private static func isPossible(from: CircuitState, to: CircuitState) -> Bool {
-        guard from != to else { return false }
-        switch to {
-        case .closed, .forcedOpen, .disabled: return true
-        case .open: return from == .closed || from == .halfOpen
-        case .halfOpen: return from == .open
-        }
-    }
-
     private static func key(_ from: CircuitState, _ to: CircuitState) -> Int {
         Int(from.rawValue) << 8 | Int(to.rawValue)
     }
@@ -123,13 +108,13 @@ final class BoundMetrics: BreakerMonitor {
     // MARK: Lifecycle
 
     func didAttach(to breaker: CircuitBreaker) {
-        tracking.withLock { $0.breaker = breaker }
-        refresh(from: breaker)
+        gauges.attach(breaker)
+        refresh()
     }
 
     func didDetach(from breaker: BreakerDescription) {
         list?.remove(self)
-        tracking.withLock { $0.breaker = nil }
+        gauges.detach()
         for counter in calls + fallbacks + Array(transitions.values) + [slow] { counter.destroy() }
         for timer in durations { timer.destroy() }
         for meter in states
@@ -145,22 +130,22 @@ final class BoundMetrics: BreakerMonitor {
 
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
         calls[0].increment()
-        if let duration, !durations.isEmpty { durations[0].recordNanoseconds(duration.totalNanoseconds) }
+        if let duration, !durations.isEmpty { durations[0].recordNanoseconds(duration.nanoseconds) }
     }
 
     func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
         calls[1].increment()
-        if let duration, !durations.isEmpty { durations[1].recordNanoseconds(duration.totalNanoseconds) }
+        if let duration, !durations.isEmpty { durations[1].recordNanoseconds(duration.nanoseconds) }
     }
 
     func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {
         calls[2].increment()
-        if !durations.isEmpty { durations[2].recordNanoseconds(duration.totalNanoseconds) }
+        if !durations.isEmpty { durations[2].recordNanoseconds(duration.nanoseconds) }
     }
 
     func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
         calls[3].increment()
-        if let duration, !durations.isEmpty { durations[3].recordNanoseconds(duration.totalNanoseconds) }
+        if let duration, !durations.isEmpty { durations[3].recordNanoseconds(duration.nanoseconds) }
     }
 
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
@@ -179,21 +164,13 @@ final class BoundMetrics: BreakerMonitor {
 
     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
         transitions[Self.key(transition.from, transition.to)]?.increment()
-        refresh(from: breaker)
+        refresh()
     }
 
-    /// Sets the meters from the breaker's snapshot, if the breaker is alive.
+    /// Sets the meters from the breaker's snapshot, if the breaker is alive. Transitions can arrive out of order
+    /// from two threads: only the newest state period is applied.
     func refresh() {
-        guard let breaker = tracking.withLock({ $0.breaker }) else { return }
-        refresh(from: breaker)
-    }
-
-    private func refresh(from breaker: CircuitBreaker) {
-        let snapshot = breaker.snapshot()
-        tracking.withLock { tracking in
-            // Transitions can arrive out of order from two threads: apply only the newest state period.
-            guard snapshot.generation >= tracking.generation else { return }
-            tracking.generation = snapshot.generation
+        gauges.refresh(read: { $0.snapshot() }, generation: \.generation) { snapshot in
             for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == snapshot.state ? 1 : 0) }
             stateChangeTimestamp.set(snapshot.lastTransitionTimestamp)
             failureRatio?.set(snapshot.failureRatio)

@@ -1,8 +1,8 @@
-import Synchronization
+import CircuitBreakerInternals
 
 /// The bound metrics of one ``MetricsMonitor``, for ``MetricsMonitor/refresh()``.
 final class BoundMetricsList: Sendable {
-    private let members = Mutex<[BoundMetrics]>([])
+    private let members = Locked<[BoundMetrics]>([])
 
     func add(_ metrics: BoundMetrics) {
         members.withLock { $0.append(metrics) }

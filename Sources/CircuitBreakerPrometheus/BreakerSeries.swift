@@ -1,5 +1,5 @@
+import CircuitBreakerInternals
 import CircuitBreaker
-import Synchronization
 
 /// The monitor a ``PrometheusMonitor`` returns from ``PrometheusMonitor/bind(to:)``: every series of one breaker,
 /// stored and rendered by hand.
@@ -27,13 +27,8 @@ final class BreakerSeries: BreakerMonitor {
     private let histogramBound: Int
     private let hasWindow: Bool
 
-    private let tracking = Mutex(Tracking())
-
-    private struct Tracking {
-        weak var breaker: CircuitBreaker?
-        /// The generation the gauges show.
-        var generation: UInt64 = 0
-    }
+    /// The breaker (held weakly) and the generation the gauges show.
+    private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
 
     init(breaker: BreakerDescription, shared: RegistryState, bucketLabels: DurationBucketLabels?) {
         self.name = breaker.name
@@ -105,13 +100,13 @@ final class BreakerSeries: BreakerMonitor {
     // MARK: Lifecycle
 
     func didAttach(to breaker: CircuitBreaker) {
-        tracking.withLock { $0.breaker = breaker }
-        refresh(from: breaker)
+        gauges.attach(breaker)
+        refresh()
     }
 
     func didDetach(from breaker: BreakerDescription) {
         guard shared.remove(self) else { return }
-        tracking.withLock { $0.breaker = nil }
+        gauges.detach()
     }
 
     var wantsDurations: Bool { histograms != nil }
@@ -154,24 +149,17 @@ final class BreakerSeries: BreakerMonitor {
 
     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
         // Every ordered pair has a cell, so even a pair the table does not expect is counted lock-free.
-        cells.increment(SeriesLayout.transitions + TransitionPairs.index(from: transition.from, to: transition.to))
+        cells.increment(
+            SeriesLayout.transitions + StateTable.pairIndex(from: transition.from.rawValue, to: transition.to.rawValue)
+        )
         // Transitions of one breaker can arrive out of order from two threads; the snapshot is current, and is
         // applied only if no newer one was.
-        refresh(from: breaker)
+        refresh()
     }
 
     /// Brings the gauges up to date from the breaker's snapshot, if the breaker is still alive.
     func refresh() {
-        guard let breaker = tracking.withLock({ $0.breaker }) else { return }
-        refresh(from: breaker)
-    }
-
-    private func refresh(from breaker: CircuitBreaker) {
-        // Taken outside our lock: the breaker's lock is never held while ours is.
-        let snapshot = breaker.snapshot()
-        tracking.withLock { tracking in
-            guard snapshot.generation >= tracking.generation else { return }
-            tracking.generation = snapshot.generation
+        gauges.refresh(read: { $0.snapshot() }, generation: \.generation) { snapshot in
             cells.store(UInt64(snapshot.state.rawValue), at: SeriesLayout.state)
             cells.storeDouble(snapshot.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
             if hasWindow {
@@ -283,13 +271,13 @@ final class BreakerSeries: BreakerMonitor {
         }
     }
 
-    /// Appends the transitions the breaker made that `TransitionPairs` did not expect (none so far; only should
+    /// Appends the transitions the breaker made that `StateTable` did not expect (none so far; only should
     /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
     private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
-            let value = cells.load(SeriesLayout.transitions + TransitionPairs.index(from: from, to: to))
+            let value = cells.load(SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue))
             guard value > 0 else { continue }
-            buffer.append(contentsOf: "\(MetricFamilies.transitions){".utf8)
+            buffer.append(contentsOf: "\(MetricContract.transitions.name){".utf8)
             buffer.appendLabel("breaker", name)
             buffer.append(UInt8(ascii: ","))
             buffer.appendLabel("from", from.label)

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 /// The call-duration histograms of one breaker, one per ``ExecutedOutcome``, recorded without a lock.
@@ -44,7 +45,7 @@ final class DurationHistograms: @unchecked Sendable {
     /// Records one call of `outcome` that took `duration`. Two relaxed atomic adds; no lock, no allocation.
     @inline(__always)
     func record(_ duration: Duration, outcome: ExecutedOutcome) {
-        let nanoseconds = max(duration.totalNanoseconds, 0)
+        let nanoseconds = max(duration.nanoseconds, 0)
         var bucket = 0
         let count = bounds.count
         while bucket < count && nanoseconds > bounds[bucket] {

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 extension PrometheusMonitor {
     /// How a ``PrometheusMonitor`` records.
     ///
@@ -44,7 +45,7 @@ extension PrometheusMonitor {
 
         /// The bucket bounds in nanoseconds: sorted, unique, positive.
         var normalizedBounds: [Int64] {
-            Array(Set(durationBuckets.map(\.totalNanoseconds).filter { $0 > 0 })).sorted()
+            Array(Set(durationBuckets.map(\.nanoseconds).filter { $0 > 0 })).sorted()
         }
     }
 }

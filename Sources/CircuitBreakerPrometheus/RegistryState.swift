@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Prometheus
 import Synchronization
 
@@ -11,7 +12,7 @@ final class RegistryState: Sendable {
     let registry: PrometheusCollectorRegistry
     /// `circuit_breaker_registrations_rejected_total`.
     let registrationsRejected: Counter
-    private let members = Mutex(Members())
+    private let members = Locked(Members())
 
     private struct Members {
         var names: Set<String> = []
@@ -22,7 +23,11 @@ final class RegistryState: Sendable {
     private init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         self.registrationsRejected = registry.makeCounter(
-            descriptor: MetricFamilies.descriptor(MetricFamilies.registrationsRejected)
+            descriptor: MetricNameDescriptor(
+                metricName: MetricContract.registrationsRejected.name,
+                unitName: "",
+                helpText: MetricContract.registrationsRejected.help
+            )
         )
     }
 
@@ -33,7 +38,7 @@ final class RegistryState: Sendable {
         weak var state: RegistryState?
     }
 
-    private static let table = Mutex<[ObjectIdentifier: Entry]>([:])
+    private static let table = Locked<[ObjectIdentifier: Entry]>([:])
 
     /// The state of `registry`, created on first use.
     static func shared(for registry: PrometheusCollectorRegistry) -> RegistryState {

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CircuitBreaker
 
 /// Where every series of a breaker lives: its atomic cell (the value) and its slot (the pre-rendered line prefix).
@@ -15,10 +16,10 @@ enum SeriesLayout {
     static let slowCalls = 5
     static let fallbackSuccess = 6
     static let fallbackFailure = 7
-    /// `circuit_breaker_transitions_total`: `TransitionPairs.index(from:to:)` from here, every ordered pair (25),
+    /// `circuit_breaker_transitions_total`: `StateTable.pairIndex(from:to:)` from here, every ordered pair (25),
     /// so that even a transition the table does not expect is counted without a lock.
     static let transitions = 8
-    static let state = transitions + TransitionPairs.tableSize
+    static let state = transitions + StateTable.pairCount
     static let failureRatio = state + 1
     static let slowCallRatio = state + 2
     static let stateChangeTimestamp = state + 3
@@ -69,7 +70,7 @@ enum SeriesLayout {
             slots.append(
                 Slot(
                     family: .state,
-                    metric: MetricFamilies.state,
+                    metric: MetricContract.state.name,
                     labels: [("state", state.label)],
                     value: .stateIs(UInt64(state.rawValue)),
                     presence: .always
@@ -81,7 +82,7 @@ enum SeriesLayout {
             slots.append(
                 Slot(
                     family: .calls,
-                    metric: MetricFamilies.calls,
+                    metric: MetricContract.calls.name,
                     labels: [("outcome", label)],
                     value: .counter(cell),
                     presence: .always
@@ -90,7 +91,7 @@ enum SeriesLayout {
         }
         for outcome in ExecutedOutcome.allCases {
             let labels = [("outcome", outcome.label)]
-            let name = MetricFamilies.callDuration
+            let name = MetricContract.callDuration.name
             slots.append(
                 Slot(
                     family: .callDuration,
@@ -123,19 +124,19 @@ enum SeriesLayout {
         slots.append(
             Slot(
                 family: .slowCalls,
-                metric: MetricFamilies.slowCalls,
+                metric: MetricContract.slowCalls.name,
                 labels: [],
                 value: .counter(slowCalls),
                 presence: .always
             )
         )
-        for (from, to) in TransitionPairs.all {
+        for (from, to) in StateTable.possiblePairs {
             slots.append(
                 Slot(
                     family: .transitions,
-                    metric: MetricFamilies.transitions,
-                    labels: [("from", from.label), ("to", to.label)],
-                    value: .counter(transitions + TransitionPairs.index(from: from, to: to)),
+                    metric: MetricContract.transitions.name,
+                    labels: [("from", StateTable.labels[Int(from)]), ("to", StateTable.labels[Int(to)])],
+                    value: .counter(transitions + StateTable.pairIndex(from: from, to: to)),
                     presence: .always
                 )
             )
@@ -143,7 +144,7 @@ enum SeriesLayout {
         slots.append(
             Slot(
                 family: .failureRatio,
-                metric: MetricFamilies.failureRatio,
+                metric: MetricContract.failureRatio.name,
                 labels: [],
                 value: .double(failureRatio),
                 presence: .window
@@ -152,7 +153,7 @@ enum SeriesLayout {
         slots.append(
             Slot(
                 family: .slowCallRatio,
-                metric: MetricFamilies.slowCallRatio,
+                metric: MetricContract.slowCallRatio.name,
                 labels: [],
                 value: .double(slowCallRatio),
                 presence: .window
@@ -161,7 +162,7 @@ enum SeriesLayout {
         slots.append(
             Slot(
                 family: .failureRatioThreshold,
-                metric: MetricFamilies.failureRatioThreshold,
+                metric: MetricContract.failureRatioThreshold.name,
                 labels: [],
                 value: .constant,
                 presence: .threshold
@@ -170,7 +171,7 @@ enum SeriesLayout {
         slots.append(
             Slot(
                 family: .stateChangeTimestamp,
-                metric: MetricFamilies.stateChangeTimestamp,
+                metric: MetricContract.stateChangeTimestamp.name,
                 labels: [],
                 value: .double(stateChangeTimestamp),
                 presence: .always
@@ -180,7 +181,7 @@ enum SeriesLayout {
             slots.append(
                 Slot(
                     family: .fallbacks,
-                    metric: MetricFamilies.fallbacks,
+                    metric: MetricContract.fallbacks.name,
                     labels: [("result", label)],
                     value: .counter(cell),
                     presence: .always
@@ -204,12 +205,10 @@ enum SeriesLayout {
     /// `histogramSlots + 3 * o`, `+ 1` and `+ 2`.
     static let histogramSlots = familySlots[BreakerFamily.callDuration.rawValue].lowerBound
 
-    /// The transitions counted in a cell of their own but not expected (`TransitionPairs.isPossible` is false):
+    /// The transitions counted in a cell of their own but not expected (`StateTable.isPossible` is false):
     /// rendered only once they occurred.
     static let unexpectedTransitions: [(from: CircuitState, to: CircuitState)] = CircuitState.allCases.flatMap {
         from in
-        CircuitState.allCases.compactMap { to in
-            from != to && !TransitionPairs.isPossible(from: from, to: to) ? (from, to) : nil
-        }
+        CircuitState.allCases.compactMap { to in from != to && !from.canTransition(to: to) ? (from, to) : nil }
     }
 }

@@ -1,5 +1,5 @@
 public import CircuitBreaker
-import Foundation
+import CircuitBreakerInternals
 
 /// A monitor that keeps every event it receives, for assertions in tests.
 ///
@@ -67,11 +67,8 @@ public final class RecordingMonitor: BreakerMonitor {
         public var description: String { "\(kind)(\(breaker))" }
     }
 
-    // NSLock rather than Synchronization.Mutex: ThreadSanitizer sees pthread-based locks, not the Mutex (see
-    // Locked.swift in the core), and this monitor is used by the tests that run under it.
-    private let lock = NSLock()
-    // Safety: read and written only while holding `lock`.
-    nonisolated(unsafe) private var storage: [Event] = []
+    // The package's one lock, which ThreadSanitizer sees (see `Lock` in CircuitBreakerInternals).
+    private let storage = Locked<[Event]>([])
 
     /// Whether events should carry durations (passed on as ``BreakerMonitor/wantsDurations``).
     public let wantsDurations: Bool
@@ -82,7 +79,7 @@ public final class RecordingMonitor: BreakerMonitor {
     }
 
     /// Every event so far, in arrival order.
-    public var events: [Event] { lock.withLock { storage } }
+    public var events: [Event] { storage.withLock { $0 } }
 
     /// The transitions so far, in arrival order.
     public var transitions: [StateTransition] {
@@ -96,11 +93,11 @@ public final class RecordingMonitor: BreakerMonitor {
 
     /// Forgets every event.
     public func removeAll() {
-        lock.withLock { storage.removeAll() }
+        storage.withLock { $0.removeAll() }
     }
 
     private func append(_ event: Event) {
-        lock.withLock { storage.append(event) }
+        storage.withLock { $0.append(event) }
     }
 
     /// Records the attachment.

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 import Synchronization
 
@@ -57,8 +58,8 @@ final class BasicAuthenticator: Sendable {
     let realm: String
     private let dummyHash: String
     private let hmacKey: [UInt8]
-    private let cache = Mutex(Cache())
-    private let workspace: Mutex<CryptWorkspace>
+    private let cache = Locked(Cache())
+    private let workspace: Locked<CryptWorkspace>
 
     init(configuration: MetricsServerConfiguration.BasicAuth) {
         self.users = configuration.users
@@ -78,7 +79,7 @@ final class BasicAuthenticator: Sendable {
             if isBcryptHash(hash) { dummy = hash }
         }
         self.dummyHash = dummy
-        self.workspace = Mutex(workspace)
+        self.workspace = Locked(workspace)
     }
 
     /// Whether an `Authorization` header value names a configured user with the right password.

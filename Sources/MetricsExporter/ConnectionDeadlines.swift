@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,7 +30,7 @@ final class ConnectionDeadlines: Sendable {
         var entries: [UInt: Entry] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Registers a new connection under a key unique while it is open (the address of libmicrohttpd's
     /// connection object).

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 #if canImport(Glibc)
@@ -15,7 +16,7 @@ final class DeadlineReaper: Sendable {
     private let interval: UInt64
     private let context: ServerContext
     /// Set once in `start` before any other thread can see it, read once in `stop`.
-    private let thread = Mutex<pthread_t?>(nil)
+    private let thread = Locked<pthread_t?>(nil)
 
     init(context: ServerContext, intervalNanoseconds: UInt64) {
         self.context = context

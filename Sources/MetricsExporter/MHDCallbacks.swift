@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 import Logging
 

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 import Logging
 import ServiceLifecycle
@@ -52,7 +53,7 @@ public final class MetricsServer: Service, Sendable {
     private let logger: Logger
     private let source: ExpositionSource
     private let status: StatusProvider?
-    private let state = Mutex<State>(.idle)
+    private let state = Locked<State>(.idle)
 
     /// Creates a server; it does not listen until ``start()`` or ``run()``.
     ///

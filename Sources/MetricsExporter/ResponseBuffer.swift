@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 import Synchronization
 
@@ -137,7 +138,7 @@ final class RenderedBody: @unchecked Sendable {
 
 /// A bounded pool of ``ResponseBuffer``s.
 final class ResponseBufferPool: Sendable {
-    private let buffers: Mutex<[ResponseBuffer]>
+    private let buffers: Locked<[ResponseBuffer]>
     private let capacity: Int
     /// The size of the latest render, reserved up front in new buffers so their first render does not regrow.
     private let sizeHint = Atomic<Int>(0)
@@ -146,7 +147,7 @@ final class ResponseBufferPool: Sendable {
 
     init(capacity: Int) {
         self.capacity = capacity
-        self.buffers = Mutex([])
+        self.buffers = Locked([])
     }
 
     func take() -> ResponseBuffer {

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Synchronization
 
 /// The server's own metrics, appended to every `/metrics` response after the source's output.
@@ -24,7 +25,7 @@ final class SelfMetrics: Sendable {
         var durationCount: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let timeouts = Atomic<UInt64>(0)
     private let requestPrefixes: [[UInt8]]  // one per (route, code)
     private let header: [UInt8]

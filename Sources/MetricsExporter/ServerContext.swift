@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 import Logging
 import Synchronization
@@ -32,7 +33,7 @@ final class ServerContext: @unchecked Sendable {
     /// The certificate, key and priority string as C strings for libmicrohttpd, kept for the daemon's lifetime.
     let tlsMaterial: TLSMaterial?
     /// The last messages libmicrohttpd logged, for the error of a failed start.
-    let recentMessages = Mutex<[String]>([])
+    let recentMessages = Locked<[String]>([])
 
     private let metricsPath: [CChar]
     private let requestTimeout: UInt64

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CMicroHTTPD
 
 #if canImport(Glibc)
@@ -20,12 +21,11 @@ import CMicroHTTPD
 /// are rendered once per round rather than once per request (one source call serves both encodings when both are
 /// wanted). A queued request waits at most until its deadline (the request timeout), then gets 503.
 ///
-/// The state lives under a pthread mutex and condition variable (`Synchronization.Mutex` has no condition, and
-/// ThreadSanitizer cannot see it). Locks never nest: libmicrohttpd is called only with the mutex released.
+/// The state lives under the package's ``Lock`` and its condition. Locks never nest: libmicrohttpd is called only
+/// with the lock released.
 ///
 /// `@unchecked Sendable`: the mutable fields (`closed`, `thread`, `latest`, `waiters`, the
-/// ``PendingScrape/outcome``s) are only touched with `lock` held; the pointers are immutable; the mutex and the condition are
-/// allocated in `init`, never move, and are destroyed in `deinit`, after the thread has been joined.
+/// ``PendingScrape/outcome``s) are only touched with `lock` held; `lock` itself is immutable and thread-safe.
 final class SharedRender: @unchecked Sendable {
     /// Renders the exposition once, starting at `started`, into the requested encodings.
     typealias Render =
@@ -45,8 +45,8 @@ final class SharedRender: @unchecked Sendable {
         case unavailable
     }
 
-    private let lock: UnsafeMutablePointer<pthread_mutex_t>
-    private let work: UnsafeMutablePointer<pthread_cond_t>
+    /// Guards the mutable fields; its condition wakes the render thread.
+    private let lock = Lock()
     private var closed = false
     private var threadRunning = false
     private var thread = pthread_t()
@@ -54,28 +54,12 @@ final class SharedRender: @unchecked Sendable {
     private var latest: [RenderedBody?] = [nil, nil]
     private var waiters: [[PendingScrape]] = [[], []]
 
-    init() {
-        self.lock = .allocate(capacity: 1)
-        self.lock.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(self.lock, nil)
-        self.work = .allocate(capacity: 1)
-        self.work.initialize(to: pthread_cond_t())
-        pthread_cond_init(self.work, nil)
-    }
-
-    deinit {
-        pthread_cond_destroy(self.work)
-        self.work.deallocate()
-        pthread_mutex_destroy(self.lock)
-        self.lock.deallocate()
-    }
-
     // MARK: - Requests (libmicrohttpd worker threads)
 
     /// The latest render of the encoding if it started at or after `arrival`.
     func fresh(gzip: Bool, arrival: UInt64) -> RenderedBody? {
-        pthread_mutex_lock(self.lock)
-        defer { pthread_mutex_unlock(self.lock) }
+        self.lock.lock()
+        defer { self.lock.unlock() }
         guard let latest = self.latest[gzip ? 1 : 0], latest.started >= arrival else { return nil }
         return latest
     }
@@ -84,8 +68,8 @@ final class SharedRender: @unchecked Sendable {
     /// queued but already has its outcome (a fresh render appeared meanwhile, or the server is stopping): the
     /// caller must then resume the connection itself.
     func enqueue(_ pending: PendingScrape) -> Bool {
-        pthread_mutex_lock(self.lock)
-        defer { pthread_mutex_unlock(self.lock) }
+        self.lock.lock()
+        defer { self.lock.unlock() }
         let slot = pending.gzip ? 1 : 0
         if self.closed {
             pending.outcome = .unavailable
@@ -96,20 +80,20 @@ final class SharedRender: @unchecked Sendable {
             return false
         }
         self.waiters[slot].append(pending)
-        pthread_cond_signal(self.work)
+        self.lock.signal()
         return true
     }
 
     /// The outcome of a resumed request.
     func outcome(of pending: PendingScrape) -> Outcome? {
-        pthread_mutex_lock(self.lock)
-        defer { pthread_mutex_unlock(self.lock) }
+        self.lock.lock()
+        defer { self.lock.unlock() }
         return pending.outcome
     }
 
     /// Resumes, with 503, every queued request whose deadline has passed. Called by the deadline reaper.
     func expire(now: UInt64) {
-        pthread_mutex_lock(self.lock)
+        self.lock.lock()
         var expired: [PendingScrape] = []
         for slot in self.waiters.indices where self.waiters[slot].contains(where: { $0.deadline <= now }) {
             self.waiters[slot].removeAll { pending in
@@ -119,7 +103,7 @@ final class SharedRender: @unchecked Sendable {
                 return true
             }
         }
-        pthread_mutex_unlock(self.lock)
+        self.lock.unlock()
         for pending in expired { MHD_resume_connection(pending.connection) }
     }
 
@@ -145,17 +129,17 @@ final class SharedRender: @unchecked Sendable {
             Unmanaged<RenderThread>.fromOpaque(retained).release()
             return false
         }
-        pthread_mutex_lock(self.lock)
+        self.lock.lock()
         self.thread = thread
         self.threadRunning = true
-        pthread_mutex_unlock(self.lock)
+        self.lock.unlock()
         return true
     }
 
     /// Refuses new requests, resumes every queued one with 503 and joins the render thread (after the render in
     /// progress, if any). Must run before `MHD_stop_daemon`, which must not find suspended connections.
     func close() {
-        pthread_mutex_lock(self.lock)
+        self.lock.lock()
         self.closed = true
         var queued: [PendingScrape] = []
         for slot in self.waiters.indices {
@@ -168,27 +152,27 @@ final class SharedRender: @unchecked Sendable {
         let thread = self.threadRunning ? self.thread : nil
         self.threadRunning = false
         self.latest = [nil, nil]
-        pthread_cond_broadcast(self.work)
-        pthread_mutex_unlock(self.lock)
+        self.lock.broadcast()
+        self.lock.unlock()
         for pending in queued { MHD_resume_connection(pending.connection) }
         if let thread { pthread_join(thread, nil) }
     }
 
     private func loop(_ render: Render) {
-        pthread_mutex_lock(self.lock)
+        self.lock.lock()
         while !self.closed {
             let wantPlain = !self.waiters[0].isEmpty
             let wantGzip = !self.waiters[1].isEmpty
             guard wantPlain || wantGzip else {
-                pthread_cond_wait(self.work, self.lock)
+                self.lock.wait()
                 continue
             }
             let started = monotonicNanoseconds()
-            pthread_mutex_unlock(self.lock)
+            self.lock.unlock()
 
             let rendered = render(wantPlain, wantGzip, started)
 
-            pthread_mutex_lock(self.lock)
+            self.lock.lock()
             var replaced: [RenderedBody?] = []
             var ready: [PendingScrape] = []
             for (slot, wanted, body) in [(0, wantPlain, rendered.plain), (1, wantGzip, rendered.gzip)] where wanted {
@@ -203,14 +187,14 @@ final class SharedRender: @unchecked Sendable {
                     return true
                 }
             }
-            pthread_mutex_unlock(self.lock)
+            self.lock.unlock()
             // Outside the lock: resume the connections, and release the previous bodies (whose deinit may return a
             // buffer to the pool).
             for pending in ready { MHD_resume_connection(pending.connection) }
             withExtendedLifetime(replaced) {}
-            pthread_mutex_lock(self.lock)
+            self.lock.lock()
         }
-        pthread_mutex_unlock(self.lock)
+        self.lock.unlock()
     }
 }
 

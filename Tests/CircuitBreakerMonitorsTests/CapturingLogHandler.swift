@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Logging
 import Synchronization
 
@@ -10,7 +11,7 @@ struct CapturingLogHandler: LogHandler {
     }
 
     final class Store: Sendable {
-        private let records = Mutex<[Record]>([])
+        private let records = Locked<[Record]>([])
         var all: [Record] { records.withLock { $0 } }
         func append(_ record: Record) { records.withLock { $0.append(record) } }
     }

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CircuitBreaker
 import CircuitBreakerMonitors
 import CircuitBreakerTestKit
@@ -8,7 +9,7 @@ import Testing
 
 /// A monitor a user writes in a few lines: it only overrides what it needs.
 final class OpenCounter: BreakerMonitor {
-    let opened = Mutex<[String]>([])
+    let opened = Locked<[String]>([])
 
     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {
         if transition.to == .open { opened.withLock { $0.append(breaker.name) } }

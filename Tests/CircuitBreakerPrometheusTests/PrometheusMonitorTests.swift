@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CircuitBreaker
 import CircuitBreakerTestKit
 import Prometheus
@@ -22,12 +23,8 @@ import Testing
             #expect(samples[#"circuit_breaker_calls_total{breaker="payments",outcome="\#(outcome)"}"#] == 0)
         }
         #expect(samples.keys(of: "circuit_breaker_transitions_total").count == 15)
-        for (from, to) in TransitionPairs.all {
-            #expect(
-                samples[
-                    #"circuit_breaker_transitions_total{breaker="payments",from="\#(from.label)",to="\#(to.label)"}"#
-                ] == 0
-            )
+        for (from, to) in StateTable.possiblePairs.map({ (StateTable.labels[Int($0)], StateTable.labels[Int($1)]) }) {
+            #expect(samples[#"circuit_breaker_transitions_total{breaker="payments",from="\#(from)",to="\#(to)"}"#] == 0)
         }
         #expect(samples[#"circuit_breaker_slow_calls_total{breaker="payments"}"#] == 0)
         #expect(samples[#"circuit_breaker_fallbacks_total{breaker="payments",result="success"}"#] == 0)
@@ -40,7 +37,7 @@ import Testing
         #expect(samples.keys(of: "circuit_breaker_call_duration_seconds_bucket").isEmpty)
         // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 series for the breaker, plus the registry's rejection counter.
         #expect(samples.values.count == 33)
-        for family in MetricFamilies.help.keys where family != MetricFamilies.callDuration {
+        for family in MetricContract.families.map(\.name) where family != MetricContract.callDuration.name {
             #expect(samples.helpLines.contains(family), "no HELP for \(family)")
         }
     }
@@ -309,11 +306,12 @@ import Testing
         }
         #expect(typeLines.count == Set(typeLines).count, "a family declared twice: \(typeLines)")
         #expect(helpLines.count == Set(helpLines).count)
-        #expect(Set(typeLines) == Set(MetricFamilies.help.keys))
+        #expect(Set(typeLines) == Set(MetricContract.families.map(\.name)))
         // Within a family, breaker-minor: each breaker's samples once, together, in registration order.
         for (family, breakers) in breakersByFamily {
             let expected =
-                [MetricFamilies.failureRatio, MetricFamilies.slowCallRatio, MetricFamilies.failureRatioThreshold]
+                [MetricContract.failureRatio, MetricContract.slowCallRatio, MetricContract.failureRatioThreshold]
+                    .map(\.name)
                     .contains(family) ? ["alpha", "gamma"] : names
             #expect(breakers == expected, "\(family): \(breakers)")
         }
@@ -324,13 +322,13 @@ import Testing
         let registry = PrometheusCollectorRegistry()
         // Other code (say, swift-metrics bootstrapped on the registry) registers a family of the monitor's.
         registry.makeGauge(
-            descriptor: MetricNameDescriptor(metricName: MetricFamilies.state, unitName: "", helpText: "Theirs."),
+            descriptor: MetricNameDescriptor(metricName: MetricContract.state.name, unitName: "", helpText: "Theirs."),
             labels: [("breaker", "elsewhere")]
         ).set(to: 1)
         let monitor = PrometheusMonitor(registry: registry)
         _ = try CircuitBreaker(name: "mine", monitors: [monitor])
         let text = monitor.emitToString()
-        #expect(text.components(separatedBy: "# TYPE \(MetricFamilies.state) ").count == 2)
+        #expect(text.components(separatedBy: "# TYPE \(MetricContract.state.name) ").count == 2)
         #expect(text.contains(#"circuit_breaker_state{breaker="elsewhere"} 1"#))
         #expect(!text.contains(#"circuit_breaker_state{breaker="mine""#))
         // The other families are the monitor's as usual.

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CircuitBreaker
 import CircuitBreakerTestKit
 import Foundation
@@ -95,7 +96,7 @@ import Testing
 }
 
 final class SendableFlag: Sendable {
-    private let storage = Mutex(false)
+    private let storage = Locked(false)
     var value: Bool { storage.withLock { $0 } }
     func set() { storage.withLock { $0 = true } }
 }

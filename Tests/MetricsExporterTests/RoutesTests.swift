@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Foundation
 import MetricsExporter
 import Testing
@@ -217,7 +218,7 @@ struct RoutesTests {
 
 /// A thread-safe counter for sources in tests.
 final class Counter: Sendable {
-    private let count = Mutex(0)
+    private let count = Locked(0)
     func next() -> Int {
         self.count.withLock {
             $0 += 1; return $0

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Foundation
 @testable import MetricsExporter
 import Synchronization
@@ -10,7 +11,7 @@ import Testing
 /// A source for concurrency tests: numbers its renders, records when each one started, takes `delay` per render and
 /// writes `series` sample lines after `test_render_number`.
 final class RecordingSource: Sendable {
-    private let starts = Mutex<[ContinuousClock.Instant]>([])
+    private let starts = Locked<[ContinuousClock.Instant]>([])
     private let delay: Duration
     private let series: Int
 

@@ -2,14 +2,14 @@
 ///
 /// Every function writes at most ``maximumLength`` bytes at `destination`, which must have room for that many, and
 /// returns how many it wrote.
-enum NumberFormatting {
+package enum NumberFormatting {
     /// The most bytes any value takes: 20 digits for a `UInt64`, 24 for the longest `Double` description
     /// (`-2.2250738585072014e-308`), 29 for seconds with 9 decimals.
-    static let maximumLength = 32
+    package static let maximumLength = 32
 
     /// Writes the decimal digits of `value`.
-    @inline(__always)
-    static func write(_ value: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+    @inlinable
+    package static func write(_ value: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         if value < 10 {
             destination.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)
             return 1
@@ -48,7 +48,7 @@ enum NumberFormatting {
     /// For numbers below 2⁻⁷, the path writes `m / 10ᵏ` for the smallest `k` such that the `Double` division `m / 10ᵏ` gives
     /// `value` back: with `m < 2⁵³` and `k ≤ 22` both operands are exact, so the division is the correctly
     /// rounded value of the decimal `m × 10⁻ᵏ`, which is what a correct parser returns for the text.
-    static func write(_ value: Double, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func write(_ value: Double, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         if value.isNaN { return copy("NaN", to: destination) }
         if value.isInfinite { return copy(value < 0 ? "-Inf" : "+Inf", to: destination) }
         let magnitude = value.magnitude
@@ -124,7 +124,7 @@ enum NumberFormatting {
     }
 
     /// Writes `nanoseconds` as seconds, exactly: the integer part, then up to 9 decimals without trailing zeros.
-    static func writeSeconds(nanoseconds: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+    package static func writeSeconds(nanoseconds: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         let fraction = nanoseconds % 1_000_000_000
         let whole = write(nanoseconds / 1_000_000_000, to: destination)
         guard fraction != 0 else { return whole }
@@ -174,17 +174,17 @@ enum NumberFormatting {
 
 extension [UInt8] {
     /// Appends the decimal digits of a non-negative integer without going through `String`.
-    mutating func appendDecimal(_ value: Int64) {
+    package mutating func appendDecimal(_ value: Int64) {
         appendNumber { NumberFormatting.write(UInt64(Swift.max(value, 0)), to: $0) }
     }
 
     /// Appends `value` as ``NumberFormatting/write(_:to:)-(Double,_)`` writes it.
-    mutating func appendDouble(_ value: Double) {
+    package mutating func appendDouble(_ value: Double) {
         appendNumber { NumberFormatting.write(value, to: $0) }
     }
 
     /// Appends `nanoseconds` as seconds, exactly.
-    mutating func appendSeconds(nanoseconds: UInt64) {
+    package mutating func appendSeconds(nanoseconds: UInt64) {
         appendNumber { NumberFormatting.writeSeconds(nanoseconds: nanoseconds, to: $0) }
     }
 

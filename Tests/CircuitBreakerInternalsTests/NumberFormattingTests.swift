@@ -1,6 +1,6 @@
 import Testing
 
-@testable import CircuitBreakerPrometheus
+import CircuitBreakerInternals
 
 @Suite struct NumberFormattingTests {
     private func text(_ append: (inout [UInt8]) -> Void) -> String {

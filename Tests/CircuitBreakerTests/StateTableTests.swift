@@ -1,16 +1,19 @@
 import CircuitBreaker
+import CircuitBreakerInternals
 import CircuitBreakerTestKit
 import Testing
 
-@testable import CircuitBreakerPrometheus
-
-@Suite struct TransitionPairsTests {
+@Suite struct StateTableTests {
     @Test func fifteenPairsCanOccur() {
-        #expect(TransitionPairs.all.count == 15)
-        #expect(!TransitionPairs.isPossible(from: .closed, to: .halfOpen))
-        #expect(!TransitionPairs.isPossible(from: .forcedOpen, to: .open))
-        #expect(!TransitionPairs.isPossible(from: .disabled, to: .halfOpen))
-        #expect(TransitionPairs.isPossible(from: .disabled, to: .forcedOpen))
+        #expect(StateTable.possiblePairs.count == 15)
+        #expect(!CircuitState.closed.canTransition(to: .halfOpen))
+        #expect(!CircuitState.forcedOpen.canTransition(to: .open))
+        #expect(!CircuitState.disabled.canTransition(to: .halfOpen))
+        #expect(CircuitState.disabled.canTransition(to: .forcedOpen))
+        for state in CircuitState.allCases {
+            #expect(!state.canTransition(to: state))
+            #expect(StateTable.labels[Int(state.rawValue)] == state.label)
+        }
     }
 
     @Test func everyTransitionTheBreakerMakesIsInTheTable() throws {
@@ -27,7 +30,7 @@ import Testing
             for second in operatorMoves {
                 first()
                 second()
-                _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+                _ = try? breaker.execute { () throws -> Int in throw DependencyDown() }
                 clock.advance(by: .seconds(2))
                 _ = try? breaker.execute { 1 }
                 first()
@@ -37,7 +40,7 @@ import Testing
         let seen = Set(recorder.transitions.map { "\($0.from)→\($0.to)" })
         #expect(seen.count >= 9)
         for transition in recorder.transitions {
-            #expect(TransitionPairs.isPossible(from: transition.from, to: transition.to), "\(transition)")
+            #expect(transition.from.canTransition(to: transition.to), "\(transition)")
         }
     }
 }

@@ -4,21 +4,24 @@
 /// The caller sizes the region from the pre-rendered prefixes plus ``NumberFormatting/maximumLength`` and a line
 /// feed per sample, an upper bound; a write that would not fit (which that bound rules out) is dropped and
 /// ``overflowed`` set, never written past the end.
-struct ExpositionWriter {
-    private let base: UnsafeMutablePointer<UInt8>
-    private let capacity: Int
+package struct ExpositionWriter {
+    @usableFromInline
+    let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline
+    let capacity: Int
     /// The bytes written so far.
-    private(set) var count = 0
+    package var count = 0
     /// Whether a write was dropped for want of room.
-    private(set) var overflowed = false
+    package var overflowed = false
 
-    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    /// A writer over `capacity` bytes at `base`.
+    package init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
         self.capacity = capacity
     }
 
-    @inline(__always)
-    mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always)
+    package mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count <= capacity &- count else {
             overflowed = overflowed || !bytes.isEmpty
             return
@@ -27,13 +30,13 @@ struct ExpositionWriter {
         count &+= bytes.count
     }
 
-    @inline(__always)
-    mutating func write(_ bytes: [UInt8]) {
+    @inlinable @inline(__always)
+    package mutating func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { write($0) }
     }
 
-    @inline(__always)
-    mutating func writeLineFeed() {
+    @inlinable @inline(__always)
+    package mutating func writeLineFeed() {
         guard count < capacity else {
             overflowed = true
             return
@@ -43,8 +46,8 @@ struct ExpositionWriter {
     }
 
     /// Writes a number through one of the ``NumberFormatting`` functions.
-    @inline(__always)
-    mutating func writeNumber(_ format: (UnsafeMutablePointer<UInt8>) -> Int) {
+    @inlinable @inline(__always)
+    package mutating func writeNumber(_ format: (UnsafeMutablePointer<UInt8>) -> Int) {
         guard NumberFormatting.maximumLength <= capacity &- count else {
             overflowed = true
             return
@@ -60,7 +63,7 @@ extension [UInt8] {
     /// The region is zeroed first (appending zeros is the one way to grow an array's count before writing through a
     /// pointer), which costs a `memset` of the bound: far less than growing the array sample by sample.
     @discardableResult
-    mutating func appendRendered(bound: Int, _ render: (inout ExpositionWriter) -> Void) -> Bool {
+    package mutating func appendRendered(bound: Int, _ render: (inout ExpositionWriter) -> Void) -> Bool {
         guard bound > 0 else { return false }
         let start = count
         append(contentsOf: repeatElement(0, count: bound))

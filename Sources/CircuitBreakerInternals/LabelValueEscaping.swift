@@ -6,7 +6,7 @@ extension [UInt8] {
     /// swift-prometheus 2.4.1 escapes its own series the same way, but its escaping function is private, and the
     /// breakers' series are rendered here (see ``BreakerSeries``). A test checks that both produce the same bytes
     /// for hostile names.
-    mutating func appendEscapedLabelValue(_ value: String) {
+    package mutating func appendEscapedLabelValue(_ value: String) {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): append(contentsOf: #"\\"#.utf8)
@@ -18,7 +18,7 @@ extension [UInt8] {
     }
 
     /// Appends `label="value"` with the value escaped.
-    mutating func appendLabel(_ name: String, _ value: String) {
+    package mutating func appendLabel(_ name: String, _ value: String) {
         append(contentsOf: name.utf8)
         append(contentsOf: #"=""#.utf8)
         appendEscapedLabelValue(value)

@@ -1,0 +1,65 @@
+import CircuitBreakerInternals
+
+/// The families of a breaker's series, in the order they are rendered (the order of the metric contract).
+///
+/// Every family is rendered family-major: its `# HELP` and `# TYPE` lines once, then the samples of every breaker.
+enum BreakerFamily: Int, CaseIterable {
+    case state
+    case calls
+    case callDuration
+    case slowCalls
+    case transitions
+    case failureRatio
+    case slowCallRatio
+    case failureRatioThreshold
+    case stateChangeTimestamp
+    case fallbacks
+
+    /// The family's entry in the metric contract.
+    var contract: MetricContract.Family {
+        switch self {
+        case .state: MetricContract.state
+        case .calls: MetricContract.calls
+        case .callDuration: MetricContract.callDuration
+        case .slowCalls: MetricContract.slowCalls
+        case .transitions: MetricContract.transitions
+        case .failureRatio: MetricContract.failureRatio
+        case .slowCallRatio: MetricContract.slowCallRatio
+        case .failureRatioThreshold: MetricContract.failureRatioThreshold
+        case .stateChangeTimestamp: MetricContract.stateChangeTimestamp
+        case .fallbacks: MetricContract.fallbacks
+        }
+    }
+
+    var name: String { contract.name }
+
+    /// The family whose `# TYPE` line names `name`, if it is one of the breakers' families.
+    init?(name: some Collection<UInt8>) {
+        guard let family = Self.allCases.first(where: { $0.name.utf8.elementsEqual(name) }) else { return nil }
+        self = family
+    }
+
+    /// `# HELP name text` and `# TYPE name type`, as swift-prometheus writes them (HELP first, backslashes in the
+    /// text escaped: our texts have none).
+    static let headers: [[UInt8]] = allCases.map { family in
+        var header: [UInt8] = []
+        header.append(contentsOf: "# HELP \(family.name) ".utf8)
+        for byte in family.contract.help.utf8 {
+            if byte == UInt8(ascii: "\\") { header.append(byte) }
+            header.append(byte)
+        }
+        header.append(contentsOf: "\n# TYPE \(family.name) \(family.contract.kind.rawValue)\n".utf8)
+        return header
+    }
+}
+
+/// The outcome of a call the breaker ran: the `outcome` label of the duration histogram, and (with `rejected`) of
+/// the calls counter.
+enum ExecutedOutcome: Int, CaseIterable {
+    case success = 0
+    case failure = 1
+    case timeout = 2
+    case ignored = 3
+
+    var label: String { MetricContract.executedOutcomes[rawValue] }
+}
