@@ -101,19 +101,30 @@ public final class CircuitBreaker: Sendable {
         self.hasMonitors = !bound.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
-        self.machine = Locked(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
+        self.machine = Locked(
+            MachineState(
+                lastTransitionTimestamp: clock.wallClockSeconds(),
+                stateTimes: StateTimeAccount(now: clock.coarseNanoseconds())
+            )
+        )
         for monitor in bound { monitor.didAttach(to: self) }
     }
 
-    /// The current state. An open breaker whose wait has elapsed still reads `open` until a call arrives and
-    /// moves it to half-open.
-    public var state: CircuitState { ControlWord(rawValue: control.load(ordering: .acquiring)).state }
+    /// The state the next call would meet.
+    ///
+    /// A breaker moves from open to half-open, and from a half-open period whose trial calls never settled back to
+    /// open, when time says so; the first call after that moment makes the move. Reading the state makes it too (as
+    /// gobreaker's `State()` does), so an idle breaker whose open wait has elapsed reads `halfOpen`, not `open`,
+    /// and monitors see that transition once, in generation order, whether a call or a read made it.
+    public var state: CircuitState { settledWord().state }
 
     /// The current state period's number; it grows by one with every transition.
     public var generation: UInt64 { ControlWord(rawValue: control.load(ordering: .acquiring)).generation }
 
-    /// A picture of the breaker now: state, window counts and ratios, time of the last transition.
+    /// A picture of the breaker now: state (as ``state`` reports it), window counts and ratios, the last
+    /// transition, and the time spent in each state.
     public func snapshot() -> BreakerSnapshot {
+        _ = settledWord()
         let now = clock.coarseNanoseconds()
         return machine.withLock { machine in
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
@@ -136,7 +147,10 @@ public final class CircuitBreaker: Sendable {
                 consecutiveFailures: consecutiveFailures,
                 consecutiveReopens: machine.consecutiveReopens,
                 lastTransitionTimestamp: machine.lastTransitionTimestamp,
-                retryAfter: retryAfter
+                retryAfter: retryAfter,
+                lastTransition: machine.lastTransition,
+                timeInCurrentState: machine.stateTimes.currentPeriod(now: now),
+                timeInState: machine.stateTimes.totals(current: word.state, now: now)
             )
         }
     }
@@ -173,4 +187,8 @@ struct MachineState: Sendable {
     var halfOpenDeadline: Int64 = 0
     var consecutiveReopens = 0
     var lastTransitionTimestamp: Double
+    /// The last transition, for snapshots.
+    var lastTransition: StateTransition?
+    /// Time spent in each state.
+    var stateTimes: StateTimeAccount
 }
