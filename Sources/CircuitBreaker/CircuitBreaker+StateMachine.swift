@@ -160,20 +160,7 @@ extension CircuitBreaker {
 
     /// The totals of the policy's window (empty for the consecutive-failure policy).
     func windowTotals(now: Int64) -> WindowTotals {
-        switch rule.kind {
-        case .consecutiveFailures: .empty
-        case .countWindow: countWindow.totals
-        case .timeWindow: timeWindow.totals(now: now)
-        }
-    }
-
-    /// Starts a new period of the policy's store.
-    private func resetWindow(generation: UInt64, now: Int64) {
-        switch rule.kind {
-        case .consecutiveFailures: consecutiveFailures.reset(generation: generation)
-        case .countWindow: countWindow.reset()
-        case .timeWindow: timeWindow.reset(now: now)
-        }
+        rule.totals(now: now)
     }
 
     /// Operator transitions.
@@ -185,7 +172,7 @@ extension CircuitBreaker {
                 guard state == .closed else { return nil }
                 // A reset of a closed breaker starts a fresh period without reporting a transition.
                 let next = current.advanced(to: .closed)
-                resetWindow(generation: next.generation, now: now)
+                rule.reset(generation: next.generation, now: now)
                 control.store(next.rawValue, ordering: .releasing)
                 return nil
             }
@@ -220,7 +207,7 @@ extension CircuitBreaker {
             machine.halfOpenDeadline = now &+ configuration.halfOpen.maximumDuration.nanoseconds
         case .closed, .disabled:
             if state == .closed { machine.consecutiveReopens = 0 }
-            resetWindow(generation: next.generation, now: now)
+            rule.reset(generation: next.generation, now: now)
         case .forcedOpen:
             break
         }

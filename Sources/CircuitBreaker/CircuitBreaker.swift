@@ -30,14 +30,9 @@ public final class CircuitBreaker: Sendable {
     /// Coarse monotonic time at which an open breaker may admit a trial call.
     @usableFromInline
     let openUntil = Atomic<Int64>(0)
+    /// The trip policy and the store of outcomes it judges.
     @usableFromInline
     let rule: TripRule
-    @usableFromInline
-    let consecutiveFailures: ConsecutiveFailureCounter
-    @usableFromInline
-    let countWindow: CountWindow
-    @usableFromInline
-    let timeWindow: TimeWindow
     /// The bound monitors, for attaching and detaching.
     let monitors: [any BreakerMonitor]
     /// All of them as one existential, for events (see ``MonitorFanOut``).
@@ -83,19 +78,7 @@ public final class CircuitBreaker: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.control = Atomic(word.rawValue)
-        self.rule = TripRule(configuration.trip)
-        self.consecutiveFailures = ConsecutiveFailureCounter(generation: word.generation)
-        var windowSize = 0
-        var timeSpan = Duration.seconds(1)
-        var buckets = 0
-        if case .window(let policy) = configuration.trip {
-            switch policy.window {
-            case .count(let size): windowSize = size
-            case .time(let duration, let count): (timeSpan, buckets) = (duration, count)
-            }
-        }
-        self.countWindow = CountWindow(size: windowSize)
-        self.timeWindow = TimeWindow(duration: timeSpan, buckets: buckets, now: clock.coarseNanoseconds())
+        self.rule = TripRule(configuration.trip, generation: word.generation, now: clock.coarseNanoseconds())
         self.monitors = bound
         self.monitor = MonitorFanOut.combining(bound)
         self.hasMonitors = !bound.isEmpty
@@ -130,7 +113,6 @@ public final class CircuitBreaker: Sendable {
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
             let totals = windowTotals(now: now)
             let ratios = totals.ratios(minimumCalls: rule.minimumCalls)
-            let consecutiveFailures = consecutiveFailures.count(generation: word.generation)
             var retryAfter: Duration?
             if word.state == .open {
                 retryAfter = .nanoseconds(max(openUntil.load(ordering: .relaxed) - now, 0))
@@ -144,7 +126,7 @@ public final class CircuitBreaker: Sendable {
                 windowSlowCalls: totals.slowCalls,
                 failureRatio: ratios.failure,
                 slowCallRatio: ratios.slow,
-                consecutiveFailures: consecutiveFailures,
+                consecutiveFailures: rule.consecutiveFailureCount(generation: word.generation),
                 consecutiveReopens: machine.consecutiveReopens,
                 lastTransitionTimestamp: machine.lastTransitionTimestamp,
                 retryAfter: retryAfter,

@@ -69,7 +69,7 @@ final class BoundMetrics: BreakerMonitor {
             )
         }
         for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == .closed ? 1 : 0) }
-        if case .window = breaker.configuration.trip {
+        if breaker.configuration.trip.windowPolicy != nil {
             failureRatio = Meter(
                 label: "circuit_breaker_failure_ratio",
                 dimensions: [("breaker", name)],

@@ -34,11 +34,7 @@ final class BreakerSeries: BreakerMonitor {
         self.name = breaker.name
         self.shared = shared
         self.cells = AtomicCells(count: SeriesLayout.cellCount)
-        if case .window = breaker.configuration.trip {
-            hasWindow = true
-        } else {
-            hasWindow = false
-        }
+        hasWindow = breaker.configuration.trip.windowPolicy != nil
         let threshold = breaker.configuration.trip.failureRatioThreshold
         self.bucketLabels = bucketLabels
         self.histograms = bucketLabels.map { DurationHistograms(bounds: $0.bounds) }
