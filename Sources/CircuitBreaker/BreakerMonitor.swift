@@ -49,6 +49,10 @@ public protocol BreakerMonitor: Sendable {
     /// A call was rejected without running, in `state`.
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState)
 
+    /// A shadow breaker (``Enforcement/shadow``) would have rejected a call in `state` and runs it anyway; its
+    /// outcome is reported next, as for any call.
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState)
+
     /// A call took longer than the configured slow-call threshold (reported besides its outcome).
     func slowCall(_ breaker: CircuitBreaker, duration: Duration)
 
@@ -60,6 +64,13 @@ public protocol BreakerMonitor: Sendable {
 
     /// A fallback ran for `reason` and returned a value (`succeeded`) or threw.
     func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool)
+
+    /// An operator's override was applied (after the transition it causes, if any); `restored` when it was
+    /// re-applied from saved state after a restart rather than newly decided.
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool)
+
+    /// The active override ended: it `expired`, or it was cleared or replaced by another operator action.
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool)
 }
 
 extension BreakerMonitor {
@@ -89,6 +100,12 @@ extension BreakerMonitor {
     public func breakerReset(_ breaker: CircuitBreaker) {}
     /// Does nothing.
     public func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {}
+    /// Does nothing.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {}
+    /// Does nothing.
+    public func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {}
+    /// Does nothing.
+    public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {}
 }
 
 /// What a monitor learns about a breaker when it is bound to it, before the breaker exists.

@@ -16,7 +16,7 @@ extension CircuitBreaker {
             // Rejection while the wait runs, inline: one clock read and a plain error, no call into the slow path.
             let now = clock.coarseNanoseconds()
             let until = openUntil.load(ordering: .relaxed)
-            if now < until {
+            if now < until && enforcing {
                 if hasMonitors { monitor.callRejected(self, state: .open) }
                 return .rejected(CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now))
             }
@@ -39,7 +39,7 @@ extension CircuitBreaker {
         if word.isOpen {
             let now = clock.coarseNanoseconds()
             let until = openUntil.load(ordering: .relaxed)
-            if now < until {
+            if now < until && enforcing {
                 if hasMonitors { monitor.callRejected(self, state: .open) }
                 throw CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now)
             }

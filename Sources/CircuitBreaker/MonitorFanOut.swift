@@ -80,6 +80,24 @@ final class MonitorFanOut: BreakerMonitor {
         first.fallbackCompleted(breaker, reason: reason, succeeded: succeeded)
         rest.fallbackCompleted(breaker, reason: reason, succeeded: succeeded)
     }
+
+    @usableFromInline
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        first.callShadowRejected(breaker, state: state)
+        rest.callShadowRejected(breaker, state: state)
+    }
+
+    @usableFromInline
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        first.overrideApplied(breaker, override: override, restored: restored)
+        rest.overrideApplied(breaker, override: override, restored: restored)
+    }
+
+    @usableFromInline
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        first.overrideEnded(breaker, override: override, expired: expired)
+        rest.overrideEnded(breaker, override: override, expired: expired)
+    }
 }
 
 /// The monitor of a breaker that has none.

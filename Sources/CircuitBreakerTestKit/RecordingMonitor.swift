@@ -35,13 +35,20 @@ public final class RecordingMonitor: BreakerMonitor {
         case reset(breaker: String)
         /// ``BreakerMonitor/fallbackCompleted(_:reason:succeeded:)``.
         case fallback(breaker: String, reason: FallbackReason, succeeded: Bool)
+        /// ``BreakerMonitor/callShadowRejected(_:state:)``.
+        case shadowRejected(breaker: String, state: CircuitState)
+        /// ``BreakerMonitor/overrideApplied(_:override:restored:)``.
+        case overrideApplied(breaker: String, BreakerOverride, restored: Bool)
+        /// ``BreakerMonitor/overrideEnded(_:override:expired:)``.
+        case overrideEnded(breaker: String, BreakerOverride, expired: Bool)
 
         /// The name of the breaker the event came from.
         public var breaker: String {
             switch self {
             case .attached(let name), .detached(let name), .succeeded(let name, _), .failed(let name, _, _),
                 .ignored(let name, _, _), .timedOut(let name, _), .rejected(let name, _), .slow(let name, _),
-                .transition(let name, _), .reset(let name), .fallback(let name, _, _):
+                .transition(let name, _), .reset(let name), .fallback(let name, _, _), .shadowRejected(let name, _),
+                .overrideApplied(let name, _, _), .overrideEnded(let name, _, _):
                 name
             }
         }
@@ -60,6 +67,9 @@ public final class RecordingMonitor: BreakerMonitor {
             case .transition: "transition"
             case .reset: "reset"
             case .fallback: "fallback"
+            case .shadowRejected: "shadowRejected"
+            case .overrideApplied: "overrideApplied"
+            case .overrideEnded: "overrideEnded"
             }
         }
 
@@ -137,5 +147,17 @@ public final class RecordingMonitor: BreakerMonitor {
     /// Records a fallback.
     public func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
         append(.fallback(breaker: breaker.name, reason: reason, succeeded: succeeded))
+    }
+    /// Records a call a shadow breaker would have rejected.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        append(.shadowRejected(breaker: breaker.name, state: state))
+    }
+    /// Records an override applied.
+    public func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        append(.overrideApplied(breaker: breaker.name, override, restored: restored))
+    }
+    /// Records an override that ended.
+    public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        append(.overrideEnded(breaker: breaker.name, override, expired: expired))
     }
 }
