@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
         // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
@@ -32,12 +34,26 @@ let package = Package(
             dependencies: ["CircuitBreaker", "CircuitBreakerInternals"],
             swiftSettings: swiftSettings
         ),
+        // The Prometheus exposition data model (io.prometheus.client) as swift-protobuf messages, generated from
+        // the .proto files beside them (see its README.md). Internal: not a product.
+        .target(
+            name: "PrometheusClientModel",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: [
+                "README.md", "generate.sh", "exemplar.proto", "family.proto", "histogram.proto", "labels.proto",
+                "values.proto",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CircuitBreakerPrometheus",
             dependencies: [
                 "CircuitBreaker",
                 "CircuitBreakerInternals",
+                "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,7 +110,10 @@ let package = Package(
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
+                "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
