@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
         .executableTarget(
@@ -31,6 +32,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CircuitBreaker", package: rootPackage),
                 .product(name: "CircuitBreakerPrometheus", package: rootPackage),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             path: "Benchmarks/MonitorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,5 +1,6 @@
 import CircuitBreakerInternals
 import CircuitBreaker
+import PrometheusClientModel
 
 extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in

@@ -147,12 +147,3 @@ extension UInt64 {
         }
     }
 }
-
-extension Message {
-    /// Appends the message as one element of a delimited stream: its length as a varint, then its bytes.
-    func appendDelimited(to buffer: inout [UInt8]) throws {
-        let bytes: [UInt8] = try serializedBytes()
-        buffer.appendVarint(UInt64(bytes.count))
-        buffer.append(contentsOf: bytes)
-    }
-}

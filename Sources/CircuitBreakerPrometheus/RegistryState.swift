@@ -1,5 +1,6 @@
 import CircuitBreakerInternals
 import Prometheus
+import PrometheusClientModel
 import Synchronization
 
 /// What every ``PrometheusMonitor`` on one `PrometheusCollectorRegistry` shares: the breakers exported with the

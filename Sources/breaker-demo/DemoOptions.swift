@@ -14,6 +14,9 @@ struct DemoOptions: Sendable {
     var quiet = false
     var extraBreakers = 0
     var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
+    var nativeHistograms = false
+    var calibration = false
+    var traceIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     var help = false
 
     static let usage = """
@@ -38,6 +41,11 @@ struct DemoOptions: Sendable {
           --extra-breakers N        also register N idle breakers (for exporter load tests; default 0)
           --per-ip-connection-limit N
                                     exporter connections allowed from one address (default 32; 0: no limit)
+          --native-histograms       record call durations in Prometheus native histograms (served over protobuf)
+          --calibration             also call a breaker "calibration" with known durations: 49 in 50 take 20 ms,
+                                    one 320 ms (for end-to-end tests of quantiles)
+          --trace-id-prefix HEX     first 16 hex digits of the demo's trace ids (default random); each call runs
+                                    in a traced task, so duration buckets keep exemplars
           --quiet                   no live status lines
           --help                    this text
         """
@@ -78,6 +86,9 @@ struct DemoOptions: Sendable {
             case "--per-ip-connection-limit":
                 let limit = Int(try number(flag, in: 0...100_000))
                 options.perIPConnectionLimit = limit == 0 ? nil : limit
+            case "--native-histograms": options.nativeHistograms = true
+            case "--calibration": options.calibration = true
+            case "--trace-id-prefix": options.traceIDPrefix = try value(flag)
             case "--quiet": options.quiet = true
             case "--help", "-h": options.help = true
             default: throw ParseError(description: "unknown option \(flag) (see --help)")

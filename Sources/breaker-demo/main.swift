@@ -29,7 +29,12 @@ let logger = Logger(label: "breaker-demo")
 let prometheus = PrometheusCollectorRegistry()
 let prometheusMonitor = PrometheusMonitor(
     registry: prometheus,
-    configuration: .init(recordsDurations: true, maximumBreakers: max(1_000, options.extraBreakers + 3))
+    configuration: .init(
+        recordsDurations: true,
+        maximumBreakers: max(1_000, options.extraBreakers + 4),
+        durationHistogram: options.nativeHistograms ? .native : .classic,
+        exemplarTraceIDs: DemoTracing.source
+    )
 )
 let statistics = CallStatistics()
 let registry = BreakerRegistry(
@@ -38,6 +43,7 @@ let registry = BreakerRegistry(
 
 let started = ContinuousClock.now
 let routes: [TrafficGenerator.Route]
+var calibration: CalibrationLoad?
 do {
     routes = [
         .init(
@@ -70,6 +76,14 @@ do {
     ]
     for index in 0..<options.extraBreakers {
         _ = try registry.breaker(named: "idle-\(index)")
+    }
+    if options.calibration {
+        let clock = ManualClock(wallClockOrigin: Date().timeIntervalSince1970)
+        calibration = CalibrationLoad(
+            breaker: try CircuitBreaker(name: CalibrationLoad.breakerName, monitors: [prometheusMonitor], clock: .manual(clock)),
+            clock: clock,
+            callsPerSecond: options.rate
+        )
     }
 } catch {
     exitWithError("cannot create the breakers: \(error)", code: 1)
@@ -105,8 +119,9 @@ if let address = server.boundAddress {
 
 var services: [any Service] = [
     RunningServer(server: server),
-    TrafficGenerator(routes: routes, callsPerSecond: options.rate),
+    TrafficGenerator(routes: routes, callsPerSecond: options.rate, tracing: DemoTracing(prefix: options.traceIDPrefix)),
 ]
+if let calibration { services.append(calibration) }
 if !options.quiet {
     services.append(
         StatusBoard(registry: registry, statistics: statistics, names: routes.map(\.breaker.name), interval: .seconds(2))

@@ -10,28 +10,9 @@ import Testing
 /// The protobuf exposition, decoded with swift-protobuf (the breakers' families are hand-encoded), holds exactly the
 /// series and values of the text exposition; native histograms decode to the durations recorded.
 @Suite struct ProtobufExpositionTests {
-    /// The delimited `MetricFamily` messages of `bytes`.
-    struct Truncated: Error {}
-
+    /// The delimited `MetricFamily` messages of `bytes`, decoded by swift-protobuf.
     static func decode(_ bytes: [UInt8]) throws -> [Io_Prometheus_Client_MetricFamily] {
-        var families: [Io_Prometheus_Client_MetricFamily] = []
-        var index = 0
-        while index < bytes.count {
-            var length = 0
-            var shift = 0
-            while true {
-                guard index < bytes.count, shift < 63 else { throw Truncated() }
-                let byte = bytes[index]
-                index += 1
-                length |= Int(byte & 0x7F) << shift
-                shift += 7
-                if byte < 0x80 { break }
-            }
-            guard index + length <= bytes.count else { throw Truncated() }
-            families.append(try Io_Prometheus_Client_MetricFamily(serializedBytes: Array(bytes[index..<(index + length)])))
-            index += length
-        }
-        return families
+        try Io_Prometheus_Client_MetricFamily.decodeDelimited(bytes)
     }
 
     /// Every sample the protobuf families hold, keyed as the text format writes them (`name{labels}`), a classic

@@ -14,11 +14,17 @@
 //   divided by 1,000. The bare breakers are measured too, so the monitor's share is the difference;
 // - registering 1,000 breakers: milliseconds (wall clock of the same benchmarks), O(1) per breaker.
 //
+// Issue 13 (see FormatBenchmarks.swift for the formats): a native duration histogram costs no more per call than
+// the classic one; the exemplar check costs a call outside a trace one task-local read (the classic histogram with
+// exemplars on, the default, against `exemplarTraceIDs: .none`); memory per breaker stays under 8 KiB with either
+// histogram, and with the exemplar slots a traced call allocates.
+//
 // Run: cd Benchmarks && swift package --disable-sandbox benchmark --target MonitorBenchmarks
 
 import Benchmark
 import CircuitBreaker
 import CircuitBreakerPrometheus
+import Instrumentation
 
 private struct Failure: Error {}
 
@@ -78,6 +84,48 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(monitor)
     }
 
+    Benchmark("Closed call, PrometheusMonitor with duration histogram, exemplars off", configuration: callConfiguration) {
+        benchmark in
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, exemplarTraceIDs: .none))
+        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+        benchmark.stopMeasurement()
+        blackHole(monitor)
+    }
+
+    Benchmark("Closed call, PrometheusMonitor with native duration histogram", configuration: callConfiguration) {
+        benchmark in
+        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, durationHistogram: .native))
+        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
+        benchmark.startMeasurement()
+        for index in benchmark.scaledIterations {
+            blackHole(try breaker.execute { index })
+        }
+        benchmark.stopMeasurement()
+        blackHole(monitor)
+    }
+
+    Benchmark("Closed call inside a trace, PrometheusMonitor with duration histogram", configuration: callConfiguration) {
+        benchmark in
+        let monitor = PrometheusMonitor(
+            configuration: .init(recordsDurations: true, exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] })
+        )
+        let breaker = try CircuitBreaker(name: "traced", monitors: [monitor])
+        var context = ServiceContext.topLevel
+        context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736"
+        try ServiceContext.withValue(context) {
+            benchmark.startMeasurement()
+            for index in benchmark.scaledIterations {
+                blackHole(try breaker.execute { index })
+            }
+            benchmark.stopMeasurement()
+        }
+        blackHole(monitor)
+    }
+
     Benchmark("Closed call failing, PrometheusMonitor", configuration: callConfiguration) { benchmark in
         let monitor = PrometheusMonitor()
         let configuration = CircuitBreaker.Configuration(
@@ -103,12 +151,14 @@ let benchmarks: @Sendable () -> Void = {
         useScalingFactor: false
     )
 
+    let exposedBytes = BenchmarkMetric.custom("bytes", polarity: .prefersSmaller, useScalingFactor: false)
+
     for (count, durations) in [(100, false), (1_000, false), (100, true), (1_000, true)] {
         let name = "Render exposition, \(count) breakers" + (durations ? " with duration histograms" : "")
         Benchmark(
             name,
             configuration: .init(
-                metrics: [.wallClock, .mallocCountTotal, .instructions, nanosecondsPerSeries],
+                metrics: [.wallClock, .mallocCountTotal, .instructions, nanosecondsPerSeries, exposedBytes],
                 timeUnits: .microseconds,
                 maxDuration: .seconds(5),
                 maxIterations: 200
@@ -141,6 +191,7 @@ let benchmarks: @Sendable () -> Void = {
                 let nanoseconds =
                     elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
                 benchmark.measurement(nanosecondsPerSeries, Int(nanoseconds) / max(series, 1))
+                benchmark.measurement(exposedBytes, buffer.count)
             }
             benchmark.stopMeasurement()
             blackHole(breakers)
@@ -179,18 +230,53 @@ let benchmarks: @Sendable () -> Void = {
         blackHole((breakers, monitor))  // released after the measured region
     }
 
-    Benchmark(
-        "Register 1,000 breakers with PrometheusMonitor and duration histograms",
-        configuration: memoryConfiguration
-    ) { benchmark in
-        var breakers: [CircuitBreaker] = []
-        breakers.reserveCapacity(1_000)
-        benchmark.startMeasurement()
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
-        for index in 0..<1_000 {
-            breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+    for (label, histogram) in [("duration histograms", .classic), ("native duration histograms", .native)]
+        as [(String, PrometheusMonitor.Configuration.HistogramKind)]
+    {
+        Benchmark("Register 1,000 breakers with PrometheusMonitor and \(label)", configuration: memoryConfiguration) {
+            benchmark in
+            var breakers: [CircuitBreaker] = []
+            breakers.reserveCapacity(1_000)
+            benchmark.startMeasurement()
+            let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, durationHistogram: histogram))
+            for index in 0..<1_000 {
+                breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+            }
+            benchmark.stopMeasurement()
+            blackHole((breakers, monitor))  // released after the measured region
         }
-        benchmark.stopMeasurement()
-        blackHole((breakers, monitor))  // released after the measured region
+
+        // The worst case: every breaker has made a traced call, which allocates its exemplar slots.
+        Benchmark(
+            "Register 1,000 breakers with PrometheusMonitor, \(label) and a traced call each",
+            configuration: memoryConfiguration
+        ) { benchmark in
+            var breakers: [CircuitBreaker] = []
+            breakers.reserveCapacity(1_000)
+            var context = ServiceContext.topLevel
+            context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736"
+            benchmark.startMeasurement()
+            let monitor = PrometheusMonitor(
+                configuration: .init(
+                    recordsDurations: true,
+                    durationHistogram: histogram,
+                    exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] }
+                )
+            )
+            for index in 0..<1_000 {
+                let breaker = try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor])
+                _ = try ServiceContext.withValue(context) { try breaker.execute { index } }
+                breakers.append(breaker)
+            }
+            benchmark.stopMeasurement()
+            blackHole((breakers, monitor))  // released after the measured region
+        }
     }
+
+    formatBenchmarks()
+}
+
+/// The trace id the traced benchmarks run under.
+enum TraceID: ServiceContextKey {
+    typealias Value = String
 }
