@@ -41,15 +41,9 @@ extension MetricContract.Family {
 extension [UInt8] {
     /// Appends `text` escaped for an OpenMetrics `# HELP` line: backslash, double quote and line feed become `\\`,
     /// `\"` and `\n`.
+    /// The escapes are those of a label value.
     package mutating func appendOpenMetricsHelp(_ text: some Sequence<UInt8>) {
-        for byte in text {
-            switch byte {
-            case UInt8(ascii: "\\"): append(contentsOf: #"\\"#.utf8)
-            case UInt8(ascii: "\""): append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\n"): append(contentsOf: #"\n"#.utf8)
-            default: append(byte)
-            }
-        }
+        appendEscapedLabelValue(text)
     }
 
     /// Appends the descriptor lines of an OpenMetrics family: `# TYPE`, `# UNIT` (when `unit` is given) and
@@ -60,24 +54,15 @@ extension [UInt8] {
         unit: String?,
         help: (some Sequence<UInt8>)?
     ) {
-        append(contentsOf: "# TYPE ".utf8)
-        append(contentsOf: name.utf8)
-        append(UInt8(ascii: " "))
-        append(contentsOf: type.utf8)
-        append(UInt8(ascii: "\n"))
-        if let unit {
-            append(contentsOf: "# UNIT ".utf8)
+        func appendLine(_ keyword: String, _ value: () -> Void) {
+            append(contentsOf: "# \(keyword) ".utf8)
             append(contentsOf: name.utf8)
             append(UInt8(ascii: " "))
-            append(contentsOf: unit.utf8)
+            value()
             append(UInt8(ascii: "\n"))
         }
-        if let help {
-            append(contentsOf: "# HELP ".utf8)
-            append(contentsOf: name.utf8)
-            append(UInt8(ascii: " "))
-            appendOpenMetricsHelp(help)
-            append(UInt8(ascii: "\n"))
-        }
+        appendLine("TYPE") { append(contentsOf: type.utf8) }
+        if let unit { appendLine("UNIT") { append(contentsOf: unit.utf8) } }
+        if let help { appendLine("HELP") { appendOpenMetricsHelp(help) } }
     }
 }

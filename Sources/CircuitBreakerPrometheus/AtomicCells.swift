@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A fixed block of `UInt64` atomics in one allocation: every counter and gauge of one breaker
-/// (see ``SeriesLayout``).
+/// A fixed block of `UInt64` atomics in one allocation: every counter and gauge of one breaker (see
+/// ``SeriesLayout``), the buckets of its duration histograms, the slots of its exemplars.
 final class AtomicCells: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
     // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access goes
@@ -30,6 +30,12 @@ final class AtomicCells: @unchecked Sendable {
         cells[index].wrappingAdd(1, ordering: .relaxed)
     }
 
+    /// Adds `value` to cell `index`, wrapping: one relaxed atomic add.
+    @inline(__always)
+    func add(_ value: UInt64, at index: Int) {
+        cells[index].wrappingAdd(value, ordering: .relaxed)
+    }
+
     @inline(__always)
     func load(_ index: Int) -> UInt64 {
         cells[index].load(ordering: .relaxed)
@@ -38,6 +44,26 @@ final class AtomicCells: @unchecked Sendable {
     @inline(__always)
     func store(_ value: UInt64, at index: Int) {
         cells[index].store(value, ordering: .relaxed)
+    }
+
+    /// Loads cell `index` with acquire ordering: what was written before a release store of the value read is
+    /// visible after.
+    @inline(__always)
+    func loadAcquiring(_ index: Int) -> UInt64 {
+        cells[index].load(ordering: .acquiring)
+    }
+
+    /// Stores into cell `index` with release ordering.
+    @inline(__always)
+    func storeReleasing(_ value: UInt64, at index: Int) {
+        cells[index].store(value, ordering: .releasing)
+    }
+
+    /// Replaces `expected` by `desired` in cell `index` if it holds `expected` (acquire ordering on success);
+    /// returns whether it did.
+    @inline(__always)
+    func compareExchange(expected: UInt64, desired: UInt64, at index: Int) -> Bool {
+        cells[index].compareExchange(expected: expected, desired: desired, ordering: .acquiring).exchanged
     }
 
     /// The `Double` whose bit pattern cell `index` holds.

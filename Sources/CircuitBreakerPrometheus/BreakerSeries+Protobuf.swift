@@ -15,7 +15,11 @@ extension BreakerSeries {
             for series in all { series.encodeHistograms(into: &buffer, scratch: &scratch) }
         } else {
             let valueField: UInt64 = family.contract.kind == .counter ? 3 : 2
-            for series in all { series.encode(slots, valueField: valueField, into: &buffer) }
+            let labels = SeriesLayout.protobufLabels
+            let values = SeriesLayout.values
+            for series in all {
+                series.encode(slots, labels: labels, values: values, valueField: valueField, into: &buffer)
+            }
             if family == .transitions {
                 for series in all { series.encodeUnexpectedTransitions(into: &buffer) }
             }
@@ -29,18 +33,24 @@ extension BreakerSeries {
 
     /// One `Metric` per present slot: the breaker's label, the slot's labels, and the value as a `Counter` (field 3)
     /// or `Gauge` (field 2), empty for 0.
-    private func encode(_ slots: Range<Int>, valueField: UInt64, into buffer: inout [UInt8]) {
+    private func encode(
+        _ slots: Range<Int>,
+        labels: [[UInt8]],
+        values: [SeriesLayout.Value],
+        valueField: UInt64,
+        into buffer: inout [UInt8]
+    ) {
         let state = cells.load(SeriesLayout.state)
         for slot in slots where prefixEnds[slot &+ 1] > prefixEnds[slot] {
             let value: Double =
-                switch SeriesLayout.values[slot] {
+                switch values[slot] {
                 case .counter(let cell): Double(cells.load(cell))
                 case .stateIs(let raw): raw == state ? 1 : 0
                 case .double(let cell): cells.loadDouble(cell)
                 case .constant: threshold ?? 0
                 case .histogram: 0
                 }
-            appendMetric(labels: SeriesLayout.protobufLabels[slot], valueField: valueField, value: value, into: &buffer)
+            appendMetric(labels: labels[slot], valueField: valueField, value: value, into: &buffer)
         }
     }
 
@@ -97,26 +107,27 @@ extension BreakerSeries {
         exemplars: DurationExemplars?,
         into body: inout [UInt8]
     ) {
-        var counts: [UInt64] = []
-        counts.reserveCapacity(histograms.bucketCount)
-        var total: UInt64 = 0
-        for bucket in 0..<histograms.bucketCount {
-            total &+= UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket))
-            counts.append(total)
-        }
-        if total > 0 { body.appendVarintField(1, total) }
-        let sum = histograms.sumNanoseconds(outcome)
-        if sum != 0 { body.appendDoubleField(2, Double(sum) / 1e9) }
-        for bucket in 0..<histograms.bucketCount {
-            let exemplar = exemplars?.load(outcome, slot: bucket)
-            let isInfinity = bucket == durations.upperBounds.count
-            if isInfinity && exemplar == nil { break }
-            Self.appendBucket(
-                cumulativeCount: counts[bucket],
-                upperBound: isInfinity ? .infinity : durations.upperBounds[bucket],
-                exemplar: exemplar,
-                into: &body
-            )
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: histograms.bucketCount) { counts in
+            // One reading of every bucket, cumulated, so that the buckets and the count agree.
+            var total: UInt64 = 0
+            for bucket in 0..<histograms.bucketCount {
+                total &+= UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket))
+                counts[bucket] = total
+            }
+            if total > 0 { body.appendVarintField(1, total) }
+            let sum = histograms.sumNanoseconds(outcome)
+            if sum != 0 { body.appendDoubleField(2, Double(sum) / 1e9) }
+            for bucket in 0..<histograms.bucketCount {
+                let exemplar = exemplars?.load(outcome, slot: bucket)
+                let isInfinity = bucket == durations.upperBounds.count
+                if isInfinity && exemplar == nil { break }
+                Self.appendBucket(
+                    cumulativeCount: counts[bucket],
+                    upperBound: isInfinity ? .infinity : durations.upperBounds[bucket],
+                    exemplar: exemplar,
+                    into: &body
+                )
+            }
         }
     }
 

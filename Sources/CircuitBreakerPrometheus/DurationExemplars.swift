@@ -1,5 +1,4 @@
 import CircuitBreakerInternals
-import Synchronization
 
 /// The latest exemplar of each duration bucket of one breaker: a trace id, the duration and when it was observed.
 ///
@@ -13,10 +12,7 @@ import Synchronization
 /// written at that moment), writes the fields with release stores, and makes the sequence even again. A reader takes
 /// the fields with acquire loads between two readings of the sequence and keeps them only if both readings are the
 /// same even number. Every access is atomic, so there is no data race, and a reader never sees half of two exemplars.
-final class DurationExemplars: @unchecked Sendable {
-    // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
-    // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access goes
-    // through an `Atomic`'s atomic operations at an index below `cellCount`, which is immutable.
+final class DurationExemplars: Sendable {
 
     /// One exemplar as rendered.
     struct Exemplar: Equatable {
@@ -34,22 +30,12 @@ final class DurationExemplars: @unchecked Sendable {
 
     /// Slots per outcome: the classic buckets, `+Inf` included.
     let slotsPerOutcome: Int
-    private let cells: UnsafeMutablePointer<Atomic<UInt64>>
-    private let cellCount: Int
+    private let cells: AtomicCells
 
     /// Creates empty slots for `slotsPerOutcome` buckets of each executed outcome.
     init(slotsPerOutcome: Int) {
         self.slotsPerOutcome = slotsPerOutcome
-        cellCount = ExecutedOutcome.allCases.count * slotsPerOutcome * Self.wordsPerSlot
-        cells = .allocate(capacity: cellCount)
-        for index in 0..<cellCount {
-            (cells + index).initialize(to: Atomic(0))
-        }
-    }
-
-    deinit {
-        cells.deinitialize(count: cellCount)
-        cells.deallocate()
+        cells = AtomicCells(count: ExecutedOutcome.allCases.count * slotsPerOutcome * Self.wordsPerSlot)
     }
 
     private func base(_ outcome: ExecutedOutcome, _ slot: Int) -> Int {
@@ -73,18 +59,18 @@ final class DurationExemplars: @unchecked Sendable {
             for (offset, byte) in traceID.utf8.enumerated() { raw[offset] = byte }
         }
         let base = base(outcome, slot)
-        let sequence = cells[base].load(ordering: .relaxed)
-        guard sequence & 1 == 0,
-            cells[base].compareExchange(expected: sequence, desired: sequence &+ 1, ordering: .acquiring).exchanged
-        else { return false }
-        cells[base &+ 1].store(nanoseconds, ordering: .releasing)
-        cells[base &+ 2].store(timestamp.bitPattern, ordering: .releasing)
-        cells[base &+ 3].store(UInt64(length), ordering: .releasing)
-        cells[base &+ 4].store(words.0, ordering: .releasing)
-        cells[base &+ 5].store(words.1, ordering: .releasing)
-        cells[base &+ 6].store(words.2, ordering: .releasing)
-        cells[base &+ 7].store(words.3, ordering: .releasing)
-        cells[base].store(sequence &+ 2, ordering: .releasing)
+        let sequence = cells.load(base)
+        guard sequence & 1 == 0, cells.compareExchange(expected: sequence, desired: sequence &+ 1, at: base) else {
+            return false
+        }
+        cells.storeReleasing(nanoseconds, at: base &+ 1)
+        cells.storeReleasing(timestamp.bitPattern, at: base &+ 2)
+        cells.storeReleasing(UInt64(length), at: base &+ 3)
+        cells.storeReleasing(words.0, at: base &+ 4)
+        cells.storeReleasing(words.1, at: base &+ 5)
+        cells.storeReleasing(words.2, at: base &+ 6)
+        cells.storeReleasing(words.3, at: base &+ 7)
+        cells.storeReleasing(sequence &+ 2, at: base)
         return true
     }
 
@@ -93,17 +79,17 @@ final class DurationExemplars: @unchecked Sendable {
         guard slot >= 0, slot < slotsPerOutcome else { return nil }
         let base = base(outcome, slot)
         for _ in 0..<8 {
-            let before = cells[base].load(ordering: .acquiring)
+            let before = cells.loadAcquiring(base)
             if before == 0 { return nil }
             if before & 1 == 1 { continue }
-            let nanoseconds = cells[base &+ 1].load(ordering: .acquiring)
-            let timestamp = cells[base &+ 2].load(ordering: .acquiring)
-            let length = Int(min(cells[base &+ 3].load(ordering: .acquiring), UInt64(Self.maximumTraceIDLength)))
+            let nanoseconds = cells.loadAcquiring(base &+ 1)
+            let timestamp = cells.loadAcquiring(base &+ 2)
+            let length = Int(min(cells.loadAcquiring(base &+ 3), UInt64(Self.maximumTraceIDLength)))
             var words: (UInt64, UInt64, UInt64, UInt64) = (
-                cells[base &+ 4].load(ordering: .acquiring), cells[base &+ 5].load(ordering: .acquiring),
-                cells[base &+ 6].load(ordering: .acquiring), cells[base &+ 7].load(ordering: .acquiring)
+                cells.loadAcquiring(base &+ 4), cells.loadAcquiring(base &+ 5),
+                cells.loadAcquiring(base &+ 6), cells.loadAcquiring(base &+ 7)
             )
-            guard cells[base].load(ordering: .relaxed) == before else { continue }
+            guard cells.load(base) == before else { continue }
             let traceID = withUnsafeBytes(of: &words) { Array($0.prefix(length)) }
             return Exemplar(traceID: traceID, nanoseconds: nanoseconds, timestamp: Double(bitPattern: timestamp))
         }

@@ -5,22 +5,19 @@ import Synchronization
 /// recorded without a lock.
 ///
 /// - **Schema 2**: each power of two is split into 4 exponential buckets, so a bucket's upper bound is 2^(1/4) ≈
-///   1.19 times its lower bound and a quantile Prometheus estimates from it is within that factor of the truth
-///   (half of it either way from the bucket's middle). Bucket `i` holds the durations in (2^((i-1)/4), 2^(i/4)]
-///   seconds.
+///   1.19 times its lower bound and a quantile Prometheus estimates from it is within that factor of the truth.
+///   Bucket `i` holds the durations in (2^((i-1)/4), 2^(i/4)] seconds.
 /// - **Bounded memory**: a fixed window of ``bucketCount`` buckets per outcome, from 2^-14 s (about 61 µs) to 2^9 s
 ///   (512 s). Shorter durations go to the zero bucket (``zeroThreshold``); longer ones are counted in the last
-///   bucket (`_sum` and `_count` stay exact). 4 × (92 + 2) counters of 8 bytes: 3,008 bytes per breaker, about the
-///   size of the text prefixes of the classic histogram it replaces.
+///   bucket (`_sum` and `_count` stay exact). An outcome's block of 94 counters (zero bucket, buckets, sum: 752
+///   bytes) is allocated when the breaker first records that outcome, so a breaker that only ever succeeds and
+///   fails carries two: at most 3,008 bytes, none at registration.
 /// - **Cost**: like ``DurationHistograms``, two relaxed atomic adds per observation, one on the bucket and one on
-///   the sum in nanoseconds; the bucket index is a division, a few bit operations and three comparisons, where the
-///   classic histogram compares against its bounds one by one. Counts are derived when rendering, from one reading
-///   of every bucket, so `_count` always equals the buckets' total.
-final class NativeDurationHistograms: @unchecked Sendable {
-    // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
-    // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access reads or
-    // writes an `Atomic` through its atomic operations, at an index below `cellCount`, which is immutable.
-
+///   the sum in nanoseconds, after one acquiring load of the outcome's block; the bucket index is a division, a few
+///   bit operations and four comparisons, where the classic histogram compares against its bounds one by one.
+///   Counts are derived when rendering, from one reading of every bucket, so `_count` always equals the buckets'
+///   total.
+final class NativeDurationHistograms: Sendable {
     /// The schema: 2^schema buckets per power of two.
     static let schema: Int32 = 2
     /// Durations of at most this many seconds (2^-14, about 61 µs) count in the zero bucket.
@@ -40,24 +37,40 @@ final class NativeDurationHistograms: @unchecked Sendable {
         1, 2 * 0.5946035575013605, 2 * 0.7071067811865475, 2 * 0.8408964152537144,
     )
 
-    private static let outcomeCount = ExecutedOutcome.allCases.count
-    /// Cells per outcome: the zero bucket, then the regular buckets.
-    private static let stride = bucketCount + 1
+    /// Cells per outcome: the zero bucket, the regular buckets, the sum in nanoseconds.
+    private static let cellsPerOutcome = bucketCount + 2
+    private static let sumCell = bucketCount + 1
 
-    private let cells: UnsafeMutablePointer<Atomic<Int64>>
-    private static let cellCount = outcomeCount * stride + outcomeCount
+    private let success = AtomicLazyReference<AtomicCells>()
+    private let failure = AtomicLazyReference<AtomicCells>()
+    private let timeout = AtomicLazyReference<AtomicCells>()
+    private let ignored = AtomicLazyReference<AtomicCells>()
 
-    /// Creates zeroed histograms.
-    init() {
-        cells = .allocate(capacity: Self.cellCount)
-        for index in 0..<Self.cellCount {
-            (cells + index).initialize(to: Atomic(0))
+    /// Creates empty histograms; no outcome's block exists yet.
+    init() {}
+
+    /// The block of `outcome`, if it recorded anything.
+    @inline(__always)
+    private func block(_ outcome: ExecutedOutcome) -> AtomicCells? {
+        switch outcome {
+        case .success: success.load()
+        case .failure: failure.load()
+        case .timeout: timeout.load()
+        case .ignored: ignored.load()
         }
     }
 
-    deinit {
-        cells.deinitialize(count: Self.cellCount)
-        cells.deallocate()
+    /// The block of `outcome`, created by the first observation (the thread that loses the race uses the
+    /// winner's).
+    @inline(never)
+    private func makeBlock(_ outcome: ExecutedOutcome) -> AtomicCells {
+        let block = AtomicCells(count: Self.cellsPerOutcome)
+        return switch outcome {
+        case .success: success.storeIfNil(block)
+        case .failure: failure.storeIfNil(block)
+        case .timeout: timeout.storeIfNil(block)
+        case .ignored: ignored.storeIfNil(block)
+        }
     }
 
     /// The native bucket index of a duration of `seconds` (more than ``zeroThreshold``), before clamping to the
@@ -80,7 +93,7 @@ final class NativeDurationHistograms: @unchecked Sendable {
         let octave = index >> 2
         let step = index & 3
         let bounds = octaveBounds
-        let significand = [bounds.0, bounds.1, bounds.2, bounds.3][step]
+        let significand = step == 0 ? bounds.0 : step == 1 ? bounds.1 : step == 2 ? bounds.2 : bounds.3
         return Double(sign: .plus, exponent: octave, significand: significand)
     }
 
@@ -92,37 +105,38 @@ final class NativeDurationHistograms: @unchecked Sendable {
         return 1 &+ (min(index, lastIndex) &- firstIndex)
     }
 
-    /// Records one call of `outcome` that took `duration`. Two relaxed atomic adds; no lock, no allocation.
+    /// Records one call of `outcome` that took `duration`. Two relaxed atomic adds; no lock; an allocation only for
+    /// the first observation of the outcome.
     @inline(__always)
     func record(_ duration: Duration, outcome: ExecutedOutcome) {
         let nanoseconds = max(duration.nanoseconds, 0)
-        let offset = Self.cellOffset(nanoseconds: nanoseconds)
-        cells[outcome.rawValue &* Self.stride &+ offset].wrappingAdd(1, ordering: .relaxed)
-        cells[Self.outcomeCount &* Self.stride &+ outcome.rawValue].wrappingAdd(nanoseconds, ordering: .relaxed)
+        let cells = block(outcome) ?? makeBlock(outcome)
+        cells.increment(Self.cellOffset(nanoseconds: nanoseconds))
+        cells.add(UInt64(nanoseconds), at: Self.sumCell)
     }
 
     /// The observations of `outcome` in the zero bucket.
     func zeroCount(_ outcome: ExecutedOutcome) -> Int64 {
-        cells[outcome.rawValue &* Self.stride].load(ordering: .relaxed)
+        block(outcome).map { Int64(bitPattern: $0.load(0)) } ?? 0
     }
 
     /// The observations of `outcome` in regular bucket `bucket` (0 is index ``firstIndex``).
     func count(_ outcome: ExecutedOutcome, bucket: Int) -> Int64 {
-        cells[outcome.rawValue &* Self.stride &+ 1 &+ bucket].load(ordering: .relaxed)
+        block(outcome).map { Int64(bitPattern: $0.load(1 &+ bucket)) } ?? 0
     }
 
     /// The sum of the observed durations of `outcome`, in nanoseconds.
     func sumNanoseconds(_ outcome: ExecutedOutcome) -> Int64 {
-        cells[Self.outcomeCount &* Self.stride &+ outcome.rawValue].load(ordering: .relaxed)
+        block(outcome).map { Int64(bitPattern: $0.load(Self.sumCell)) } ?? 0
     }
 
     /// Every count of `outcome` read once: the zero bucket and the regular buckets, into `counts`
     /// (``bucketCount`` + 1 values, the zero bucket first); returns their total.
     func read(_ outcome: ExecutedOutcome, into counts: UnsafeMutableBufferPointer<Int64>) -> Int64 {
+        let cells = block(outcome)
         var total: Int64 = 0
-        let base = outcome.rawValue &* Self.stride
-        for offset in 0..<min(Self.stride, counts.count) {
-            let value = cells[base &+ offset].load(ordering: .relaxed)
+        for offset in 0..<min(Self.bucketCount &+ 1, counts.count) {
+            let value = cells.map { Int64(bitPattern: $0.load(offset)) } ?? 0
             counts[offset] = value
             total &+= value
         }

@@ -37,28 +37,24 @@ extension RegistryFamily {
         var family = Io_Prometheus_Client_MetricFamily()
         family.name = String(name)
         if let help { family.help = String(decoding: help, as: UTF8.self) }
+        /// One metric per sample, its value set by `set`.
+        func simple(_ set: (inout Io_Prometheus_Client_Metric, Double) -> Void) -> [Io_Prometheus_Client_Metric] {
+            samples.map { sample in
+                var metric = Self.metric(labels: sample.labels)
+                set(&metric, sample.value)
+                return metric
+            }
+        }
         switch kind {
         case .counter:
             family.type = .counter
-            family.metric = samples.map { sample in
-                var metric = Self.metric(labels: sample.labels)
-                metric.counter.value = sample.value
-                return metric
-            }
+            family.metric = simple { $0.counter.value = $1 }
         case .gauge:
             family.type = .gauge
-            family.metric = samples.map { sample in
-                var metric = Self.metric(labels: sample.labels)
-                metric.gauge.value = sample.value
-                return metric
-            }
+            family.metric = simple { $0.gauge.value = $1 }
         case .untyped:
             family.type = .untyped
-            family.metric = samples.map { sample in
-                var metric = Self.metric(labels: sample.labels)
-                metric.untyped.value = sample.value
-                return metric
-            }
+            family.metric = simple { $0.untyped.value = $1 }
         case .histogram:
             family.type = .histogram
             family.metric = groupedMetrics(without: "le") { metric, suffix, sample in

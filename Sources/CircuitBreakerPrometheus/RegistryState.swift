@@ -131,9 +131,7 @@ final class RegistryState: Sendable {
     /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
-        let all = series
-        for series in all { series.refresh() }
-        let families = registryFamilies()
+        let (all, families) = refreshedSeriesAndRegistryFamilies()
         for family in families { family.appendOpenMetrics(into: &buffer) }
         let shadowed = Self.families(named: families)
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
@@ -144,9 +142,8 @@ final class RegistryState: Sendable {
     /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
     /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
     func emitProtobuf(into buffer: inout [UInt8]) {
-        let all = series
-        for series in all { series.refresh() }
-        var families = registryFamilies()
+        let (all, converted) = refreshedSeriesAndRegistryFamilies()
+        var families = converted
         var failures: [PrometheusMonitorError] = []
         families.removeAll { family in
             do {
@@ -162,6 +159,13 @@ final class RegistryState: Sendable {
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
             BreakerSeries.encode(family, of: all, into: &buffer)
         }
+    }
+
+    /// Every breaker's series, gauges refreshed, and the registry's families.
+    private func refreshedSeriesAndRegistryFamilies() -> ([BreakerSeries], [RegistryFamily]) {
+        let all = series
+        for series in all { series.refresh() }
+        return (all, registryFamilies())
     }
 
     /// The registry's families, parsed from its text; a family that does not parse is left out, and

@@ -12,31 +12,16 @@ struct ExpositionFixture {
     let clock = ManualClock(wallClockOrigin: 1_700_000_000.25)
     var breakers: [CircuitBreaker] = []
 
-    init(histogram: PrometheusMonitor.Configuration.HistogramKind, names: [String] = ExpositionValidityTests.hostileNames)
-        throws
-    {
+    init(
+        histogram: PrometheusMonitor.Configuration.HistogramKind,
+        names: [String] = ExpositionValidityTests.hostileNames,
+        serviceMetrics: Bool = true
+    ) throws {
         monitor = PrometheusMonitor(
             registry: registry,
             configuration: .init(recordsDurations: true, durationHistogram: histogram, exemplarTraceIDs: TestTraceID.source)
         )
-        func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
-        }
-        let requests = registry.makeCounter(
-            descriptor: descriptor("app_requests_total", #"Requests "served", with a \ backslash."#),
-            labels: [("path", #"/a"b\c"#), ("method", "GET\nPOST")]
-        )
-        requests.increment(by: Int64(7))
-        registry.makeCounter(descriptor: descriptor("app_retries", "A counter registered without _total.")).increment()
-        registry.makeGauge(descriptor: descriptor("app_temperature_celsius", "")).set(-3.5)
-        let latency = registry.makeDurationHistogram(
-            descriptor: descriptor("app_latency_seconds", "Latency."),
-            labels: [("route", "ünïcödé")],
-            buckets: [.milliseconds(10), .seconds(1)]
-        )
-        latency.recordNanoseconds(5_000_000)
-        latency.recordNanoseconds(2_000_000_000)
-
+        if serviceMetrics { Self.registerServiceMetrics(in: registry) }
         let clock = clock
         for (index, name) in names.enumerated() {
             let configuration: CircuitBreaker.Configuration =
@@ -61,5 +46,26 @@ struct ExpositionFixture {
             if index.isMultiple(of: 3) { breaker.forceOpen() }
             breakers.append(breaker)
         }
+    }
+
+    /// The service's own metrics, one family of each type, with hostile labels and help texts.
+    private static func registerServiceMetrics(in registry: PrometheusCollectorRegistry) {
+        func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        }
+        let requests = registry.makeCounter(
+            descriptor: descriptor("app_requests_total", #"Requests "served", with a \ backslash."#),
+            labels: [("path", #"/a"b\c"#), ("method", "GET\nPOST")]
+        )
+        requests.increment(by: Int64(7))
+        registry.makeCounter(descriptor: descriptor("app_retries", "A counter registered without _total.")).increment()
+        registry.makeGauge(descriptor: descriptor("app_temperature_celsius", "")).set(-3.5)
+        let latency = registry.makeDurationHistogram(
+            descriptor: descriptor("app_latency_seconds", "Latency."),
+            labels: [("route", "ünïcödé")],
+            buckets: [.milliseconds(10), .seconds(1)]
+        )
+        latency.recordNanoseconds(5_000_000)
+        latency.recordNanoseconds(2_000_000_000)
     }
 }

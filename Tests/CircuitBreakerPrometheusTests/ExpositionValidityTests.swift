@@ -25,24 +25,7 @@ import Testing
     ]
 
     func hostileExposition() throws -> String {
-        let registry = PrometheusCollectorRegistry()
-        let monitor = PrometheusMonitor(registry: registry, configuration: .init(recordsDurations: true))
-        let clock = ManualClock()
-        for (index, name) in Self.hostileNames.enumerated() {
-            let configuration: CircuitBreaker.Configuration =
-                index.isMultiple(of: 2) ? .consecutiveFailures(1, openWait: .seconds(1)) : .default
-            let breaker = try CircuitBreaker(
-                name: name,
-                configuration: configuration,
-                monitors: [monitor],
-                clock: .manual(clock)
-            )
-            _ = try breaker.execute { clock.advance(by: .milliseconds(3)) }
-            _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
-            _ = try? breaker.execute { 1 }
-            if index.isMultiple(of: 3) { breaker.forceOpen() }
-        }
-        return monitor.emitToString()
+        try ExpositionFixture(histogram: .classic, serviceMetrics: false).monitor.emitToString()
     }
 
     @Test func hostileNamesProduceValidExpositionForPromtool() async throws {

@@ -14,11 +14,37 @@ import Benchmark
 import CircuitBreaker
 @_spi(Benchmarks) import CircuitBreakerPrometheus
 
+/// Wall time of one render divided by the samples (or metrics) it holds.
+let nanosecondsPerSeries = BenchmarkMetric.custom("ns per series", polarity: .prefersSmaller, useScalingFactor: false)
+/// The size of one render.
+let exposedBytes = BenchmarkMetric.custom("bytes", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// The measured region of a render benchmark: `emit` into `buffer` (emptied first, its capacity kept, as a server
+/// reusing it would) once per iteration, recording ``nanosecondsPerSeries`` for `series` and ``exposedBytes``.
+func measureRenders(
+    _ benchmark: Benchmark,
+    series: Int,
+    into buffer: inout [UInt8],
+    _ emit: (inout [UInt8]) throws -> Void
+) rethrows {
+    let clock = ContinuousClock()
+    benchmark.startMeasurement()
+    for _ in benchmark.scaledIterations {
+        buffer.removeAll(keepingCapacity: true)
+        let start = clock.now
+        try emit(&buffer)
+        let elapsed = start.duration(to: clock.now)
+        blackHole(buffer)
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        benchmark.measurement(nanosecondsPerSeries, Int(nanoseconds) / max(series, 1))
+        benchmark.measurement(exposedBytes, buffer.count)
+    }
+    benchmark.stopMeasurement()
+}
+
 func formatBenchmarks() {
-    let nanosecondsPerSeries = BenchmarkMetric.custom("ns per series", polarity: .prefersSmaller, useScalingFactor: false)
-    let bytes = BenchmarkMetric.custom("bytes", polarity: .prefersSmaller, useScalingFactor: false)
     let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .mallocCountTotal, nanosecondsPerSeries, bytes],
+        metrics: [.wallClock, .mallocCountTotal, nanosecondsPerSeries, exposedBytes],
         timeUnits: .microseconds,
         maxDuration: .seconds(5),
         maxIterations: 200
@@ -59,18 +85,7 @@ func formatBenchmarks() {
                 emit = { try messages.serialize(into: &$0) }
             }
             try emit(&buffer)  // grows the buffer once, as a server reusing it would
-            let clock = ContinuousClock()
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                buffer.removeAll(keepingCapacity: true)
-                let elapsed = try clock.measure { try emit(&buffer) }
-                blackHole(buffer)
-                let nanoseconds =
-                    elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-                benchmark.measurement(nanosecondsPerSeries, Int(nanoseconds) / max(series, 1))
-                benchmark.measurement(bytes, buffer.count)
-            }
-            benchmark.stopMeasurement()
+            try measureRenders(benchmark, series: series, into: &buffer, emit)
             blackHole(breakers)
         }
     }

@@ -53,16 +53,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Closed call, PrometheusMonitor", configuration: callConfiguration) { benchmark in
-        let monitor = PrometheusMonitor()
-        let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
+    /// A closed-state call through a breaker with a `PrometheusMonitor` of `configuration`, inside a traced task
+    /// (whose trace id the monitor's source reads) if `traced`.
+    func monitoredCall(_ name: String, _ configuration: PrometheusMonitor.Configuration, traced: Bool = false) {
+        Benchmark("Closed call\(traced ? " inside a trace" : ""), PrometheusMonitor\(name)", configuration: callConfiguration) {
+            benchmark in
+            let monitor = PrometheusMonitor(configuration: configuration)
+            let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
+            var context = ServiceContext.topLevel
+            if traced { context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736" }
+            try ServiceContext.withValue(traced ? context : nil) {
+                benchmark.startMeasurement()
+                for index in benchmark.scaledIterations {
+                    blackHole(try breaker.execute { index })
+                }
+                benchmark.stopMeasurement()
+            }
+            blackHole(monitor)
         }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
     }
+
+    monitoredCall("", .default)
 
     Benchmark("Closed call, no-op monitor measuring durations", configuration: callConfiguration) { benchmark in
         let breaker = try CircuitBreaker(name: "clocked", monitors: [DurationsOnly()])
@@ -72,59 +83,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Closed call, PrometheusMonitor with duration histogram", configuration: callConfiguration) {
-        benchmark in
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
-        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
-        }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
-    }
-
-    Benchmark("Closed call, PrometheusMonitor with duration histogram, exemplars off", configuration: callConfiguration) {
-        benchmark in
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, exemplarTraceIDs: .none))
-        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
-        }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
-    }
-
-    Benchmark("Closed call, PrometheusMonitor with native duration histogram", configuration: callConfiguration) {
-        benchmark in
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, durationHistogram: .native))
-        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
-        }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
-    }
-
-    Benchmark("Closed call inside a trace, PrometheusMonitor with duration histogram", configuration: callConfiguration) {
-        benchmark in
-        let monitor = PrometheusMonitor(
-            configuration: .init(recordsDurations: true, exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] })
-        )
-        let breaker = try CircuitBreaker(name: "traced", monitors: [monitor])
-        var context = ServiceContext.topLevel
-        context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736"
-        try ServiceContext.withValue(context) {
-            benchmark.startMeasurement()
-            for index in benchmark.scaledIterations {
-                blackHole(try breaker.execute { index })
-            }
-            benchmark.stopMeasurement()
-        }
-        blackHole(monitor)
-    }
+    monitoredCall(" with duration histogram", .init(recordsDurations: true))
+    monitoredCall(" with duration histogram, exemplars off", .init(recordsDurations: true, exemplarTraceIDs: .none))
+    monitoredCall(" with native duration histogram", .init(recordsDurations: true, durationHistogram: .native))
+    monitoredCall(
+        " with duration histogram",
+        .init(recordsDurations: true, exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] }),
+        traced: true
+    )
 
     Benchmark("Closed call failing, PrometheusMonitor", configuration: callConfiguration) { benchmark in
         let monitor = PrometheusMonitor()
@@ -144,14 +110,6 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // MARK: Rendering
-
-    let nanosecondsPerSeries = BenchmarkMetric.custom(
-        "ns per series",
-        polarity: .prefersSmaller,
-        useScalingFactor: false
-    )
-
-    let exposedBytes = BenchmarkMetric.custom("bytes", polarity: .prefersSmaller, useScalingFactor: false)
 
     for (count, durations) in [(100, false), (1_000, false), (100, true), (1_000, true)] {
         let name = "Render exposition, \(count) breakers" + (durations ? " with duration histograms" : "")
@@ -182,18 +140,7 @@ let benchmarks: @Sendable () -> Void = {
                 if lineStart && byte != UInt8(ascii: "#") { series += 1 }
                 lineStart = byte == UInt8(ascii: "\n")
             }
-            let clock = ContinuousClock()
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                buffer.removeAll(keepingCapacity: true)
-                let elapsed = clock.measure { monitor.emit(into: &buffer) }
-                blackHole(buffer)
-                let nanoseconds =
-                    elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-                benchmark.measurement(nanosecondsPerSeries, Int(nanoseconds) / max(series, 1))
-                benchmark.measurement(exposedBytes, buffer.count)
-            }
-            benchmark.stopMeasurement()
+            measureRenders(benchmark, series: series, into: &buffer) { monitor.emit(into: &$0) }
             blackHole(breakers)
         }
     }
