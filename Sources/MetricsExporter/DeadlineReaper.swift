@@ -62,16 +62,23 @@ final class DeadlineReaper: Sendable {
         while !self.stopping.load(ordering: .acquiring) {
             var remaining = timespec()
             nanosleep(&pause, &remaining)
-            let now = monotonicNanoseconds()
-            self.context.shared.expire(now: now)
-            let cut = self.context.deadlines.reap(now: now)
-            if cut > 0 {
-                self.context.selfMetrics.recordTimeouts(cut)
-                self.context.logger.debug(
-                    "closed connections that exceeded the request timeout",
-                    metadata: ["count": "\(cut)"]
-                )
-            }
+            self.enforceDeadlines()
+        }
+    }
+
+    /// One pass: answers scrapes that waited past their deadline with 503, and cuts connections past theirs, as
+    /// of the server clock's current reading. The thread runs it every interval; tests call it after advancing a
+    /// manual clock.
+    func enforceDeadlines() {
+        let now = self.context.clock.nanoseconds()
+        self.context.shared.expire(now: now)
+        let cut = self.context.deadlines.reap(now: now)
+        if cut > 0 {
+            self.context.selfMetrics.recordTimeouts(cut)
+            self.context.logger.debug(
+                "closed connections that exceeded the request timeout",
+                metadata: ["count": "\(cut)"]
+            )
         }
     }
 }

@@ -51,6 +51,7 @@ public final class MetricsServer: Service, Sendable {
     /// The configuration the server was created with.
     public let configuration: MetricsServerConfiguration
     private let logger: Logger
+    private let clock: any ServerClock
     private let source: ExpositionSource
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
@@ -62,14 +63,33 @@ public final class MetricsServer: Service, Sendable {
     ///   - logger: where the server logs; it never creates a logger of its own.
     ///   - source: writes the exposition for each scrape.
     ///   - status: optional plain-text status section for the landing page.
-    public init(
+    public convenience init(
         configuration: MetricsServerConfiguration,
         logger: Logger,
         source: @escaping ExpositionSource,
         status: StatusProvider? = nil
     ) {
+        self.init(
+            configuration: configuration,
+            logger: logger,
+            clock: SystemMonotonicClock(),
+            source: source,
+            status: status
+        )
+    }
+
+    /// Creates a server that reads `clock` for arrival times, deadlines and the reaper; tests pass a clock they
+    /// advance by hand.
+    package init(
+        configuration: MetricsServerConfiguration,
+        logger: Logger,
+        clock: any ServerClock,
+        source: @escaping ExpositionSource,
+        status: StatusProvider? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         self.source = source
         self.status = status
     }
@@ -138,6 +158,7 @@ public final class MetricsServer: Service, Sendable {
         let context = try ServerContext(
             configuration: configuration,
             logger: self.logger,
+            clock: self.clock,
             source: self.source,
             status: self.status
         )
@@ -272,6 +293,41 @@ public final class MetricsServer: Service, Sendable {
         MHD_stop_daemon(running.daemon)
         if closeListenSocket { close(running.listenDescriptor) }
         running.context.release()
+    }
+
+    // MARK: - Test hooks
+
+    /// Runs one pass of the deadline reaper now, as of the clock's current reading; nothing when not running.
+    package func enforceDeadlines() {
+        self.withRunning { $0.reaper.enforceDeadlines() }
+    }
+
+    /// The connections the server tracks (open, not yet closed by libmicrohttpd); 0 when not running.
+    package var trackedConnections: Int {
+        self.withRunning { $0.context.takeUnretainedValue().deadlines.count } ?? 0
+    }
+
+    /// The metrics requests waiting for a render; 0 when not running.
+    package var waitingScrapes: Int {
+        self.withRunning { $0.context.takeUnretainedValue().shared.waitingCount } ?? 0
+    }
+
+    /// Requests whose head has arrived and whose completion libmicrohttpd has not reported yet; 0 when not running.
+    package var requestsInFlight: Int {
+        self.withRunning { $0.context.takeUnretainedValue().inFlight.load(ordering: .relaxed) } ?? 0
+    }
+
+    /// Connections cut by the request deadline so far; 0 when not running.
+    package var requestTimeouts: UInt64 {
+        self.withRunning { $0.context.takeUnretainedValue().selfMetrics.timeoutCount } ?? 0
+    }
+
+    /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.
+    private func withRunning<T>(_ body: (Running) -> T) -> T? {
+        self.state.withLock { state in
+            guard case .running(let running) = state else { return nil }
+            return body(running)
+        }
     }
 
     /// Starts the server, waits for graceful shutdown (or cancellation), then stops it; the `Service` entry

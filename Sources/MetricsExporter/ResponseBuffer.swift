@@ -92,9 +92,8 @@ final class ResponseBuffer: @unchecked Sendable {
 /// while this object owns the buffer (it goes back to the pool, where it is cleared, only in `deinit`); for gzip it
 /// is memory allocated for this object alone and freed in `deinit`.
 final class RenderedBody: @unchecked Sendable {
-    /// When the render started (``monotonicNanoseconds()``); a request may use this body only if it arrived at or
-    /// before this moment.
-    let started: UInt64
+    /// The render's number (see ``SharedRender``); a request may use this body only if its ticket is lower.
+    let renderNumber: UInt64
     /// The bytes to send, or `nil` when ``count`` is 0.
     let bytes: UnsafeRawPointer?
     /// The number of bytes to send.
@@ -109,8 +108,8 @@ final class RenderedBody: @unchecked Sendable {
     /// The pointer outlives `withUnsafeBytes`, which is sound here because the array is natively stored (Swift arrays
     /// of `UInt8` always are), is uniquely referenced by the buffer, and is neither mutated nor released while this
     /// object lives; its storage therefore cannot move or be freed.
-    init(keepingText buffer: ResponseBuffer, started: UInt64) {
-        self.started = started
+    init(keepingText buffer: ResponseBuffer, renderNumber: UInt64) {
+        self.renderNumber = renderNumber
         self.count = buffer.text.count
         self.bytes = self.count == 0 ? nil : buffer.text.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
         self.isGzip = false
@@ -119,8 +118,8 @@ final class RenderedBody: @unchecked Sendable {
     }
 
     /// Takes ownership of `malloc`ed gzip bytes.
-    init(gzip bytes: UnsafeMutableRawPointer, count: Int, started: UInt64) {
-        self.started = started
+    init(gzip bytes: UnsafeMutableRawPointer, count: Int, renderNumber: UInt64) {
+        self.renderNumber = renderNumber
         self.bytes = UnsafeRawPointer(bytes)
         self.count = count
         self.isGzip = true

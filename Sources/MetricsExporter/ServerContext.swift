@@ -19,6 +19,7 @@ import Synchronization
 final class ServerContext: @unchecked Sendable {
     let configuration: MetricsServerConfiguration
     let logger: Logger
+    let clock: any ServerClock
     let source: ExpositionSource
     let status: StatusProvider?
     let authenticator: BasicAuthenticator?
@@ -50,11 +51,13 @@ final class ServerContext: @unchecked Sendable {
     init(
         configuration: MetricsServerConfiguration,
         logger: Logger,
+        clock: any ServerClock,
         source: @escaping ExpositionSource,
         status: StatusProvider?
     ) throws(MetricsServerError) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         self.source = source
         self.status = status
         self.authenticator = configuration.basicAuth.map(BasicAuthenticator.init(configuration:))
@@ -137,7 +140,7 @@ final class ServerContext: @unchecked Sendable {
         self.deadlines.opened(
             key: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
             descriptor: descriptor,
-            deadline: monotonicNanoseconds() &+ self.requestTimeout
+            deadline: self.clock.nanoseconds() &+ self.requestTimeout
         )
     }
 
@@ -148,13 +151,11 @@ final class ServerContext: @unchecked Sendable {
     func requestCompleted(_ connection: OpaquePointer, requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>?) {
         guard let requestState, let state = requestState.pointee else { return }
         requestState.pointee = nil
-        if Self.arrival(state) == nil {
-            Unmanaged<PendingScrape>.fromOpaque(state).release()
-        }
+        Unmanaged<RequestState>.fromOpaque(state).release()
         self.inFlight.subtract(1, ordering: .relaxed)
         self.deadlines.arm(
             UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
-            deadline: monotonicNanoseconds() &+ self.keepAliveAllowance &+ self.requestTimeout
+            deadline: self.clock.nanoseconds() &+ self.keepAliveAllowance &+ self.requestTimeout
         )
     }
 
@@ -182,8 +183,9 @@ final class ServerContext: @unchecked Sendable {
         if requestState.pointee == nil {
             // The request head is complete: this is when the request arrived. The state (non-nil from now on, which
             // tells the next call and the completion callback that the request was seen) holds that time.
-            let arrival = monotonicNanoseconds()
-            requestState.pointee = Self.requestState(arrival: arrival)
+            let arrival = self.clock.nanoseconds()
+            let state = RequestState(arrival: arrival, renderTicket: route == .metrics ? self.shared.ticket() : 0)
+            requestState.pointee = Unmanaged.passRetained(state).toOpaque()
             self.inFlight.add(1, ordering: .relaxed)
             self.deadlines.arm(
                 UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(connection))),
@@ -221,21 +223,6 @@ final class ServerContext: @unchecked Sendable {
         }
     }
 
-    // The request state is either the arrival time, tagged with the low bit and never dereferenced (so most requests
-    // allocate nothing), or a retained `PendingScrape` (objects are aligned, so that bit is clear) while a `/metrics`
-    // request waits for a render. Monotonic nanoseconds shifted by one fit the 64-bit pointers of the platforms this
-    // runs on; a nil state means "not seen yet".
-
-    private static func requestState(arrival: UInt64) -> UnsafeMutableRawPointer? {
-        UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: arrival << 1 | 1))
-    }
-
-    /// The arrival time in a tagged state, or nil if the state is a `PendingScrape`.
-    private static func arrival(_ state: UnsafeMutableRawPointer) -> UInt64? {
-        let bits = UInt(bitPattern: state)
-        return bits & 1 == 1 ? UInt64(bits >> 1) : nil
-    }
-
     private static func method(_ method: UnsafePointer<CChar>?) -> Method {
         guard let method else { return .other }
         if strcmp(method, "GET") == 0 { return .get }
@@ -270,12 +257,12 @@ final class ServerContext: @unchecked Sendable {
         _ connection: OpaquePointer,
         requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
-        guard let state = requestState.pointee else {
+        guard let raw = requestState.pointee else {
             return self.queue(connection, self.internalError, code: 500, route: .metrics)
         }
-        guard let arrival = Self.arrival(state) else {
+        let state = Unmanaged<RequestState>.fromOpaque(raw).takeUnretainedValue()
+        if let pending = state.pending {
             // Resumed: the render thread, the reaper or shutdown has decided.
-            let pending = Unmanaged<PendingScrape>.fromOpaque(state).takeUnretainedValue()
             switch self.shared.outcome(of: pending) {
             case .body(let body):
                 return self.respond(connection, body)
@@ -292,17 +279,17 @@ final class ServerContext: @unchecked Sendable {
         let gzip =
             self.gzipLevel != nil
             && acceptsGzip(MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept-Encoding"))
-        if let body = self.shared.fresh(gzip: gzip, arrival: arrival) {
+        if let body = self.shared.fresh(gzip: gzip, ticket: state.renderTicket) {
             return self.respond(connection, body)
         }
         let pending = PendingScrape(
             connection: connection,
-            arrival: arrival,
+            ticket: state.renderTicket,
             // Half the request timeout to wait, the other half to send.
-            deadline: arrival &+ self.requestTimeout / 2,
+            deadline: state.arrival &+ self.requestTimeout / 2,
             gzip: gzip
         )
-        requestState.pointee = Unmanaged.passRetained(pending).toOpaque()
+        state.pending = pending
         MHD_suspend_connection(connection)
         if !self.shared.enqueue(pending) {
             MHD_resume_connection(connection)
@@ -334,10 +321,11 @@ final class ServerContext: @unchecked Sendable {
         return self.queue(connection, response, code: 200, route: .metrics)
     }
 
-    /// Renders the source and the self-metrics once, starting at `started`, and produces the requested bodies: the
-    /// text itself (plain, sent without a copy) and its gzip compression. Records the render time. Runs on the
+    /// Renders the source and the self-metrics once, as render number `number`, and produces the requested bodies:
+    /// the text itself (plain, sent without a copy) and its gzip compression. Records the render time. Runs on the
     /// render thread.
-    func render(plain: Bool, gzip: Bool, started: UInt64) -> (plain: RenderedBody?, gzip: RenderedBody?) {
+    func render(plain: Bool, gzip: Bool, number: UInt64) -> (plain: RenderedBody?, gzip: RenderedBody?) {
+        let started = self.clock.nanoseconds()
         let buffer = self.pool.take()
         self.source(&buffer.text)
         if let last = buffer.text.last, last != 0x0A { buffer.text.append(0x0A) }
@@ -345,13 +333,13 @@ final class ServerContext: @unchecked Sendable {
         var compressed: RenderedBody? = nil
         if gzip, let level = self.gzipLevel {
             compressed = buffer.gzipText(level: level).map {
-                RenderedBody(gzip: $0.bytes, count: $0.count, started: started)
+                RenderedBody(gzip: $0.bytes, count: $0.count, renderNumber: number)
             }
         }
-        let text = plain ? RenderedBody(keepingText: buffer, started: started) : nil
+        let text = plain ? RenderedBody(keepingText: buffer, renderNumber: number) : nil
         if !plain { self.pool.giveBack(buffer) }
         if text != nil || compressed != nil {
-            self.selfMetrics.recordScrape(seconds: Double(monotonicNanoseconds() &- started) / 1e9)
+            self.selfMetrics.recordScrape(seconds: Double(self.clock.nanoseconds() &- started) / 1e9)
         }
         return (text, compressed)
     }

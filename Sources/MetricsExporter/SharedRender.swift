@@ -10,26 +10,31 @@ import CMicroHTTPD
 /// Single-flight rendering of the exposition, shared by concurrent scrapes and never stale.
 ///
 /// The contract is that a scrape is rendered from the source after it arrived, never served from a cache. A request
-/// that arrived at `t` (when its head was complete) may therefore use a render only if that render *started* at or
-/// after `t`:
-/// - if the latest finished render of its encoding started at or after `t`, the request uses it at once;
+/// may therefore use a render only if that render *started* after the request arrived (when its head was complete).
+/// Renders are numbered as they start; on arrival a request takes a ticket, the number of renders started so far
+/// (``ticket()``), and may use render `n` only if `n > ticket`:
+/// - if the latest finished render of its encoding is newer than its ticket, the request uses it at once;
 /// - otherwise the request's connection is suspended (`MHD_suspend_connection`, so no libmicrohttpd worker thread
-///   blocks) and queued; the render thread renders, starting at `s`, and resumes every queued request with
-///   `t <= s` with that render; requests that arrived during the render (`t > s`) stay queued for the next one.
+///   blocks) and queued; the render thread starts render `n` and resumes every queued request with a ticket below
+///   `n` with that render; requests that arrived during the render (ticket `n` or more) stay queued for the next one.
+///
+/// Numbers rather than times: the order is exact whatever the clock's resolution, and it holds with a test clock
+/// that never moves.
 ///
 /// So however many scrapers arrive together, each render is shared by all of them, and the text and the gzip body
 /// are rendered once per round rather than once per request (one source call serves both encodings when both are
-/// wanted). A queued request waits at most until its deadline (the request timeout), then gets 503.
+/// wanted). A queued request waits at most until its deadline (half the request timeout, on the server's
+/// ``ServerClock``), then gets 503.
 ///
 /// The state lives under the package's ``Lock`` and its condition. Locks never nest: libmicrohttpd is called only
 /// with the lock released.
 ///
-/// `@unchecked Sendable`: the mutable fields (`closed`, `thread`, `latest`, `waiters`, the
+/// `@unchecked Sendable`: the mutable fields (`closed`, `thread`, `rendersStarted`, `latest`, `waiters`, the
 /// ``PendingScrape/outcome``s) are only touched with `lock` held; `lock` itself is immutable and thread-safe.
 final class SharedRender: @unchecked Sendable {
-    /// Renders the exposition once, starting at `started`, into the requested encodings.
+    /// Renders the exposition once, as render number `number`, into the requested encodings.
     typealias Render =
-        @Sendable (_ plain: Bool, _ gzip: Bool, _ started: UInt64) -> (
+        @Sendable (_ plain: Bool, _ gzip: Bool, _ number: UInt64) -> (
             plain: RenderedBody?, gzip: RenderedBody?
         )
 
@@ -50,18 +55,31 @@ final class SharedRender: @unchecked Sendable {
     private var closed = false
     private var threadRunning = false
     private var thread = pthread_t()
+    /// How many renders have started; render `n` is the `n`-th.
+    private var rendersStarted: UInt64 = 0
     /// The latest successful render per encoding: 0 plain, 1 gzip.
     private var latest: [RenderedBody?] = [nil, nil]
     private var waiters: [[PendingScrape]] = [[], []]
 
     // MARK: - Requests (libmicrohttpd worker threads)
 
-    /// The latest render of the encoding if it started at or after `arrival`.
-    func fresh(gzip: Bool, arrival: UInt64) -> RenderedBody? {
+    /// The ticket of a request that arrives now: the number of renders started so far. Only renders with a higher
+    /// number started after it.
+    func ticket() -> UInt64 {
+        self.lock.withLock { self.rendersStarted }
+    }
+
+    /// The latest render of the encoding if it started after the request with this ticket arrived.
+    func fresh(gzip: Bool, ticket: UInt64) -> RenderedBody? {
         self.lock.lock()
         defer { self.lock.unlock() }
-        guard let latest = self.latest[gzip ? 1 : 0], latest.started >= arrival else { return nil }
+        guard let latest = self.latest[gzip ? 1 : 0], latest.renderNumber > ticket else { return nil }
         return latest
+    }
+
+    /// The number of requests waiting for a render (a test hook).
+    var waitingCount: Int {
+        self.lock.withLock { self.waiters[0].count + self.waiters[1].count }
     }
 
     /// Queues a request whose connection the caller has just suspended. Returns false when the request is not
@@ -75,7 +93,7 @@ final class SharedRender: @unchecked Sendable {
             pending.outcome = .unavailable
             return false
         }
-        if let latest = self.latest[slot], latest.started >= pending.arrival {
+        if let latest = self.latest[slot], latest.renderNumber > pending.ticket {
             pending.outcome = .body(latest)
             return false
         }
@@ -167,10 +185,11 @@ final class SharedRender: @unchecked Sendable {
                 self.lock.wait()
                 continue
             }
-            let started = monotonicNanoseconds()
+            self.rendersStarted += 1
+            let number = self.rendersStarted
             self.lock.unlock()
 
-            let rendered = render(wantPlain, wantGzip, started)
+            let rendered = render(wantPlain, wantGzip, number)
 
             self.lock.lock()
             var replaced: [RenderedBody?] = []
@@ -181,7 +200,7 @@ final class SharedRender: @unchecked Sendable {
                     self.latest[slot] = body
                 }
                 self.waiters[slot].removeAll { pending in
-                    guard pending.arrival <= started else { return false }
+                    guard pending.ticket < number else { return false }
                     pending.outcome = body.map(Outcome.body) ?? .failed
                     ready.append(pending)
                     return true
@@ -217,14 +236,16 @@ private final class RenderThread: Sendable {
 /// from the queue.
 final class PendingScrape: @unchecked Sendable {
     let connection: OpaquePointer
-    let arrival: UInt64
+    /// The request's ticket (see ``SharedRender/ticket()``).
+    let ticket: UInt64
+    /// When the request stops waiting, on the server's clock.
     let deadline: UInt64
     let gzip: Bool
     var outcome: SharedRender.Outcome?
 
-    init(connection: OpaquePointer, arrival: UInt64, deadline: UInt64, gzip: Bool) {
+    init(connection: OpaquePointer, ticket: UInt64, deadline: UInt64, gzip: Bool) {
         self.connection = connection
-        self.arrival = arrival
+        self.ticket = ticket
         self.deadline = deadline
         self.gzip = gzip
     }

@@ -56,7 +56,7 @@ struct RoutesTests {
             let get = try await curlRequest(base + "/metrics")
             let client = try RawClient(port: try port(of: server))
             client.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            let (bytes, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
+            let (bytes, closed) = await client.readUntilClosed()
             #expect(closed)
             let text = String(decoding: bytes, as: UTF8.self)
             let parts = text.components(separatedBy: "\r\n\r\n")
@@ -194,7 +194,10 @@ struct RoutesTests {
     func urlSession() async throws {
         try await withServer { _, base in
             let url = try #require(URL(string: base + "/metrics"))
-            let (data, response) = try await URLSession.shared.data(from: url)
+            // A session of its own, invalidated after use, so it frees what it holds (the shared one never does).
+            let session = URLSession(configuration: .ephemeral)
+            defer { session.invalidateAndCancel() }
+            let (data, response) = try await session.data(from: url)
             let http = try #require(response as? HTTPURLResponse)
             #expect(http.statusCode == 200)
             #expect(String(decoding: data, as: UTF8.self).contains("demo_requests_total{route=\"a\"} 42"))
