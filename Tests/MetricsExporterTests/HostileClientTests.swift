@@ -227,15 +227,19 @@ struct HostileClientTests {
         }
     }
 
-    @Test("A request body that keeps coming is refused and the connection closed")
-    func endlessBody() async throws {
-        try await withServer { server, base in
+    @Test(
+        "A request body that keeps coming is refused and the connection closed",
+        arguments: [("/metrics", "HTTP/1.1 405"), ("/upload", "HTTP/1.1 413")]
+    )
+    func endlessBody(path: String, status: String) async throws {
+        let upload = Route.post("/upload", access: .public, bodyLimit: 1_024) { _ in .text("stored\n") }
+        try await withServer(routes: [upload]) { server, base in
             let client = try RawClient(port: try port(of: server))
-            client.send("POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+            client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
             client.send([UInt8](repeating: 0x41, count: 65_536))
             let (reply, closed) = await client.readUntilClosed()
             #expect(closed)
-            #expect(String(decoding: reply.prefix(12), as: UTF8.self) == "HTTP/1.1 413")
+            #expect(String(decoding: reply.prefix(12), as: UTF8.self) == status)
             try await expectStillServes(base)
         }
     }

@@ -78,6 +78,8 @@ func withServer<T>(
     _ configuration: MetricsServerConfiguration = testConfiguration(),
     clock: any ServerClock = ManualServerClock(),
     source: @escaping ExpositionSource = sampleExposition,
+    exposition: ExpositionSources? = nil,
+    routes: [Route] = [],
     status: StatusProvider? = nil,
     _ body: (MetricsServer, String) async throws -> T
 ) async throws -> T {
@@ -85,7 +87,8 @@ func withServer<T>(
         configuration: configuration,
         logger: quietLogger,
         clock: clock,
-        source: source,
+        exposition: exposition ?? ExpositionSources(text: source),
+        routes: routes,
         status: status
     )
     try server.start()

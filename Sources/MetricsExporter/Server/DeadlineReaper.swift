@@ -72,13 +72,17 @@ final class DeadlineReaper: Sendable {
     func enforceDeadlines() {
         let now = self.context.clock.nanoseconds()
         self.context.shared.expire(now: now)
-        let cut = self.context.deadlines.reap(now: now)
-        if cut > 0 {
-            self.context.selfMetrics.recordTimeouts(cut)
+        let reaped = self.context.deadlines.reap(now: now)
+        if !reaped.cut.isEmpty {
+            self.context.selfMetrics.recordTimeouts(reaped.cut.count)
             self.context.logger.debug(
                 "closed connections that exceeded the request timeout",
-                metadata: ["count": "\(cut)"]
+                metadata: ["count": "\(reaped.cut.count)"]
             )
         }
+        // A stream waiting for its producer is suspended, and libmicrohttpd watches no suspended socket: resume
+        // the streams whose client has gone, so that it ends them. (A stream is never cut while suspended: it has
+        // no deadline then.)
+        for key in reaped.gone { self.context.stream(key)?.stream.abort(.clientGone) }
     }
 }

@@ -10,7 +10,8 @@ struct LandingPage: Sendable {
         self.head = Array(
             ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + name
                 + "</title></head>\n<body>\n<h1>" + name + "</h1>\n" + version
-                + "<p><a href=\"" + link + "\">Metrics</a> · <a href=\"/-/healthy\">Health</a></p>\n").utf8
+                + "<p><a href=\"" + link + "\">Metrics</a> · <a href=\"" + Self.escape(StandardPaths.healthy)
+                + "\">Health</a></p>\n").utf8
         )
         self.tail = Array("</body>\n</html>\n".utf8)
     }

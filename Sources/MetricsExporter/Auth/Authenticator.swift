@@ -8,7 +8,8 @@ import Synchronization
     import Musl
 #endif
 
-/// Checks `Authorization: Basic` headers against bcrypt hashes, as Prometheus' exporter-toolkit does.
+/// Checks `Authorization: Basic` headers against bcrypt hashes, as Prometheus' exporter-toolkit does, and tells
+/// which user (scrape or admin) a request is.
 ///
 /// - bcrypt runs through libcrypt's `crypt_r`, one check at a time (a lock), so a flood of wrong passwords can
 ///   burn at most one core.
@@ -16,7 +17,7 @@ import Synchronization
 ///   and the password, so a scraper that authenticates every 15 s pays for bcrypt once, and no password is stored.
 /// - An unknown user is checked against a dummy hash of the same cost, so timing does not reveal which users exist.
 /// - The computed hash is compared with the stored one in constant time.
-final class BasicAuthenticator: Sendable {
+final class Authenticator: Sendable {
     /// A 256-bit digest used as a cache key.
     struct Digest: Hashable {
         var words: (UInt64, UInt64, UInt64, UInt64)
@@ -54,21 +55,30 @@ final class BasicAuthenticator: Sendable {
 
     static let cacheCapacity = 256
 
-    private let users: [String: String]
+    private let users: [String: (hash: String, level: AccessLevel)]
     let realm: String
+    /// Whether scrape users are configured; without them, scrape routes are public.
+    let hasScrapeUsers: Bool
+    /// Whether admin users are configured; without them, admin routes refuse everyone.
+    let hasAdminUsers: Bool
     private let dummyHash: String
     private let hmacKey: [UInt8]
     private let cache = Locked(Cache())
     private let workspace: Locked<CryptWorkspace>
 
     init(configuration: MetricsServerConfiguration.BasicAuth) {
-        self.users = configuration.users
+        var users: [String: (hash: String, level: AccessLevel)] = [:]
+        for (name, hash) in configuration.users { users[name] = (hash, .scrape) }
+        for (name, hash) in configuration.adminUsers { users[name] = (hash, .admin) }
+        self.users = users
         self.realm = configuration.realm
+        self.hasScrapeUsers = !configuration.users.isEmpty
+        self.hasAdminUsers = !configuration.adminUsers.isEmpty
         var generator = SystemRandomNumberGenerator()
         self.hmacKey = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let workspace = CryptWorkspace()
         // A dummy hash with the cost of the first user's hash, for unknown users.
-        let model = configuration.users.sorted { $0.key < $1.key }.first?.value ?? "$2y$10$"
+        let model = users.sorted { $0.key < $1.key }.first?.value.hash ?? "$2y$10$"
         let cost = UInt(model.utf8.dropFirst(4).prefix(2).reduce(0) { $0 * 10 + Int($1) - 48 })
         var salt = [CChar](repeating: 0, count: 64)
         var dummy = model
@@ -82,17 +92,17 @@ final class BasicAuthenticator: Sendable {
         self.workspace = Locked(workspace)
     }
 
-    /// Whether an `Authorization` header value names a configured user with the right password.
-    func isAuthorized(header: UnsafePointer<CChar>?) -> Bool {
-        guard let header, let credentials = Self.parseBasicCredentials(header) else { return false }
-        let storedHash = self.users[credentials.user]
-        let hash = storedHash ?? self.dummyHash
+    /// The configured user an `Authorization` header value names with the right password, or `nil`.
+    func authenticate(header: some Collection<UInt8>) -> AuthenticatedUser? {
+        guard let credentials = BasicCredentials(header: header) else { return nil }
+        let stored = self.users[credentials.user]
+        let hash = stored?.hash ?? self.dummyHash
         let digest = self.digest(user: credentials.user, hash: hash, password: credentials.password)
-        if storedHash != nil, self.cache.withLock({ $0.members.contains(digest) }) {
-            return true
+        if let stored, self.cache.withLock({ $0.members.contains(digest) }) {
+            return AuthenticatedUser(name: credentials.user, level: stored.level)
         }
         let matches = self.bcryptMatches(password: credentials.password, hash: hash)
-        guard storedHash != nil, matches else { return false }
+        guard let stored, matches else { return nil }
         self.cache.withLock { cache in
             guard cache.members.insert(digest).inserted else { return }
             if cache.order.count < Self.cacheCapacity {
@@ -103,7 +113,7 @@ final class BasicAuthenticator: Sendable {
                 cache.next = (cache.next + 1) % Self.cacheCapacity
             }
         }
-        return true
+        return AuthenticatedUser(name: credentials.user, level: stored.level)
     }
 
     private func bcryptMatches(password: [UInt8], hash: String) -> Bool {
@@ -145,32 +155,6 @@ final class BasicAuthenticator: Sendable {
             output[(index * 8)..<(index * 8 + 8)].reduce(0) { $0 << 8 | UInt64($1) }
         }
         return Digest(words: (word(0), word(1), word(2), word(3)))
-    }
-
-    /// Parses `Basic <base64(user:password)>`; the scheme is case-insensitive. Returns `nil` when malformed.
-    static func parseBasicCredentials(_ header: UnsafePointer<CChar>) -> (user: String, password: [UInt8])? {
-        let length = strnlen(header, 8_192)
-        let bytes = UnsafeBufferPointer(
-            start: UnsafeRawPointer(header).assumingMemoryBound(to: UInt8.self),
-            count: length
-        )
-        return parseBasicCredentials(bytes)
-    }
-
-    static func parseBasicCredentials(_ bytes: some Collection<UInt8>) -> (user: String, password: [UInt8])? {
-        let scheme: [UInt8] = Array("basic".utf8)
-        var iterator = bytes.makeIterator()
-        for expected in scheme {
-            guard let byte = iterator.next(), byte | 0x20 == expected else { return nil }
-        }
-        var rest: [UInt8] = []
-        while let byte = iterator.next() { rest.append(byte) }
-        guard let firstNonSpace = rest.firstIndex(where: { $0 != 0x20 }), firstNonSpace > 0 else { return nil }
-        var encoded = rest[firstNonSpace...]
-        while encoded.last == 0x20 || encoded.last == 0x09 { encoded = encoded.dropLast() }
-        guard let decoded = Base64.decode(encoded), let colon = decoded.firstIndex(of: 0x3A) else { return nil }
-        guard let user = String(validating: decoded[..<colon], as: UTF8.self) else { return nil }
-        return (user, Array(decoded[(colon + 1)...]))
     }
 }
 

@@ -21,9 +21,10 @@ import CMicroHTTPD
 /// Numbers rather than times: the order is exact whatever the clock's resolution, and it holds with a test clock
 /// that never moves.
 ///
-/// So however many scrapers arrive together, each render is shared by all of them, and the text and the gzip body
-/// are rendered once per round rather than once per request (one source call serves both encodings when both are
-/// wanted). A queued request waits at most until its deadline (half the request timeout, on the server's
+/// So however many scrapers arrive together, each render is shared by all of them. Requests wait in a slot per
+/// exposition format and encoding (``slot(format:gzip:)``); a round renders each wanted format once, with one
+/// source call serving both its plain and gzip bodies. A queued request waits at most until its deadline (half the
+/// request timeout, on the server's
 /// ``ServerClock``), then gets 503.
 ///
 /// The state lives under the package's ``Lock`` and its condition. Locks never nest: libmicrohttpd is called only
@@ -32,11 +33,22 @@ import CMicroHTTPD
 /// `@unchecked Sendable`: the mutable fields (`closed`, `thread`, `rendersStarted`, `latest`, `waiters`, the
 /// ``PendingScrape/outcome``s) are only touched with `lock` held; `lock` itself is immutable and thread-safe.
 final class SharedRender: @unchecked Sendable {
-    /// Renders the exposition once, as render number `number`, into the requested encodings.
-    typealias Render =
-        @Sendable (_ plain: Bool, _ gzip: Bool, _ number: UInt64) -> (
-            plain: RenderedBody?, gzip: RenderedBody?
-        )
+    /// Renders render number `number` into the wanted slots; the result has one entry per slot (`nil` where not
+    /// wanted, or where rendering failed).
+    typealias Render = @Sendable (_ wanted: [Bool], _ number: UInt64) -> [RenderedBody?]
+
+    /// The number of slots: every format, plain and gzip.
+    static let slotCount = ExpositionFormat.Kind.allCases.count * 2
+
+    /// The slot of a format and an encoding.
+    static func slot(format: ExpositionFormat, gzip: Bool) -> Int {
+        format.kind.rawValue * 2 + (gzip ? 1 : 0)
+    }
+
+    /// The format and encoding of a slot.
+    static func format(ofSlot slot: Int) -> (format: ExpositionFormat, gzip: Bool) {
+        (ExpositionFormat(kind: ExpositionFormat.Kind(rawValue: slot / 2) ?? .text), slot % 2 == 1)
+    }
 
     /// What a queued request gets.
     enum Outcome {
@@ -57,9 +69,9 @@ final class SharedRender: @unchecked Sendable {
     private var thread = pthread_t()
     /// How many renders have started; render `n` is the `n`-th.
     private var rendersStarted: UInt64 = 0
-    /// The latest successful render per encoding: 0 plain, 1 gzip.
-    private var latest: [RenderedBody?] = [nil, nil]
-    private var waiters: [[PendingScrape]] = [[], []]
+    /// The latest successful render per slot.
+    private var latest = [RenderedBody?](repeating: nil, count: SharedRender.slotCount)
+    private var waiters = [[PendingScrape]](repeating: [], count: SharedRender.slotCount)
 
     // MARK: - Requests (libmicrohttpd worker threads)
 
@@ -69,17 +81,17 @@ final class SharedRender: @unchecked Sendable {
         self.lock.withLock { self.rendersStarted }
     }
 
-    /// The latest render of the encoding if it started after the request with this ticket arrived.
-    func fresh(gzip: Bool, ticket: UInt64) -> RenderedBody? {
+    /// The latest render of the slot if it started after the request with this ticket arrived.
+    func fresh(slot: Int, ticket: UInt64) -> RenderedBody? {
         self.lock.lock()
         defer { self.lock.unlock() }
-        guard let latest = self.latest[gzip ? 1 : 0], latest.renderNumber > ticket else { return nil }
+        guard let latest = self.latest[slot], latest.renderNumber > ticket else { return nil }
         return latest
     }
 
     /// The number of requests waiting for a render (a test hook).
     var waitingCount: Int {
-        self.lock.withLock { self.waiters[0].count + self.waiters[1].count }
+        self.lock.withLock { self.waiters.reduce(0) { $0 + $1.count } }
     }
 
     /// Queues a request whose connection the caller has just suspended. Returns false when the request is not
@@ -88,7 +100,7 @@ final class SharedRender: @unchecked Sendable {
     func enqueue(_ pending: PendingScrape) -> Bool {
         self.lock.lock()
         defer { self.lock.unlock() }
-        let slot = pending.gzip ? 1 : 0
+        let slot = pending.slot
         if self.closed {
             pending.outcome = .unavailable
             return false
@@ -169,7 +181,7 @@ final class SharedRender: @unchecked Sendable {
         }
         let thread = self.threadRunning ? self.thread : nil
         self.threadRunning = false
-        self.latest = [nil, nil]
+        self.latest = [RenderedBody?](repeating: nil, count: Self.slotCount)
         self.lock.broadcast()
         self.lock.unlock()
         for pending in queued { MHD_resume_connection(pending.connection) }
@@ -179,9 +191,8 @@ final class SharedRender: @unchecked Sendable {
     private func loop(_ render: Render) {
         self.lock.lock()
         while !self.closed {
-            let wantPlain = !self.waiters[0].isEmpty
-            let wantGzip = !self.waiters[1].isEmpty
-            guard wantPlain || wantGzip else {
+            let wanted = self.waiters.map { !$0.isEmpty }
+            guard wanted.contains(true) else {
                 self.lock.wait()
                 continue
             }
@@ -189,12 +200,13 @@ final class SharedRender: @unchecked Sendable {
             let number = self.rendersStarted
             self.lock.unlock()
 
-            let rendered = render(wantPlain, wantGzip, number)
+            let rendered = render(wanted, number)
 
             self.lock.lock()
             var replaced: [RenderedBody?] = []
             var ready: [PendingScrape] = []
-            for (slot, wanted, body) in [(0, wantPlain, rendered.plain), (1, wantGzip, rendered.gzip)] where wanted {
+            for slot in wanted.indices where wanted[slot] {
+                let body = slot < rendered.count ? rendered[slot] : nil
                 if let body {
                     replaced.append(self.latest[slot])
                     self.latest[slot] = body
@@ -240,13 +252,14 @@ final class PendingScrape: @unchecked Sendable {
     let ticket: UInt64
     /// When the request stops waiting, on the server's clock.
     let deadline: UInt64
-    let gzip: Bool
+    /// The format and encoding wanted (see ``SharedRender/slot(format:gzip:)``).
+    let slot: Int
     var outcome: SharedRender.Outcome?
 
-    init(connection: OpaquePointer, ticket: UInt64, deadline: UInt64, gzip: Bool) {
+    init(connection: OpaquePointer, ticket: UInt64, deadline: UInt64, slot: Int) {
         self.connection = connection
         self.ticket = ticket
         self.deadline = deadline
-        self.gzip = gzip
+        self.slot = slot
     }
 }
