@@ -189,9 +189,10 @@ final class SharedRender: @unchecked Sendable {
     }
 
     private func loop(_ render: Render) {
+        var wanted = [Bool](repeating: false, count: Self.slotCount)
         self.lock.lock()
         while !self.closed {
-            let wanted = self.waiters.map { !$0.isEmpty }
+            for slot in wanted.indices { wanted[slot] = !self.waiters[slot].isEmpty }
             guard wanted.contains(true) else {
                 self.lock.wait()
                 continue
