@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "CMicroHTTPD",
                 "CircuitBreakerInternals",
+                "PrometheusClientModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

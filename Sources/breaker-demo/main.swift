@@ -98,7 +98,14 @@ serverConfiguration.limits.perIPConnectionLimit = options.perIPConnectionLimit
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
-    source: { buffer in prometheusMonitor.emit(into: &buffer) },
+    exposition: ExpositionSources(
+        text: { buffer in prometheusMonitor.emit(into: &buffer) },
+        openMetrics: { buffer in prometheusMonitor.emitOpenMetrics(into: &buffer) },
+        protobuf: { buffer, exporterMetrics in
+            prometheusMonitor.emitProtobuf(into: &buffer)
+            exporterMetrics.appendProtobuf(to: &buffer)
+        }
+    ),
     status: {
         registry.snapshots().filter { !$0.name.hasPrefix("idle-") }.map { snapshot in
             "\(snapshot.name): \(snapshot.state.label)"

@@ -13,8 +13,9 @@ Asserted:
      (2^-1.75, 2^-1.5] s);
  (b) /api/v1/query_exemplars returns exemplars whose trace_id is one of the demo's (the prefix given to it), on both
      servers;
- (c) "openmetrics" scrapes healthily: up == 1, no scrape error, the contract's series present; and the demo's
-     OpenMetrics body (asked for with Prometheus's Accept header) passes prometheus_client's OpenMetrics parser.
+ (c) "openmetrics" scrapes healthily: up == 1, no scrape error, the contract's series present (the native
+     histogram as its _count); the demo's OpenMetrics body (asked for with Prometheus's Accept header) passes
+     prometheus_client's OpenMetrics parser; and "native" gets the exporter's own metrics over protobuf too.
 
 Every process is stopped at the end. Bounded: E2E_FORMATS_TIMEOUT seconds in all (default 170).
 Usage: run_formats_e2e.py [--demo PATH]   (BREAKER_DEMO also names the demo; default .build/debug/breaker-demo)
@@ -231,6 +232,25 @@ def main():
             return bool(ok), f"up={up} calls={calls} state={state}"
 
         harness.wait_until("OpenMetrics instance: up == 1 and the contract's series present", 20, openmetrics_series)
+
+        def classic_in_openmetrics():
+            result = query(openmetrics, 'circuit_breaker_call_duration_seconds_count{breaker="calibration",outcome="success"}')
+            return bool(result) and float(result[0]["value"][1]) > 0, f"{result}"
+
+        harness.wait_until(
+            "OpenMetrics instance: the native histogram shows as _count (text formats cannot carry it)",
+            20,
+            classic_in_openmetrics,
+        )
+
+        def exporter_metrics_in_protobuf():
+            result = query(native, "metrics_exporter_build_info")
+            requests = query(native, 'metrics_exporter_http_requests_total{path="/metrics",code="200"}')
+            return bool(result) and bool(requests), f"build_info={result} requests={requests}"
+
+        harness.wait_until(
+            "native instance: the exporter's own metrics arrive over protobuf", 20, exporter_metrics_in_protobuf
+        )
 
         # (a) the native histogram and its p99.
         def native_histogram():
