@@ -131,10 +131,7 @@ extension BreakerSeries {
     /// (whose one text bucket is `+Inf`) all of them.
     private func bucketCount(_ outcome: ExecutedOutcome, _ bucket: Int) -> UInt64 {
         if let histograms { return UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket)) }
-        guard let nativeHistograms else { return 0 }
-        var total = nativeHistograms.zeroCount(outcome)
-        for index in 0..<NativeDurationHistograms.bucketCount { total &+= nativeHistograms.count(outcome, bucket: index) }
-        return UInt64(truncatingIfNeeded: total)
+        return UInt64(truncatingIfNeeded: nativeHistograms?.totalCount(outcome) ?? 0)
     }
 
     /// The sum of the durations of `outcome`, in nanoseconds.

@@ -133,13 +133,25 @@ final class NativeDurationHistograms: Sendable {
     /// Every count of `outcome` read once: the zero bucket and the regular buckets, into `counts`
     /// (``bucketCount`` + 1 values, the zero bucket first); returns their total.
     func read(_ outcome: ExecutedOutcome, into counts: UnsafeMutableBufferPointer<Int64>) -> Int64 {
-        let cells = block(outcome)
+        let length = min(Self.bucketCount &+ 1, counts.count)
+        guard let cells = block(outcome) else {
+            for offset in 0..<length { counts[offset] = 0 }
+            return 0
+        }
         var total: Int64 = 0
-        for offset in 0..<min(Self.bucketCount &+ 1, counts.count) {
-            let value = cells.map { Int64(bitPattern: $0.load(offset)) } ?? 0
+        for offset in 0..<length {
+            let value = Int64(bitPattern: cells.load(offset))
             counts[offset] = value
             total &+= value
         }
+        return total
+    }
+
+    /// The observations of `outcome` in every bucket, the zero bucket included.
+    func totalCount(_ outcome: ExecutedOutcome) -> Int64 {
+        guard let cells = block(outcome) else { return 0 }
+        var total: Int64 = 0
+        for offset in 0...Self.bucketCount { total &+= Int64(bitPattern: cells.load(offset)) }
         return total
     }
 }
