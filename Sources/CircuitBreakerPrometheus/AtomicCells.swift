@@ -13,15 +13,26 @@ final class AtomicCells: @unchecked Sendable {
     /// Creates `count` cells at 0.
     init(count: Int) {
         self.count = count
-        self.cells = .allocate(capacity: count)
-        for index in 0..<count {
-            (cells + index).initialize(to: Atomic(0))
-        }
+        self.cells = Self.allocateBlock(count: count)
     }
 
     deinit {
-        cells.deinitialize(count: count)
-        cells.deallocate()
+        Self.freeBlock(cells, count: count)
+    }
+
+    /// Allocates `count` atomics, each initialised to 0: the one way every block of atomics here is made.
+    static func allocateBlock(count: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        let block = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: count)
+        for index in 0..<count {
+            (block + index).initialize(to: Atomic(0))
+        }
+        return block
+    }
+
+    /// Frees a block from ``allocateBlock(count:)``.
+    static func freeBlock(_ block: UnsafeMutablePointer<Atomic<UInt64>>, count: Int) {
+        block.deinitialize(count: count)
+        block.deallocate()
     }
 
     /// Adds 1 to cell `index`: one relaxed atomic add.
@@ -44,26 +55,6 @@ final class AtomicCells: @unchecked Sendable {
     @inline(__always)
     func store(_ value: UInt64, at index: Int) {
         cells[index].store(value, ordering: .relaxed)
-    }
-
-    /// Loads cell `index` with acquire ordering: what was written before a release store of the value read is
-    /// visible after.
-    @inline(__always)
-    func loadAcquiring(_ index: Int) -> UInt64 {
-        cells[index].load(ordering: .acquiring)
-    }
-
-    /// Stores into cell `index` with release ordering.
-    @inline(__always)
-    func storeReleasing(_ value: UInt64, at index: Int) {
-        cells[index].store(value, ordering: .releasing)
-    }
-
-    /// Replaces `expected` by `desired` in cell `index` if it holds `expected` (acquire ordering on success);
-    /// returns whether it did.
-    @inline(__always)
-    func compareExchange(expected: UInt64, desired: UInt64, at index: Int) -> Bool {
-        cells[index].compareExchange(expected: expected, desired: desired, ordering: .acquiring).exchanged
     }
 
     /// The `Double` whose bit pattern cell `index` holds.

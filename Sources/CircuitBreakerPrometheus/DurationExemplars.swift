@@ -1,11 +1,14 @@
 import CircuitBreakerInternals
+import Synchronization
 
 /// The latest exemplar of each duration bucket of one breaker: a trace id, the duration and when it was observed.
 ///
 /// One slot per outcome and classic bucket (the configured bounds and `+Inf`), also with native histograms, so that
-/// exemplars spread over the durations that matter. Allocated on the first traced call of the breaker: a breaker
-/// that never sees a trace pays one pointer. Each slot is 8 words: a sequence number, the duration, the timestamp,
-/// the trace id's length and up to 32 bytes of it (a W3C trace id is 32 hex digits; a longer id is not kept).
+/// exemplars spread over the durations that matter. Each outcome's slots are allocated at its first traced call
+/// (``LazyAtomicBlocks``): a breaker that never sees a trace pays nothing for them, one whose traced calls all
+/// succeed pays for one outcome. Each slot is 8 words: a sequence number, the duration, the timestamp, the trace
+/// id's length and up to 32 bytes of it (a W3C trace id is 32 hex digits; a longer id is not kept): 64 bytes, so
+/// 768 bytes per outcome with the 11 default buckets.
 ///
 /// A slot is a sequence lock made of atomics only: a writer moves the sequence from even to odd with a
 /// compare-and-exchange (a writer that finds it odd, or loses the race, drops its exemplar: another one is being
@@ -30,16 +33,16 @@ final class DurationExemplars: Sendable {
 
     /// Slots per outcome: the classic buckets, `+Inf` included.
     let slotsPerOutcome: Int
-    private let cells: AtomicCells
+    /// Each outcome's slots, by raw value.
+    private let blocks: LazyAtomicBlocks
 
     /// Creates empty slots for `slotsPerOutcome` buckets of each executed outcome.
     init(slotsPerOutcome: Int) {
         self.slotsPerOutcome = slotsPerOutcome
-        cells = AtomicCells(count: ExecutedOutcome.allCases.count * slotsPerOutcome * Self.wordsPerSlot)
-    }
-
-    private func base(_ outcome: ExecutedOutcome, _ slot: Int) -> Int {
-        (outcome.rawValue &* slotsPerOutcome &+ slot) &* Self.wordsPerSlot
+        blocks = LazyAtomicBlocks(
+            count: ExecutedOutcome.allCases.count,
+            cellsPerBlock: slotsPerOutcome * Self.wordsPerSlot
+        )
     }
 
     /// Stores an exemplar in `slot` of `outcome`, replacing the one there; returns false (and stores nothing) if the
@@ -58,38 +61,38 @@ final class DurationExemplars: Sendable {
         withUnsafeMutableBytes(of: &words) { raw in
             for (offset, byte) in traceID.utf8.enumerated() { raw[offset] = byte }
         }
-        let base = base(outcome, slot)
-        let sequence = cells.load(base)
-        guard sequence & 1 == 0, cells.compareExchange(expected: sequence, desired: sequence &+ 1, at: base) else {
-            return false
-        }
-        cells.storeReleasing(nanoseconds, at: base &+ 1)
-        cells.storeReleasing(timestamp.bitPattern, at: base &+ 2)
-        cells.storeReleasing(UInt64(length), at: base &+ 3)
-        cells.storeReleasing(words.0, at: base &+ 4)
-        cells.storeReleasing(words.1, at: base &+ 5)
-        cells.storeReleasing(words.2, at: base &+ 6)
-        cells.storeReleasing(words.3, at: base &+ 7)
-        cells.storeReleasing(sequence &+ 2, at: base)
+        let cells = blocks.blockCreating(outcome.rawValue) + slot &* Self.wordsPerSlot
+        let sequence = cells[0].load(ordering: .relaxed)
+        guard sequence & 1 == 0,
+            cells[0].compareExchange(expected: sequence, desired: sequence &+ 1, ordering: .acquiring).exchanged
+        else { return false }
+        cells[1].store(nanoseconds, ordering: .releasing)
+        cells[2].store(timestamp.bitPattern, ordering: .releasing)
+        cells[3].store(UInt64(length), ordering: .releasing)
+        cells[4].store(words.0, ordering: .releasing)
+        cells[5].store(words.1, ordering: .releasing)
+        cells[6].store(words.2, ordering: .releasing)
+        cells[7].store(words.3, ordering: .releasing)
+        cells[0].store(sequence &+ 2, ordering: .releasing)
         return true
     }
 
     /// The exemplar in `slot` of `outcome`, if one was stored (and could be read whole in a few tries).
     func load(_ outcome: ExecutedOutcome, slot: Int) -> Exemplar? {
-        guard slot >= 0, slot < slotsPerOutcome else { return nil }
-        let base = base(outcome, slot)
+        guard slot >= 0, slot < slotsPerOutcome, let block = blocks.block(outcome.rawValue) else { return nil }
+        let cells = block + slot &* Self.wordsPerSlot
         for _ in 0..<8 {
-            let before = cells.loadAcquiring(base)
+            let before = cells[0].load(ordering: .acquiring)
             if before == 0 { return nil }
             if before & 1 == 1 { continue }
-            let nanoseconds = cells.loadAcquiring(base &+ 1)
-            let timestamp = cells.loadAcquiring(base &+ 2)
-            let length = Int(min(cells.loadAcquiring(base &+ 3), UInt64(Self.maximumTraceIDLength)))
+            let nanoseconds = cells[1].load(ordering: .acquiring)
+            let timestamp = cells[2].load(ordering: .acquiring)
+            let length = Int(min(cells[3].load(ordering: .acquiring), UInt64(Self.maximumTraceIDLength)))
             var words: (UInt64, UInt64, UInt64, UInt64) = (
-                cells.loadAcquiring(base &+ 4), cells.loadAcquiring(base &+ 5),
-                cells.loadAcquiring(base &+ 6), cells.loadAcquiring(base &+ 7)
+                cells[4].load(ordering: .acquiring), cells[5].load(ordering: .acquiring),
+                cells[6].load(ordering: .acquiring), cells[7].load(ordering: .acquiring)
             )
-            guard cells.load(base) == before else { continue }
+            guard cells[0].load(ordering: .relaxed) == before else { continue }
             let traceID = withUnsafeBytes(of: &words) { Array($0.prefix(length)) }
             return Exemplar(traceID: traceID, nanoseconds: nanoseconds, timestamp: Double(bitPattern: timestamp))
         }

@@ -10,11 +10,11 @@ import Synchronization
 /// - **Bounded memory**: a fixed window of ``bucketCount`` buckets per outcome, from 2^-14 s (about 61 µs) to 2^9 s
 ///   (512 s). Shorter durations go to the zero bucket (``zeroThreshold``); longer ones are counted in the last
 ///   bucket (`_sum` and `_count` stay exact). An outcome's block of 94 counters (zero bucket, buckets, sum: 752
-///   bytes) is allocated when the breaker first records that outcome, so a breaker that only ever succeeds and
-///   fails carries two: at most 3,008 bytes, none at registration.
+///   bytes) is allocated when the breaker first records that outcome (``LazyAtomicBlocks``), so a breaker that only
+///   ever succeeds and fails carries two: at most 3,008 bytes, none at registration.
 /// - **Cost**: like ``DurationHistograms``, two relaxed atomic adds per observation, one on the bucket and one on
-///   the sum in nanoseconds, after one acquiring load of the outcome's block; the bucket index is a division, a few
-///   bit operations and four comparisons, where the classic histogram compares against its bounds one by one.
+///   the sum in nanoseconds, after one acquiring load of the outcome's block's address; the bucket index is a
+///   multiplication, a few bit operations and four comparisons, where the classic histogram compares against its bounds one by one.
 ///   Counts are derived when rendering, from one reading of every bucket, so `_count` always equals the buckets'
 ///   total.
 final class NativeDurationHistograms: Sendable {
@@ -41,37 +41,11 @@ final class NativeDurationHistograms: Sendable {
     private static let cellsPerOutcome = bucketCount + 2
     private static let sumCell = bucketCount + 1
 
-    private let success = AtomicLazyReference<AtomicCells>()
-    private let failure = AtomicLazyReference<AtomicCells>()
-    private let timeout = AtomicLazyReference<AtomicCells>()
-    private let ignored = AtomicLazyReference<AtomicCells>()
+    /// One block per outcome, by raw value: the zero bucket, the regular buckets, the sum.
+    private let blocks = LazyAtomicBlocks(count: ExecutedOutcome.allCases.count, cellsPerBlock: cellsPerOutcome)
 
     /// Creates empty histograms; no outcome's block exists yet.
     init() {}
-
-    /// The block of `outcome`, if it recorded anything.
-    @inline(__always)
-    private func block(_ outcome: ExecutedOutcome) -> AtomicCells? {
-        switch outcome {
-        case .success: success.load()
-        case .failure: failure.load()
-        case .timeout: timeout.load()
-        case .ignored: ignored.load()
-        }
-    }
-
-    /// The block of `outcome`, created by the first observation (the thread that loses the race uses the
-    /// winner's).
-    @inline(never)
-    private func makeBlock(_ outcome: ExecutedOutcome) -> AtomicCells {
-        let block = AtomicCells(count: Self.cellsPerOutcome)
-        return switch outcome {
-        case .success: success.storeIfNil(block)
-        case .failure: failure.storeIfNil(block)
-        case .timeout: timeout.storeIfNil(block)
-        case .ignored: ignored.storeIfNil(block)
-        }
-    }
 
     /// The native bucket index of a duration of `seconds` (more than ``zeroThreshold``), before clamping to the
     /// window: `4e + j` for `seconds` = m × 2^e with m in [1, 2), where j (0…4) is the first boundary 2^(j/4) ≥ m.
@@ -101,7 +75,9 @@ final class NativeDurationHistograms: Sendable {
     @inline(__always)
     static func cellOffset(nanoseconds: Int64) -> Int {
         guard nanoseconds > zeroThresholdNanoseconds else { return 0 }
-        let index = Self.index(seconds: Double(nanoseconds) / 1e9)
+        // A multiplication rather than a division: a last-bit difference only matters for a duration within a
+        // nanosecond's fraction of a bucket bound.
+        let index = Self.index(seconds: Double(nanoseconds) * 1e-9)
         return 1 &+ (min(index, lastIndex) &- firstIndex)
     }
 
@@ -110,37 +86,43 @@ final class NativeDurationHistograms: Sendable {
     @inline(__always)
     func record(_ duration: Duration, outcome: ExecutedOutcome) {
         let nanoseconds = max(duration.nanoseconds, 0)
-        let cells = block(outcome) ?? makeBlock(outcome)
-        cells.increment(Self.cellOffset(nanoseconds: nanoseconds))
-        cells.add(UInt64(nanoseconds), at: Self.sumCell)
+        let cells = blocks.blockCreating(outcome.rawValue)
+        cells[Self.cellOffset(nanoseconds: nanoseconds)].wrappingAdd(1, ordering: .relaxed)
+        cells[Self.sumCell].wrappingAdd(UInt64(nanoseconds), ordering: .relaxed)
+    }
+
+    /// Cell `offset` of `outcome`'s block (0 if the outcome recorded nothing).
+    private func load(_ outcome: ExecutedOutcome, _ offset: Int) -> Int64 {
+        guard let cells = blocks.block(outcome.rawValue) else { return 0 }
+        return Int64(bitPattern: cells[offset].load(ordering: .relaxed))
     }
 
     /// The observations of `outcome` in the zero bucket.
     func zeroCount(_ outcome: ExecutedOutcome) -> Int64 {
-        block(outcome).map { Int64(bitPattern: $0.load(0)) } ?? 0
+        load(outcome, 0)
     }
 
     /// The observations of `outcome` in regular bucket `bucket` (0 is index ``firstIndex``).
     func count(_ outcome: ExecutedOutcome, bucket: Int) -> Int64 {
-        block(outcome).map { Int64(bitPattern: $0.load(1 &+ bucket)) } ?? 0
+        load(outcome, 1 &+ bucket)
     }
 
     /// The sum of the observed durations of `outcome`, in nanoseconds.
     func sumNanoseconds(_ outcome: ExecutedOutcome) -> Int64 {
-        block(outcome).map { Int64(bitPattern: $0.load(Self.sumCell)) } ?? 0
+        load(outcome, Self.sumCell)
     }
 
     /// Every count of `outcome` read once: the zero bucket and the regular buckets, into `counts`
     /// (``bucketCount`` + 1 values, the zero bucket first); returns their total.
     func read(_ outcome: ExecutedOutcome, into counts: UnsafeMutableBufferPointer<Int64>) -> Int64 {
         let length = min(Self.bucketCount &+ 1, counts.count)
-        guard let cells = block(outcome) else {
+        guard let cells = blocks.block(outcome.rawValue) else {
             for offset in 0..<length { counts[offset] = 0 }
             return 0
         }
         var total: Int64 = 0
         for offset in 0..<length {
-            let value = Int64(bitPattern: cells.load(offset))
+            let value = Int64(bitPattern: cells[offset].load(ordering: .relaxed))
             counts[offset] = value
             total &+= value
         }
@@ -149,9 +131,9 @@ final class NativeDurationHistograms: Sendable {
 
     /// The observations of `outcome` in every bucket, the zero bucket included.
     func totalCount(_ outcome: ExecutedOutcome) -> Int64 {
-        guard let cells = block(outcome) else { return 0 }
+        guard let cells = blocks.block(outcome.rawValue) else { return 0 }
         var total: Int64 = 0
-        for offset in 0...Self.bucketCount { total &+= Int64(bitPattern: cells.load(offset)) }
+        for offset in 0...Self.bucketCount { total &+= Int64(bitPattern: cells[offset].load(ordering: .relaxed)) }
         return total
     }
 }
