@@ -6,11 +6,13 @@ import Synchronization
 /// The call path reaches a block through one acquiring load of its address, with no reference counting (an
 /// `AtomicLazyReference` would retain and release the block on every call). A block is created once: the first
 /// thread publishes it with a compare-and-exchange; a thread that loses the race frees its own and uses the winner's.
-final class LazyAtomicBlocks: @unchecked Sendable {
+/// Non-copyable, so that it is stored inline in its owner (one indirection less on the call path) and freed once.
+struct LazyAtomicBlocks: ~Copyable, @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: `addresses` holds, per block, 0 or the address of `cellsPerBlock`
     // initialised atomics; it changes only from 0 to an address, by a compare-and-exchange with release ordering
     // (so the block's initialisation happens before any thread that loads the address with acquire ordering uses
-    // it), and never again. Blocks and `addresses` are freed in `deinit`, when no other reference exists. Every
+    // it), and never again. Blocks and `addresses` are freed in `deinit`; the value cannot be copied, so that
+    // runs once, when its owner goes and no other thread can reach it. Every
     // access to a cell is an atomic operation; `count` and `cellsPerBlock` are immutable.
 
     /// The number of blocks.

@@ -15,13 +15,15 @@
 // - registering 1,000 breakers: milliseconds (wall clock of the same benchmarks), O(1) per breaker.
 //
 // Issue 13 (see FormatBenchmarks.swift for the formats): a native duration histogram costs no more per call than
-// the classic one; the exemplar check costs a call outside a trace one task-local read (the classic histogram with
+// the classic one (the closed call, and `Record a duration of 1 ms to 2 s`, which calls the monitor directly with
+// durations that exercise the classic bounds and the native index); the exemplar check costs a call outside a trace one task-local read (the classic histogram with
 // exemplars on, the default, against `exemplarTraceIDs: .none`); memory per breaker stays under 8 KiB with either
 // histogram, and with the exemplar slots a traced call allocates.
 //
 // Run: cd Benchmarks && swift package --disable-sandbox benchmark --target MonitorBenchmarks
 
 import Benchmark
+import Foundation
 import CircuitBreaker
 import CircuitBreakerPrometheus
 import Instrumentation
@@ -91,6 +93,31 @@ let benchmarks: @Sendable () -> Void = {
         .init(recordsDurations: true, exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] }),
         traced: true
     )
+
+    // Recording alone, with durations spread from 1 ms to 2 s (where the classic histogram compares against several
+    // bounds and the native one computes an index): the monitor a breaker would call, called directly.
+    for (label, histogram, exemplars) in [
+        ("classic", .classic, .none), ("native", .native, .none), ("classic", .classic, .propagated),
+        ("native", .native, .propagated),
+    ] as [(String, PrometheusMonitor.Configuration.HistogramKind, PrometheusMonitor.TraceIDSource)] {
+        let suffix = exemplars == .none ? "" : ", exemplar check"
+        Benchmark("Record a duration of 1 ms to 2 s, \(label) histogram\(suffix)", configuration: callConfiguration) {
+            benchmark in
+            let monitor = PrometheusMonitor(
+                configuration: .init(recordsDurations: true, durationHistogram: histogram, exemplarTraceIDs: exemplars)
+            )
+            let breaker = try CircuitBreaker(name: "recorded")
+            let recorder = try monitor.bind(to: BreakerDescription(name: "recorded", configuration: .default))
+            // 64 durations, geometrically spaced.
+            let durations = (0..<64).map { Duration.nanoseconds(Int64(1e6 * pow(2_000, Double($0) / 63))) }
+            benchmark.startMeasurement()
+            for index in benchmark.scaledIterations {
+                recorder.callSucceeded(breaker, duration: durations[index & 63])
+            }
+            benchmark.stopMeasurement()
+            blackHole(monitor)
+        }
+    }
 
     Benchmark("Closed call failing, PrometheusMonitor", configuration: callConfiguration) { benchmark in
         let monitor = PrometheusMonitor()
