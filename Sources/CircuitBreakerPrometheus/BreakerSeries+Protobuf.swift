@@ -14,11 +14,18 @@ extension BreakerSeries {
             var scratch: [UInt8] = []
             for series in all { series.encodeHistograms(into: &buffer, scratch: &scratch) }
         } else {
-            let valueField: UInt64 = family.contract.kind == .counter ? 3 : 2
+            let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
             let labels = SeriesLayout.protobufLabels
             let values = SeriesLayout.values
-            for series in all {
-                series.encode(slots, labels: labels, values: values, valueField: valueField, into: &buffer)
+            // Written through a pointer into room reserved up front, as the text is (see ExpositionWriter): each
+            // metric at most its labels and 2 × 32 bytes for its key, length and value.
+            let labelBytes = SeriesLayout.protobufLabelBytes[family.rawValue]
+            var bound = 0
+            for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) &+ labelBytes }
+            buffer.appendRendered(bound: bound) { writer in
+                for series in all {
+                    series.encode(slots, labels: labels, values: values, valueField: valueField, into: &writer)
+                }
             }
             if family == .transitions {
                 for series in all { series.encodeUnexpectedTransitions(into: &buffer) }
@@ -37,8 +44,8 @@ extension BreakerSeries {
         _ slots: Range<Int>,
         labels: [[UInt8]],
         values: [SeriesLayout.Value],
-        valueField: UInt64,
-        into buffer: inout [UInt8]
+        valueField: UInt8,
+        into writer: inout ExpositionWriter
     ) {
         let state = cells.load(SeriesLayout.state)
         for slot in slots where prefixEnds[slot &+ 1] > prefixEnds[slot] {
@@ -50,20 +57,37 @@ extension BreakerSeries {
                 case .constant: threshold ?? 0
                 case .histogram: 0
                 }
-            appendMetric(labels: labels[slot], valueField: valueField, value: value, into: &buffer)
+            writeMetric(labels: labels[slot], valueField: valueField, value: value, into: &writer)
         }
     }
 
-    private func appendMetric(labels: [UInt8], valueField: UInt64, value: Double, into buffer: inout [UInt8]) {
+    /// `metric` (field 4 of `MetricFamily`): the `breaker` label, `labels`, and `value` in field `valueField` of the
+    /// `Metric` (an empty message for 0).
+    private func writeMetric(labels: [UInt8], valueField: UInt8, value: Double, into writer: inout ExpositionWriter) {
         let valueLength = value == 0 ? 0 : 9
         let length = protobufBreakerLabel.count &+ labels.count &+ 2 &+ valueLength
-        buffer.appendKey(4, .lengthDelimited)
-        buffer.appendVarint(UInt64(length))
-        buffer.append(contentsOf: protobufBreakerLabel)
-        buffer.append(contentsOf: labels)
-        buffer.appendKey(valueField, .lengthDelimited)
-        buffer.append(UInt8(valueLength))
-        if valueLength > 0 { buffer.appendDoubleField(1, value) }
+        writer.writeNumber { bytes in
+            bytes[0] = 4 << 3 | UInt8(ProtobufWireType.lengthDelimited.rawValue)
+            var remaining = UInt64(length)
+            var count = 1
+            while remaining >= 0x80 {
+                bytes[count] = UInt8(truncatingIfNeeded: remaining) | 0x80
+                remaining &>>= 7
+                count &+= 1
+            }
+            bytes[count] = UInt8(truncatingIfNeeded: remaining)
+            return count &+ 1
+        }
+        writer.write(protobufBreakerLabel)
+        writer.write(labels)
+        writer.writeNumber { bytes in
+            bytes[0] = valueField << 3 | UInt8(ProtobufWireType.lengthDelimited.rawValue)
+            bytes[1] = UInt8(valueLength)
+            guard valueLength > 0 else { return 2 }
+            bytes[2] = 1 << 3 | UInt8(ProtobufWireType.fixed64.rawValue)
+            UnsafeMutableRawPointer(bytes + 3).storeBytes(of: value.bitPattern.littleEndian, as: UInt64.self)
+            return 11
+        }
     }
 
     /// The transitions `StateTable` did not expect, once they occurred (see `appendUnexpectedTransitions`).
@@ -72,7 +96,9 @@ extension BreakerSeries {
             let value = cells.load(SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue))
             guard value > 0 else { continue }
             let labels = ProtobufLabels.labelPairField("from", from.label) + ProtobufLabels.labelPairField("to", to.label)
-            appendMetric(labels: labels, valueField: 3, value: Double(value), into: &buffer)
+            buffer.appendRendered(bound: protobufBreakerLabel.count &+ labels.count &+ 64) { writer in
+                writeMetric(labels: labels, valueField: 3, value: Double(value), into: &writer)
+            }
         }
     }
 
@@ -90,11 +116,13 @@ extension BreakerSeries {
                 encodeClassic(histograms, outcome, durations: durations, exemplars: exemplars, into: &scratch)
             }
             let labels = SeriesLayout.protobufLabels[SeriesLayout.histogramSlots &+ 3 &* outcome.rawValue]
-            let metric = buffer.beginLengthDelimited(4)
+            // The length is known: no room to reserve and patch.
+            let histogramField = 1 &+ UInt64.varintLength(UInt64(scratch.count)) &+ scratch.count
+            buffer.appendKey(4, .lengthDelimited)
+            buffer.appendVarint(UInt64(protobufBreakerLabel.count &+ labels.count &+ histogramField))
             buffer.append(contentsOf: protobufBreakerLabel)
             buffer.append(contentsOf: labels)
             buffer.appendBytesField(7, scratch)
-            buffer.endLengthDelimited(metric)
         }
     }
 
@@ -174,48 +202,52 @@ extension BreakerSeries {
     /// `positive_span` (12) and `positive_delta` (13) of the regular buckets `counts` (index
     /// ``NativeDurationHistograms/firstIndex`` first).
     private static func appendSpansAndDeltas(_ counts: UnsafeBufferPointer<Int64>, into body: inout [UInt8]) {
-        var spans: [(start: Int, length: Int)] = []
-        var bucket = 0
-        while bucket < counts.count {
-            guard counts[bucket] != 0 else {
-                bucket &+= 1
-                continue
+        // At most one span per bucket, in room on the stack: no allocation.
+        withUnsafeTemporaryAllocation(of: (start: Int, length: Int).self, capacity: counts.count) { spans in
+            var spanCount = 0
+            var bucket = 0
+            while bucket < counts.count {
+                guard counts[bucket] != 0 else {
+                    bucket &+= 1
+                    continue
+                }
+                var end = bucket &+ 1
+                // Extend over gaps of at most two empty buckets, if a populated one follows.
+                while end < counts.count {
+                    if counts[end] != 0 {
+                        end &+= 1
+                    } else if end &+ 1 < counts.count && counts[end &+ 1] != 0 {
+                        end &+= 2
+                    } else if end &+ 2 < counts.count && counts[end &+ 2] != 0 {
+                        end &+= 3
+                    } else {
+                        break
+                    }
+                }
+                spans[spanCount] = (bucket, end &- bucket)
+                spanCount &+= 1
+                bucket = end
             }
-            var end = bucket &+ 1
-            // Extend over gaps of at most two empty buckets, if a populated one follows.
-            while end < counts.count {
-                if counts[end] != 0 {
-                    end &+= 1
-                } else if end &+ 1 < counts.count && counts[end &+ 1] != 0 {
-                    end &+= 2
-                } else if end &+ 2 < counts.count && counts[end &+ 2] != 0 {
-                    end &+= 3
-                } else {
-                    break
+            guard spanCount > 0 else { return }
+            var previousEnd: Int?
+            for span in spans[..<spanCount] {
+                let offset = previousEnd.map { span.start &- $0 } ?? (NativeDurationHistograms.firstIndex &+ span.start)
+                let field = body.beginLengthDelimited(12)
+                body.appendVarintField(1, UInt64(zigzag: Int64(offset)))
+                body.appendVarintField(2, UInt64(span.length))
+                body.endLengthDelimited(field)
+                previousEnd = span.start &+ span.length
+            }
+            let field = body.beginLengthDelimited(13)
+            var previous: Int64 = 0
+            for span in spans[..<spanCount] {
+                for bucket in span.start..<(span.start &+ span.length) {
+                    body.appendVarint(UInt64(zigzag: counts[bucket] &- previous))
+                    previous = counts[bucket]
                 }
             }
-            spans.append((bucket, end &- bucket))
-            bucket = end
-        }
-        guard !spans.isEmpty else { return }
-        var previousEnd: Int?
-        for span in spans {
-            let offset = previousEnd.map { span.start &- $0 } ?? (NativeDurationHistograms.firstIndex &+ span.start)
-            let field = body.beginLengthDelimited(12)
-            body.appendVarintField(1, UInt64(zigzag: Int64(offset)))
-            body.appendVarintField(2, UInt64(span.length))
             body.endLengthDelimited(field)
-            previousEnd = span.start &+ span.length
         }
-        let field = body.beginLengthDelimited(13)
-        var previous: Int64 = 0
-        for span in spans {
-            for bucket in span.start..<(span.start &+ span.length) {
-                body.appendVarint(UInt64(zigzag: counts[bucket] &- previous))
-                previous = counts[bucket]
-            }
-        }
-        body.endLengthDelimited(field)
     }
 
     /// A `Bucket` (field 3 of `Histogram`).

@@ -7,6 +7,11 @@ extension SeriesLayout {
     static let protobufLabels: [[UInt8]] = slots.map { slot in
         slot.labels.flatMap { ProtobufLabels.labelPairField($0.0, $0.1) }
     }
+
+    /// The bytes of ``protobufLabels`` over each family's slots, by `BreakerFamily.rawValue`.
+    static let protobufLabelBytes: [Int] = familySlots.map { slots in
+        slots.reduce(0) { $0 + protobufLabels[$1].count }
+    }
 }
 
 extension BreakerFamily {

@@ -71,13 +71,36 @@ extension [UInt8] {
             self[lengthIndex] = UInt8(truncatingIfNeeded: length)
             return
         }
-        var varint: [UInt8] = []
-        varint.appendVarint(UInt64(length))
-        replaceSubrange(lengthIndex..<(lengthIndex &+ 1), with: varint)
+        var varint: (UInt64, UInt64) = (0, 0)  // room for the 10 bytes of the longest varint
+        let count = Swift.withUnsafeMutableBytes(of: &varint) { bytes in
+            var remaining = UInt64(length)
+            var count = 0
+            while remaining >= 0x80 {
+                bytes[count] = UInt8(truncatingIfNeeded: remaining) | 0x80
+                remaining &>>= 7
+                count &+= 1
+            }
+            bytes[count] = UInt8(truncatingIfNeeded: remaining)
+            return count &+ 1
+        }
+        Swift.withUnsafeBytes(of: &varint) { bytes in
+            replaceSubrange(lengthIndex..<(lengthIndex &+ 1), with: bytes.prefix(count))
+        }
     }
 }
 
 extension UInt64 {
+    /// The bytes `value` takes as a varint.
+    package static func varintLength(_ value: UInt64) -> Int {
+        var length = 1
+        var remaining = value
+        while remaining >= 0x80 {
+            remaining &>>= 7
+            length &+= 1
+        }
+        return length
+    }
+
     /// The zigzag encoding of a signed value (`sint32`, `sint64`): small magnitudes give small varints.
     package init(zigzag value: Int64) {
         self = UInt64(bitPattern: (value &<< 1) ^ (value &>> 63))
