@@ -202,8 +202,10 @@ extension BreakerSeries {
     /// `positive_span` (12) and `positive_delta` (13) of the regular buckets `counts` (index
     /// ``NativeDurationHistograms/firstIndex`` first).
     private static func appendSpansAndDeltas(_ counts: UnsafeBufferPointer<Int64>, into body: inout [UInt8]) {
-        // At most one span per bucket, in room on the stack: no allocation.
-        withUnsafeTemporaryAllocation(of: (start: Int, length: Int).self, capacity: counts.count) { spans in
+        // Spans are at least 3 empty buckets apart (shorter gaps are merged), so there are at most (n + 3) / 4 of
+        // them: room on the stack, no allocation.
+        withUnsafeTemporaryAllocation(of: (start: Int, length: Int).self, capacity: (counts.count &+ 3) / 4 &+ 1) {
+            spans in
             var spanCount = 0
             var bucket = 0
             while bucket < counts.count {
@@ -224,6 +226,7 @@ extension BreakerSeries {
                         break
                     }
                 }
+                guard spanCount < spans.count else { break }  // unreachable by the bound above; memory stays safe
                 spans[spanCount] = (bucket, end &- bucket)
                 spanCount &+= 1
                 bucket = end
