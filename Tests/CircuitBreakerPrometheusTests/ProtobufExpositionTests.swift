@@ -146,4 +146,35 @@ import Testing
         let empty = try #require(durations.metric.first { $0.label.last?.value == "timeout" }).histogram
         #expect(empty.sampleCount == 0 && empty.positiveSpan.isEmpty && empty.zeroThreshold > 0)
     }
+
+    /// Every fourth bucket populated: the most spans a native histogram can need (gaps of three empty buckets).
+    @Test func sparsestNativeHistogramDecodes() throws {
+        let monitor = PrometheusMonitor(
+            configuration: .init(recordsDurations: true, durationHistogram: .native, exemplarTraceIDs: .none)
+        )
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(name: "sparse", monitors: [monitor], clock: .manual(clock))
+        let indices = Array(stride(from: NativeDurationHistograms.firstIndex, through: 36, by: 4))
+        for index in indices {
+            // The middle of bucket i, (2^((i-1)/4), 2^(i/4)].
+            let seconds = Foundation.pow(2, (Double(index) - 0.5) / 4)
+            _ = try breaker.execute { clock.advance(by: .nanoseconds(Int64(seconds * 1e9))) }
+        }
+        var bytes: [UInt8] = []
+        monitor.emitProtobuf(into: &bytes)
+        let durations = try #require(try Self.decode(bytes).first { $0.name == MetricContract.callDuration.name })
+        let success = try #require(durations.metric.first { $0.label.last?.value == "success" }).histogram
+        #expect(success.positiveSpan.count == indices.count)
+        var index = 0
+        var decoded: [Int] = []
+        for (position, span) in success.positiveSpan.enumerated() {
+            index = position == 0 ? Int(span.offset) : index + Int(span.offset)
+            for _ in 0..<span.length {
+                decoded.append(index)
+                index += 1
+            }
+        }
+        #expect(decoded == indices)
+        #expect(success.positiveDelta.reduce(0, +) == 1)  // counts 1, 1, 1…: deltas 1, 0, 0…
+    }
 }
