@@ -74,10 +74,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) async throws -> T) async throws -> T {
         do {
             let value = try await fallback(reason)
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }

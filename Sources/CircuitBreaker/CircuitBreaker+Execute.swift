@@ -83,10 +83,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) throws -> T) throws -> T {
         do {
             let value = try fallback(reason)
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }
