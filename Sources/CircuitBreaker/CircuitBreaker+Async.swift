@@ -14,7 +14,7 @@ extension CircuitBreaker {
         try await execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
-    /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when
+    /// Runs `operation` like the async `execute(_:)`, and counts a returned value as a failure when
     /// `isFailure` says so. The value is returned to the caller either way.
     @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(

@@ -14,8 +14,8 @@ extension CircuitBreaker {
         try execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
-    /// Runs `operation` like ``execute(_:)``, and counts a returned value as a failure when `isFailure` says so
-    /// (an HTTP 503 response, say). The value is returned to the caller either way.
+    /// Runs `operation` like the synchronous `execute(_:)`, and counts a returned value as a failure when
+    /// `isFailure` says so (an HTTP 503 response, say). The value is returned to the caller either way.
     @inlinable
     public func execute<T>(treatingResultAsFailure isFailure: (T) -> Bool, _ operation: () throws -> T) throws -> T {
         let permit = try admit()
