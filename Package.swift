@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "CircuitBreakerPrometheus", targets: ["CircuitBreakerPrometheus"]),
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
+        .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
     ],
     dependencies: [
@@ -66,6 +67,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CircuitBreakerOperations",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "breaker-demo",
             dependencies: [
@@ -106,6 +117,17 @@ let package = Package(
                 "CircuitBreakerTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CircuitBreakerOperationsTests",
+            dependencies: [
+                "CircuitBreakerOperations",
+                "CircuitBreakerInternals",
+                "CircuitBreakerPrometheus",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
