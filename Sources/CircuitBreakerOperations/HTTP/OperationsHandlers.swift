@@ -2,7 +2,7 @@ import CircuitBreaker
 
 /// The handlers of the operations routes for one registry, each taking the request value and returning the
 /// response; ``OperationsRoute/routes(_:)`` lists them with their methods, paths and access levels.
-struct OperationsHandlers: Sendable {
+package struct OperationsHandlers: Sendable {
     let registry: BreakerRegistry
     let renderer: StatusRenderer
     let controller: OverrideController
