@@ -67,11 +67,29 @@ public final class BreakerOperations: Sendable {
         hub.droppedClients
     }
 
+    /// The status document of `registry`, as `GET /api/v1/breakers` serves it (JSON): for transports other than
+    /// the exporter, and for the rendering benchmark.
+    public func statusDocument(for registry: BreakerRegistry) -> [UInt8] {
+        handlers(for: registry).renderer.renderList()
+    }
+
+    /// The status page of `registry`, as `GET /` (or, with `admin`, `GET /admin`) serves it (HTML).
+    public func statusPage(for registry: BreakerRegistry, admin: Bool = false) -> [UInt8] {
+        handlers(for: registry).statusPage(OperationsRequest(), admin: admin).bytes
+    }
+
+    /// A new client of the event stream, as `GET /api/v1/events` makes one (for transports other than the exporter):
+    /// events after `lastEventID` that are still buffered are replayed. `nil` when
+    /// ``Configuration-swift.struct/maximumEventClients`` clients are connected.
+    public func subscribeToEvents(lastEventID: String?) -> EventSubscription? {
+        EventSubscription.connect(to: hub, lastEventID: lastEventID)
+    }
+
     /// The handlers of the routes for `registry`.
     func handlers(for registry: BreakerRegistry) -> OperationsHandlers {
         OperationsHandlers(
             registry: registry,
-            renderer: StatusRenderer(registry: registry, calls: callCounter, hub: hub, history: monitor.history),
+            renderer: StatusRenderer(registry: registry, calls: callCounter, hub: hub, monitor: monitor),
             controller: OverrideController(keeper: keeper, maximumTTL: configuration.maximumTTL, logger: logger),
             hub: hub,
             configuration: configuration

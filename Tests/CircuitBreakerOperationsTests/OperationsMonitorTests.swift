@@ -52,9 +52,9 @@ struct OperationsMonitorTests {
             return
         }
         let event = try #require(taken.first)
-        let json = try #require(
-            try JSONSerialization.jsonObject(with: JSONEncoder().encode(event)) as? [String: Any]
-        )
+        var writer = JSONWriter()
+        event.write(to: &writer)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
         #expect(json["type"] as? String == "transition")
         #expect(json["breaker"] as? String == "payments")
         #expect(json["from"] as? String == "closed")

@@ -1,5 +1,4 @@
 import CircuitBreakerInternals
-import Foundation
 import Synchronization
 
 /// One client of the event stream: the bytes of `text/event-stream` to send it, chunk by chunk.
@@ -8,7 +7,7 @@ import Synchronization
 /// writes each chunk until it returns `nil`, then calls ``cancel()`` (also done when the subscription is released).
 /// The first chunk holds the `retry:` hint, a `gap` event if the requested replay is incomplete, and the replayed
 /// events; later chunks hold the events published since, or a heartbeat comment when none came before the deadline.
-package final class EventSubscription: Sendable {
+public final class EventSubscription: Sendable {
     private let hub: EventHub
     private let client: Int
     private let prefix: [UInt8]
@@ -23,27 +22,32 @@ package final class EventSubscription: Sendable {
         self.prefix = prefix
     }
 
+    /// A new client of `hub`, replaying what follows `lastEventID`; `nil` when the hub has all the clients it
+    /// allows.
+    static func connect(to hub: EventHub, lastEventID: String?) -> EventSubscription? {
+        hub.subscribe(lastEventID: lastEventID).map { EventSubscription(hub: hub, client: $0.client, gap: $0.gap) }
+    }
+
     deinit {
         hub.cancel(client: client)
     }
 
     /// The next bytes to send: pending events, or — when none arrives before the monotonic clock reaches `deadline`
     /// — a heartbeat comment; `nil` once the stream is over (the client was dropped and told, or cancelled).
-    package func nextChunk(waitingUntilMonotonicNanoseconds deadline: UInt64) -> [UInt8]? {
+    public func nextChunk(waitingUntilMonotonicNanoseconds deadline: UInt64) -> [UInt8]? {
         if let chunk = poll() { return chunk.isEmpty ? nextAfterWaiting(deadline) : chunk }
         return nil
     }
 
     /// The pending bytes without waiting: events (or the first chunk), an empty array when there is nothing yet,
     /// `nil` once the stream is over.
-    package func poll() -> [UInt8]? {
+    public func poll() -> [UInt8]? {
         if finished.load(ordering: .acquiring) { return nil }
         var chunk: [UInt8] = []
         if !started.exchange(true, ordering: .acquiringAndReleasing) { chunk = prefix }
         switch hub.take(client: client) {
         case .events(let events):
-            let encoder = JSONEncoder()
-            for event in events { ServerSentEvents.append(event, to: &chunk, encoder: encoder) }
+            for event in events { ServerSentEvents.append(event, to: &chunk) }
             return chunk
         case .dropped:
             finished.store(true, ordering: .releasing)
@@ -56,7 +60,7 @@ package final class EventSubscription: Sendable {
     }
 
     /// Ends the stream: the client is forgotten and its next read returns `nil`.
-    package func cancel() {
+    public func cancel() {
         finished.store(true, ordering: .releasing)
         hub.cancel(client: client)
     }

@@ -1,5 +1,4 @@
 import CircuitBreaker
-import Foundation
 
 /// One event of the stream `GET /api/v1/events`: a transition, an override applied or ended, or a reset.
 ///
@@ -31,34 +30,48 @@ struct OperationsEvent: Sendable, Hashable {
     var expired = false
 }
 
-extension OperationsEvent: Encodable {
-    private enum Keys: String, CodingKey {
-        case id, type, breaker, timestamp, from, to, reason, generation, action, actor, restored, expired
-        case expiresAt = "expires_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind.rawValue, forKey: .type)
-        try container.encode(breaker, forKey: .breaker)
-        try container.encode(timestamp, forKey: .timestamp)
+extension OperationsEvent {
+    /// Writes the event's JSON object.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("id")
+        json.unsigned(id)
+        json.key("type")
+        json.string(kind.rawValue)
+        json.key("breaker")
+        json.string(breaker)
+        json.key("timestamp")
+        json.number(timestamp)
         if let transition {
-            try container.encode(transition.from.label, forKey: .from)
-            try container.encode(transition.to.label, forKey: .to)
-            try container.encode(transition.reason.rawValue, forKey: .reason)
-            try container.encode(transition.generation, forKey: .generation)
+            json.key("from")
+            json.string(transition.from.label)
+            json.key("to")
+            json.string(transition.to.label)
+            json.key("reason")
+            json.string(transition.reason.rawValue)
+            json.key("generation")
+            json.unsigned(transition.generation)
         }
         if let override {
-            try container.encode(override.action.rawValue, forKey: .action)
-            try container.encode(override.reason, forKey: .reason)
-            try container.encode(override.actor, forKey: .actor)
-            try container.encode(override.expiresAt, forKey: .expiresAt)
+            json.key("action")
+            json.string(override.action.rawValue)
+            json.key("reason")
+            json.string(override.reason)
+            json.key("actor")
+            json.string(override.actor)
+            json.key("expires_at")
+            json.number(override.expiresAt)
         }
         switch kind {
-        case .overrideApplied: try container.encode(restored, forKey: .restored)
-        case .overrideEnded: try container.encode(expired, forKey: .expired)
-        case .transition, .reset: break
+        case .overrideApplied:
+            json.key("restored")
+            json.bool(restored)
+        case .overrideEnded:
+            json.key("expired")
+            json.bool(expired)
+        case .transition, .reset:
+            break
         }
+        json.endObject()
     }
 }

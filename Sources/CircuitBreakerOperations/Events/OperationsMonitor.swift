@@ -12,6 +12,8 @@ final class OperationsMonitor: BreakerMonitor {
     let hub: EventHub
     let keeper: OverrideKeeper
     let history = TransitionHistory()
+    /// Each breaker's policy object for the status API, rendered once when the breaker is created.
+    let policies = Locked<[String: [UInt8]]>([:])
     let logger: Logger
 
     init(hub: EventHub, keeper: OverrideKeeper, logger: Logger) {
@@ -22,7 +24,9 @@ final class OperationsMonitor: BreakerMonitor {
 
     /// A monitor per breaker, so that the breaker can be forgotten by identity when it is removed.
     func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
-        BoundOperationsMonitor(shared: self)
+        let policy = PolicyStatus.render(breaker.configuration)
+        policies.withLock { $0[breaker.name] = policy }
+        return BoundOperationsMonitor(shared: self)
     }
 
     var observesCalls: Bool { false }
@@ -57,6 +61,7 @@ final class BoundOperationsMonitor: BreakerMonitor {
     func didDetach(from breaker: BreakerDescription) {
         if let identity = identity.withLock({ $0 }) { shared.keeper.detach(identity) }
         shared.history.forget(breaker.name)
+        shared.policies.withLock { _ = $0.removeValue(forKey: breaker.name) }
     }
 
     func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The `text/event-stream` wire format (the WHATWG HTML standard's server-sent events) of the event stream.
 enum ServerSentEvents {
     /// Tells a browser's `EventSource` to reconnect after 2 s when the stream breaks; it then sends the
@@ -12,10 +10,10 @@ enum ServerSentEvents {
 
     /// Appends `event` as `id:`, `event:` and one `data:` line of JSON. JSON has no raw line breaks, so one data
     /// line always suffices.
-    static func append(_ event: OperationsEvent, to buffer: inout [UInt8], encoder: JSONEncoder) {
-        // Every field is a string, a finite number or a Bool: encoding cannot fail. Should it, the event still goes
-        // out with its id and an empty object, so the stream keeps its order.
-        let data = (try? encoder.encode(event)).map(Array.init) ?? Array("{}".utf8)
+    static func append(_ event: OperationsEvent, to buffer: inout [UInt8]) {
+        var json = JSONWriter(capacity: 256)
+        event.write(to: &json)
+        let data = json.bytes
         buffer.append(contentsOf: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: ".utf8)
         buffer.append(contentsOf: data)
         buffer.append(contentsOf: "\n\n".utf8)

@@ -27,6 +27,11 @@ final class TransitionHistory: Sendable {
         byName.withLock { $0[name] ?? [] }
     }
 
+    /// The latest transitions of every breaker, by name, read under one lock (for the status list).
+    func all() -> [String: [StateTransition]] {
+        byName.withLock { $0 }
+    }
+
     /// Forgets the breaker called `name` (it was removed from its registry).
     func forget(_ name: String) {
         byName.withLock { _ = $0.removeValue(forKey: name) }

@@ -25,12 +25,12 @@ package struct OperationsHandlers: Sendable {
     /// parameter that EventSource polyfills send).
     func events(_ request: OperationsRequest) -> OperationsResponse {
         let lastEventID = request.header("last-event-id") ?? request.query["lastEventId"]
-        guard let (client, gap) = hub.subscribe(lastEventID: lastEventID) else {
+        guard let subscription = EventSubscription.connect(to: hub, lastEventID: lastEventID) else {
             return .error(
                 OperationsError(.tooManyClients, "the event stream has \(hub.limits.maximumClients) clients already")
             )
         }
-        return .events(EventSubscription(hub: hub, client: client, gap: gap))
+        return .events(subscription)
     }
 
     /// `POST /api/v1/breakers/{name}/override` (admin users).
@@ -38,7 +38,7 @@ package struct OperationsHandlers: Sendable {
         respond { () throws(OperationsError) in
             let breaker = try StatusRenderer.breaker(named: request.pathParameters["name"] ?? "", in: registry)
             try controller.apply(body: request.body, to: breaker, actor: request.user ?? "anonymous")
-            return .json(renderer.encode(renderer.status(of: breaker)))
+            return .json(renderer.render(breaker))
         }
     }
 
@@ -47,7 +47,7 @@ package struct OperationsHandlers: Sendable {
         respond { () throws(OperationsError) in
             let breaker = try StatusRenderer.breaker(named: request.pathParameters["name"] ?? "", in: registry)
             try controller.clear(breaker, actor: request.user ?? "anonymous")
-            return .json(renderer.encode(renderer.status(of: breaker)))
+            return .json(renderer.render(breaker))
         }
     }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What an operations handler answers: a status, headers, and either bytes or a stream of server-sent events.
 package struct OperationsResponse: Sendable {
     /// The body of a response.
@@ -55,10 +53,17 @@ package struct OperationsResponse: Sendable {
 
     /// `{"error": {"code": "…", "message": "…"}}` with the status of the error's code.
     package static func error(_ error: OperationsError) -> OperationsResponse {
-        let document = ErrorDocument(error: .init(code: error.code.description, message: error.message))
-        // Encoding two strings cannot fail; the fallback only keeps this free of a trap.
-        let bytes = (try? JSONEncoder().encode(document)).map(Array.init) ?? Array(#"{"error":{}}"#.utf8)
-        return json(bytes, status: error.code.httpStatus)
+        var json = JSONWriter(capacity: 256)
+        json.beginObject()
+        json.key("error")
+        json.beginObject()
+        json.key("code")
+        json.string(error.code.description)
+        json.key("message")
+        json.string(error.message)
+        json.endObject()
+        json.endObject()
+        return .json(json.bytes, status: error.code.httpStatus)
     }
 
     /// A stream of server-sent events.
@@ -74,14 +79,4 @@ package struct OperationsResponse: Sendable {
             body: .events(subscription)
         )
     }
-}
-
-/// The JSON error body.
-private struct ErrorDocument: Encodable {
-    struct Detail: Encodable {
-        let code: String
-        let message: String
-    }
-
-    let error: Detail
 }

@@ -29,9 +29,9 @@ struct StatusRow {
         var row = "<tr data-breaker=\"\(escape(snapshot.name))\" data-state=\"\(state.label)\">"
         row += "<th scope=\"row\">\(escape(snapshot.name))</th>"
         row += "<td><span class=\"badge \(state.label)\">\(Self.symbol(state)) \(Self.words(state))</span>"
-        if status.policy.configuration.enforcement == .shadow { row += " <small>(shadow)</small>" }
+        if status.configuration.enforcement == .shadow { row += " <small>(shadow)</small>" }
         row += "</td>"
-        let trip = status.policy.configuration.trip
+        let trip = status.configuration.trip
         row += "<td>\(ratio(snapshot.failureRatio, trip.failureRatioThreshold))</td>"
         row += "<td>\(ratio(snapshot.slowCallRatio, trip.slowCallRatioThreshold))</td>"
         row += "<td>–</td><td>–</td>"

@@ -2,11 +2,14 @@ import CircuitBreaker
 import CircuitBreakerInternals
 
 /// One breaker as the status API shows it (`GET /api/v1/breakers/{name}`, and each entry of the list): its
-/// snapshot, its policy, its call counts and its override, with `snake_case` keys and `null` for what does not
-/// apply. `docs/operations-api.schema.json` documents the document; a test checks real responses against it.
-struct BreakerStatus: Encodable {
+/// snapshot, its policy, its call counts, its recent transitions and its override, with `snake_case` keys and
+/// `null` for what does not apply. `docs/operations-api.schema.json` documents the document; the integration test
+/// checks real responses against it.
+struct BreakerStatus {
     let snapshot: BreakerSnapshot
-    let policy: PolicyStatus
+    let configuration: CircuitBreaker.Configuration
+    /// The policy object, rendered once per breaker (see ``PolicyStatus``).
+    let policy: [UInt8]
     let calls: CallCounts?
     /// The latest transitions, newest first (at most ``TransitionHistory/depth``).
     let recentTransitions: [StateTransition]
@@ -14,85 +17,105 @@ struct BreakerStatus: Encodable {
     init(
         snapshot: BreakerSnapshot,
         configuration: CircuitBreaker.Configuration,
+        policy: [UInt8]? = nil,
         calls: CallCounts?,
         recentTransitions: [StateTransition] = []
     ) {
         self.snapshot = snapshot
-        self.policy = PolicyStatus(configuration)
+        self.configuration = configuration
+        self.policy = policy ?? PolicyStatus.render(configuration)
         self.calls = calls
         self.recentTransitions = recentTransitions
     }
 
-    private enum Keys: String, CodingKey {
-        case name, state, generation, policy, window, calls, override
-        case consecutiveFailures = "consecutive_failures"
-        case consecutiveReopens = "consecutive_reopens"
-        case lastTransition = "last_transition"
-        case recentTransitions = "recent_transitions"
-        case timeInStateSeconds = "time_in_state_seconds"
-        case retryAfterSeconds = "retry_after_seconds"
-    }
-
-    private enum WindowKeys: String, CodingKey {
-        case calls, failures
-        case slowCalls = "slow_calls"
-        case failureRatio = "failure_ratio"
-        case slowCallRatio = "slow_call_ratio"
-    }
-
-    /// A transition as the API shows it.
-    private struct TransitionStatus: Encodable {
-        let transition: StateTransition
-
-        private enum Keys: String, CodingKey {
-            case from, to, reason, generation, timestamp
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(transition.from.label, forKey: .from)
-            try container.encode(transition.to.label, forKey: .to)
-            try container.encode(transition.reason.rawValue, forKey: .reason)
-            try container.encode(transition.generation, forKey: .generation)
-            try container.encode(transition.timestamp, forKey: .timestamp)
-        }
-    }
-
-    private enum OverrideKeys: String, CodingKey {
-        case action, reason, actor
-        case appliedAt = "applied_at"
-        case expiresAt = "expires_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(snapshot.name, forKey: .name)
-        try container.encode(snapshot.state.label, forKey: .state)
-        try container.encode(snapshot.generation, forKey: .generation)
-        try container.encode(policy, forKey: .policy)
-        var window = container.nestedContainer(keyedBy: WindowKeys.self, forKey: .window)
-        try window.encode(snapshot.windowCalls, forKey: .calls)
-        try window.encode(snapshot.windowFailures, forKey: .failures)
-        try window.encode(snapshot.windowSlowCalls, forKey: .slowCalls)
-        try window.encode(snapshot.failureRatio, forKey: .failureRatio)
-        try window.encode(snapshot.slowCallRatio, forKey: .slowCallRatio)
-        try container.encode(snapshot.consecutiveFailures, forKey: .consecutiveFailures)
-        try container.encode(snapshot.consecutiveReopens, forKey: .consecutiveReopens)
-        try container.encode(snapshot.lastTransition.map(TransitionStatus.init), forKey: .lastTransition)
-        try container.encode(recentTransitions.map(TransitionStatus.init), forKey: .recentTransitions)
-        try container.encode(snapshot.timeInCurrentState.secondsValue, forKey: .timeInStateSeconds)
-        try container.encode(snapshot.retryAfter?.secondsValue, forKey: .retryAfterSeconds)
-        if let active = snapshot.activeOverride {
-            var nested = container.nestedContainer(keyedBy: OverrideKeys.self, forKey: .override)
-            try nested.encode(active.action.rawValue, forKey: .action)
-            try nested.encode(active.reason, forKey: .reason)
-            try nested.encode(active.actor, forKey: .actor)
-            try nested.encode(active.appliedAt, forKey: .appliedAt)
-            try nested.encode(active.expiresAt, forKey: .expiresAt)
+    /// Writes the breaker's JSON object.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("name")
+        json.string(snapshot.name)
+        json.key("state")
+        json.string(snapshot.state.label)
+        json.key("generation")
+        json.unsigned(snapshot.generation)
+        json.key("policy")
+        json.raw(policy)
+        json.key("window")
+        json.beginObject()
+        json.key("calls")
+        json.integer(snapshot.windowCalls)
+        json.key("failures")
+        json.integer(snapshot.windowFailures)
+        json.key("slow_calls")
+        json.integer(snapshot.windowSlowCalls)
+        json.key("failure_ratio")
+        json.number(snapshot.failureRatio)
+        json.key("slow_call_ratio")
+        json.number(snapshot.slowCallRatio)
+        json.endObject()
+        json.key("consecutive_failures")
+        json.integer(snapshot.consecutiveFailures)
+        json.key("consecutive_reopens")
+        json.integer(snapshot.consecutiveReopens)
+        json.key("last_transition")
+        Self.write(snapshot.lastTransition, to: &json)
+        json.key("recent_transitions")
+        json.beginArray()
+        for transition in recentTransitions { Self.write(transition, to: &json) }
+        json.endArray()
+        json.key("time_in_state_seconds")
+        json.seconds(snapshot.timeInCurrentState)
+        json.key("retry_after_seconds")
+        json.seconds(snapshot.retryAfter)
+        json.key("override")
+        Self.write(snapshot.activeOverride, to: &json)
+        json.key("calls")
+        if let calls {
+            json.beginObject()
+            json.key("executed")
+            json.integer(calls.executed)
+            json.key("failed")
+            json.integer(calls.failed)
+            json.key("rejected")
+            json.integer(calls.rejected)
+            json.key("shadow_rejected")
+            json.integer(calls.shadowRejected)
+            json.endObject()
         } else {
-            try container.encodeNil(forKey: .override)
+            json.null()
         }
-        try container.encode(calls, forKey: .calls)
+        json.endObject()
+    }
+
+    private static func write(_ transition: StateTransition?, to json: inout JSONWriter) {
+        guard let transition else { return json.null() }
+        json.beginObject()
+        json.key("from")
+        json.string(transition.from.label)
+        json.key("to")
+        json.string(transition.to.label)
+        json.key("reason")
+        json.string(transition.reason.rawValue)
+        json.key("generation")
+        json.unsigned(transition.generation)
+        json.key("timestamp")
+        json.number(transition.timestamp)
+        json.endObject()
+    }
+
+    private static func write(_ override: BreakerOverride?, to json: inout JSONWriter) {
+        guard let override else { return json.null() }
+        json.beginObject()
+        json.key("action")
+        json.string(override.action.rawValue)
+        json.key("reason")
+        json.string(override.reason)
+        json.key("actor")
+        json.string(override.actor)
+        json.key("applied_at")
+        json.number(override.appliedAt)
+        json.key("expires_at")
+        json.number(override.expiresAt)
+        json.endObject()
     }
 }
 

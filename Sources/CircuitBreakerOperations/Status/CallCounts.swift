@@ -1,6 +1,6 @@
 /// How many calls a breaker has seen since it was created, for the call and rejection rates of the status page
 /// (which derives rates from successive snapshots).
-public struct CallCounts: Sendable, Hashable, Encodable {
+public struct CallCounts: Sendable, Hashable {
     /// Calls the breaker ran (success, failure, timeout or ignored).
     public var executed: Int
     /// Of those, the failures and timeouts.
@@ -16,10 +16,5 @@ public struct CallCounts: Sendable, Hashable, Encodable {
         self.failed = failed
         self.rejected = rejected
         self.shadowRejected = shadowRejected
-    }
-
-    private enum CodingKeys: String, CodingKey {
-        case executed, failed, rejected
-        case shadowRejected = "shadow_rejected"
     }
 }

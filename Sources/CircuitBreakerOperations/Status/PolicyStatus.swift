@@ -2,38 +2,37 @@ import CircuitBreaker
 import CircuitBreakerInternals
 
 /// A breaker's configuration as the status API shows it: the trip policy with its thresholds, the open wait, the
-/// half-open probe and the enforcement mode.
-struct PolicyStatus: Encodable {
-    let configuration: CircuitBreaker.Configuration
-
-    init(_ configuration: CircuitBreaker.Configuration) {
-        self.configuration = configuration
-    }
-
-    private enum Keys: String, CodingKey {
-        case kind, description, enforcement, window
-        case consecutiveFailureThreshold = "consecutive_failure_threshold"
-        case failureRatioThreshold = "failure_ratio_threshold"
-        case slowCallRatioThreshold = "slow_call_ratio_threshold"
-        case minimumCalls = "minimum_calls"
-        case slowCallThresholdSeconds = "slow_call_threshold_seconds"
-        case openWait = "open_wait"
-        case halfOpenTrialCalls = "half_open_trial_calls"
-    }
-
-    func encode(to encoder: any Encoder) throws {
+/// half-open probe and the enforcement mode. A breaker's configuration never changes, so the operations monitor
+/// renders this object once, when the breaker is created, and the status API copies the bytes.
+enum PolicyStatus {
+    /// The policy object of `configuration`.
+    static func render(_ configuration: CircuitBreaker.Configuration) -> [UInt8] {
         let trip = configuration.trip
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(trip.windowPolicy == nil ? "consecutive_failures" : "window", forKey: .kind)
-        try container.encode(trip.description, forKey: .description)
-        try container.encode(configuration.enforcement.description, forKey: .enforcement)
-        try container.encode(trip.consecutiveFailureThreshold, forKey: .consecutiveFailureThreshold)
-        try container.encode(trip.failureRatioThreshold, forKey: .failureRatioThreshold)
-        try container.encode(trip.slowCallRatioThreshold, forKey: .slowCallRatioThreshold)
-        try container.encode(trip.windowPolicy?.minimumCalls, forKey: .minimumCalls)
-        try container.encode(trip.windowPolicy.map { "\($0.window)" }, forKey: .window)
-        try container.encode(configuration.slowCallThreshold?.secondsValue, forKey: .slowCallThresholdSeconds)
-        try container.encode(configuration.openWait.description, forKey: .openWait)
-        try container.encode(configuration.halfOpen.trialCalls, forKey: .halfOpenTrialCalls)
+        var json = JSONWriter(capacity: 512)
+        json.beginObject()
+        json.key("kind")
+        json.string(trip.windowPolicy == nil ? "consecutive_failures" : "window")
+        json.key("description")
+        json.string(trip.description)
+        json.key("enforcement")
+        json.string(configuration.enforcement.description)
+        json.key("consecutive_failure_threshold")
+        json.integer(trip.consecutiveFailureThreshold)
+        json.key("failure_ratio_threshold")
+        json.number(trip.failureRatioThreshold)
+        json.key("slow_call_ratio_threshold")
+        json.number(trip.slowCallRatioThreshold)
+        json.key("minimum_calls")
+        json.integer(trip.windowPolicy?.minimumCalls)
+        json.key("window")
+        json.string(trip.windowPolicy.map { "\($0.window)" })
+        json.key("slow_call_threshold_seconds")
+        json.seconds(configuration.slowCallThreshold)
+        json.key("open_wait")
+        json.string(configuration.openWait.description)
+        json.key("half_open_trial_calls")
+        json.integer(configuration.halfOpen.trialCalls)
+        json.endObject()
+        return json.bytes
     }
 }
