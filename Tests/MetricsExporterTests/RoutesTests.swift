@@ -16,7 +16,7 @@ struct RoutesTests {
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             #expect(response.headers["content-length"] == String(response.body.count))
-            #expect(response.headers["vary"] == "Accept-Encoding")
+            #expect(response.headers["vary"] == "Accept, Accept-Encoding")
             #expect(response.headers["content-encoding"] == nil)
             let text = response.text
             #expect(text.hasPrefix("# HELP demo_requests_total Requests.\n"))
@@ -56,7 +56,7 @@ struct RoutesTests {
             let get = try await curlRequest(base + "/metrics")
             let client = try RawClient(port: try port(of: server))
             client.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            let (bytes, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
+            let (bytes, closed) = await client.readUntilClosed()
             #expect(closed)
             let text = String(decoding: bytes, as: UTF8.self)
             let parts = text.components(separatedBy: "\r\n\r\n")
@@ -79,7 +79,7 @@ struct RoutesTests {
             let compressed = try await curlRequest(base + "/metrics", ["-H", "Accept-Encoding: gzip"])
             #expect(compressed.status == 200)
             #expect(compressed.headers["content-encoding"] == "gzip")
-            #expect(compressed.headers["vary"] == "Accept-Encoding")
+            #expect(compressed.headers["vary"] == "Accept, Accept-Encoding")
             #expect(compressed.headers["content-length"] == String(compressed.body.count))
             #expect(compressed.body.starts(with: [0x1F, 0x8B]))
             try compressed.body.write(to: URL(fileURLWithPath: directory.file("body.gz")))
@@ -129,7 +129,7 @@ struct RoutesTests {
         }
     }
 
-    @Test("Unknown paths are 404, other methods 405 with Allow, bodies 413")
+    @Test("Unknown paths are 404, other methods 405 with Allow, bodies to routes that take none 413")
     func refusals() async throws {
         try await withServer { _, base in
             let r1 = try await curlRequest(base + "/nope")
@@ -139,19 +139,21 @@ struct RoutesTests {
             let r3 = try await curlRequest(base + "/nope", ["-X", "DELETE"])
             #expect(r3.status == 404)
 
+            // A method the path's routes do not answer is 405, body or not: there is no route to take the body.
             let post = try await curlRequest(base + "/metrics", ["-X", "POST"])
             #expect(post.status == 405)
             #expect(post.headers["allow"] == "GET, HEAD")
             let r4 = try await curlRequest(base + "/", ["-X", "PUT"])
             #expect(r4.status == 405)
+            let postWithBody = try await curlRequest(base + "/metrics", ["--data-binary", "hello"])
+            #expect(postWithBody.status == 405)
 
-            let withBody = try await curlRequest(base + "/metrics", ["--data-binary", "hello"])
-            #expect(withBody.status == 413)
+            // A body on a route that takes none is 413, whether its length is known or not.
             let getWithBody = try await curlRequest(base + "/metrics", ["-X", "GET", "--data-binary", "hello"])
             #expect(getWithBody.status == 413)
             let chunked = try await curlRequest(
                 base + "/metrics",
-                ["-H", "Transfer-Encoding: chunked", "--data-binary", "hello"]
+                ["-X", "GET", "-H", "Transfer-Encoding: chunked", "--data-binary", "hello"]
             )
             #expect(chunked.status == 413)
 
@@ -161,8 +163,9 @@ struct RoutesTests {
             // The server still serves after all of that, and counted it.
             let metrics = try await curlRequest(base + "/metrics").text
             #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"404\",path=\"other\"} 3\n"))
-            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"405\",path=\"/metrics\"} 1\n"))
-            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"413\",path=\"/metrics\"} 3\n"))
+            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"405\",path=\"/metrics\"} 2\n"))
+            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"405\",path=\"/\"} 1\n"))
+            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"413\",path=\"/metrics\"} 2\n"))
             #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"200\",path=\"/metrics\"} 1\n"))
         }
     }
@@ -194,7 +197,10 @@ struct RoutesTests {
     func urlSession() async throws {
         try await withServer { _, base in
             let url = try #require(URL(string: base + "/metrics"))
-            let (data, response) = try await URLSession.shared.data(from: url)
+            // A session of its own, invalidated after use, so it frees what it holds (the shared one never does).
+            let session = URLSession(configuration: .ephemeral)
+            defer { session.invalidateAndCancel() }
+            let (data, response) = try await session.data(from: url)
             let http = try #require(response as? HTTPURLResponse)
             #expect(http.statusCode == 200)
             #expect(String(decoding: data, as: UTF8.self).contains("demo_requests_total{route=\"a\"} 42"))
