@@ -85,6 +85,7 @@ let package = Package(
                 "CircuitBreaker",
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerMonitors",
+                "CircuitBreakerOperations",
                 "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

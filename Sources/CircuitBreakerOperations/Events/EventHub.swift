@@ -27,6 +27,9 @@ final class EventHub: Sendable {
         /// The id of the next event the client reads.
         var cursor: UInt64
         var dropped = false
+        /// Called after each publish, outside the hub's lock, by a transport that pushes (see
+        /// ``EventStreamBridge``); `nil` for a transport that waits.
+        var wake: (@Sendable () -> Void)?
     }
 
     private struct State {
@@ -63,7 +66,7 @@ final class EventHub: Sendable {
     /// because this event overflowed their queue.
     @discardableResult
     func publish(_ make: (UInt64) -> OperationsEvent) -> Int {
-        state.updateAndBroadcast { state in
+        let (dropped, wakes) = state.updateAndBroadcast { state -> (Int, [@Sendable () -> Void]) in
             let id = state.nextID
             state.ring[Int((id - state.firstID) % UInt64(state.ring.count))] = make(id)
             state.nextID = id + 1
@@ -75,15 +78,20 @@ final class EventHub: Sendable {
                 }
             }
             state.droppedClients += dropped
-            return dropped
+            return (dropped, state.clients.values.compactMap(\.wake))
         }
+        for wake in wakes { wake() }
+        return dropped
     }
 
     /// Registers a client. With `lastEventID`, the events after it that are still buffered are replayed; when
     /// some are missing (or the id is not one of this process), `gap` is set and the replay starts at the oldest
     /// buffered event (or, for an id that is not a number or lies ahead, with the next event). Returns `nil` when
     /// ``Limits-swift.struct/maximumClients`` clients are reading already.
-    func subscribe(lastEventID: String?) -> (client: Int, gap: UInt64?)? {
+    func subscribe(
+        lastEventID: String?,
+        wake: (@Sendable () -> Void)? = nil
+    ) -> (client: Int, gap: UInt64?)? {
         state.withLock { state -> (Int, UInt64?)? in
             guard state.clients.count < limits.maximumClients else { return nil }
             var cursor = state.nextID
@@ -109,7 +117,7 @@ final class EventHub: Sendable {
             }
             let key = state.nextClient
             state.nextClient += 1
-            state.clients[key] = Client(cursor: cursor)
+            state.clients[key] = Client(cursor: cursor, wake: wake)
             return (key, gap)
         }
     }
@@ -155,6 +163,15 @@ final class EventHub: Sendable {
             },
             deadlineMonotonicNanoseconds: deadline
         )
+    }
+
+    /// Drops the client because its transport could not take more (a pushing transport's buffer was full), counts
+    /// it, and forgets it.
+    func drop(client key: Int) {
+        state.updateAndBroadcast { state in
+            guard state.clients.removeValue(forKey: key) != nil else { return }
+            state.droppedClients += 1
+        }
     }
 
     /// Forgets the client (its connection closed).

@@ -9,7 +9,7 @@ import Synchronization
 /// events; later chunks hold the events published since, or a heartbeat comment when none came before the deadline.
 public final class EventSubscription: Sendable {
     private let hub: EventHub
-    private let client: Int
+    let client: Int
     private let prefix: [UInt8]
     private let started = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
@@ -24,8 +24,14 @@ public final class EventSubscription: Sendable {
 
     /// A new client of `hub`, replaying what follows `lastEventID`; `nil` when the hub has all the clients it
     /// allows.
-    static func connect(to hub: EventHub, lastEventID: String?) -> EventSubscription? {
-        hub.subscribe(lastEventID: lastEventID).map { EventSubscription(hub: hub, client: $0.client, gap: $0.gap) }
+    static func connect(
+        to hub: EventHub,
+        lastEventID: String?,
+        wake: (@Sendable () -> Void)? = nil
+    ) -> EventSubscription? {
+        hub.subscribe(lastEventID: lastEventID, wake: wake).map {
+            EventSubscription(hub: hub, client: $0.client, gap: $0.gap)
+        }
     }
 
     deinit {
@@ -57,6 +63,11 @@ public final class EventSubscription: Sendable {
             finished.store(true, ordering: .releasing)
             return chunk.isEmpty ? nil : chunk
         }
+    }
+
+    /// Whether the stream is over (dropped and told, or cancelled).
+    var isFinished: Bool {
+        finished.load(ordering: .acquiring)
     }
 
     /// Ends the stream: the client is forgotten and its next read returns `nil`.
