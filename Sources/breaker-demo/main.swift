@@ -30,7 +30,7 @@ let logger = Logger(label: "breaker-demo")
 let prometheus = PrometheusCollectorRegistry()
 let prometheusMonitor = PrometheusMonitor(
     registry: prometheus,
-    configuration: .init(recordsDurations: true, maximumBreakers: max(1_000, options.extraBreakers + 3))
+    configuration: .init(recordsDurations: true, maximumBreakers: max(1_000, options.extraBreakers + 4))
 )
 let statistics = CallStatistics()
 // Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.

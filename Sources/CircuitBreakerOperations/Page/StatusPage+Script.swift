@@ -11,7 +11,7 @@ extension StatusPage {
           var filter = document.getElementById("filter"), tbody = document.querySelector("#breakers tbody");
           var summary = document.getElementById("summary"), updated = document.getElementById("updated");
           var message = document.getElementById("message");
-          var symbols = {closed: "\u2713", open: "\u2715", half_open: "\u25D0", forced_open: "\u26D4", disabled: "\u23F8"};
+          var symbols = {closed: "\u2713", open: "\u2715", half_open: "\u25D0", forced_open: "\u2298", disabled: "\u2016"};
           var previous = {}, latest = null, refreshes = 0;
 
           function words(state) { return state.replace(/_/g, " "); }

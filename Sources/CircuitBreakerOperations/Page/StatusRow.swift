@@ -13,8 +13,8 @@ struct StatusRow {
         case .closed: "✓"
         case .open: "✕"
         case .halfOpen: "◐"
-        case .forcedOpen: "⛔"
-        case .disabled: "⏸"
+        case .forcedOpen: "⊘"
+        case .disabled: "‖"
         }
     }
 
