@@ -9,21 +9,16 @@
 # Needs: chromium, htpasswd, curl, python3 (scripts/install-deps.sh test). Prints "N passed, M failed".
 set -uo pipefail
 
-E2E_TIMEOUT="${E2E_TIMEOUT:-180}"
-if [ -z "${E2E_UNDER_TIMEOUT:-}" ] && command -v timeout >/dev/null 2>&1; then
-    export E2E_UNDER_TIMEOUT=1
-    exec timeout --foreground --kill-after=15 "$E2E_TIMEOUT" bash "$0" "$@"
-fi
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
+# shellcheck source=../operations/demo.sh
+source e2e/operations/demo.sh
+run_bounded "${E2E_TIMEOUT:-180}" "$ROOT/e2e/browser/run.sh" "$@"
 HERE="e2e/browser"
 BREAKER_DEMO="${BREAKER_DEMO:-.build/debug/breaker-demo}"
 CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
 WORK="$(mktemp -d)"
 E2E_NAME="browser"
-# shellcheck source=../operations/demo.sh
-source e2e/operations/demo.sh
 cleanup() {
     stop_demos
     if [ -n "${E2E_KEEP:-}" ] || [ "$failed" -ne 0 ]; then log "files kept in $WORK"; else rm -rf "$WORK"; fi

@@ -2,6 +2,17 @@
 # loopback, wait for them, stop every one of them on exit, and count checks.
 # Needs: BREAKER_DEMO (path to the demo), WORK (a scratch directory).
 
+# run_bounded SECONDS SCRIPT ARGS...: runs the calling script again under timeout(1), once, so that the whole test,
+# and whatever it started, ends within SECONDS whatever happens (call it right after sourcing this file).
+run_bounded() {
+    local limit="$1"
+    shift
+    if [ -z "${E2E_UNDER_TIMEOUT:-}" ] && command -v timeout >/dev/null 2>&1; then
+        export E2E_UNDER_TIMEOUT=1
+        exec timeout --foreground --kill-after=15 "$limit" bash "$@"
+    fi
+}
+
 passed=0
 failed=0
 demo_pids=()

@@ -9,21 +9,16 @@
 # installed into .build/e2e-venv). Prints "N passed, M failed"; exits non-zero on any failure.
 set -uo pipefail
 
-E2E_TIMEOUT="${E2E_TIMEOUT:-240}"
-if [ -z "${E2E_UNDER_TIMEOUT:-}" ] && command -v timeout >/dev/null 2>&1; then
-    export E2E_UNDER_TIMEOUT=1
-    exec timeout --foreground --kill-after=15 "$E2E_TIMEOUT" bash "$0" "$@"
-fi
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
+# shellcheck source=demo.sh
+source e2e/operations/demo.sh
+run_bounded "${E2E_TIMEOUT:-240}" "$ROOT/e2e/operations/run.sh" "$@"
 HERE="e2e/operations"
 BREAKER_DEMO="${BREAKER_DEMO:-.build/debug/breaker-demo}"
 SCHEMA="docs/operations-api.schema.json"
 WORK="$(mktemp -d)"
 E2E_NAME="operations"
-# shellcheck source=demo.sh
-source "$HERE/demo.sh"
 cleanup() {
     stop_demos
     if [ -n "${E2E_KEEP:-}" ] || [ "$failed" -ne 0 ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi

@@ -42,26 +42,8 @@ extension OperationsEvent {
         json.string(breaker)
         json.key("timestamp")
         json.number(timestamp)
-        if let transition {
-            json.key("from")
-            json.string(transition.from.label)
-            json.key("to")
-            json.string(transition.to.label)
-            json.key("reason")
-            json.string(transition.reason.rawValue)
-            json.key("generation")
-            json.unsigned(transition.generation)
-        }
-        if let override {
-            json.key("action")
-            json.string(override.action.rawValue)
-            json.key("reason")
-            json.string(override.reason)
-            json.key("actor")
-            json.string(override.actor)
-            json.key("expires_at")
-            json.number(override.expiresAt)
-        }
+        if let transition { json.fields(of: transition) }
+        if let override { json.fields(of: override) }
         switch kind {
         case .overrideApplied:
             json.key("restored")

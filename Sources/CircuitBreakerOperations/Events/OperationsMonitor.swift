@@ -83,32 +83,26 @@ final class BoundOperationsMonitor: BreakerMonitor {
     }
 
     func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
-        let now = breaker.clock.wallClockSeconds()
-        shared.publish(breaker) { id in
-            OperationsEvent(
-                id: id,
-                kind: .overrideApplied,
-                breaker: breaker.name,
-                timestamp: now,
-                override: override,
-                restored: restored
-            )
-        }
+        publish(.overrideApplied, override, of: breaker) { $0.restored = restored }
         if !restored { shared.keeper.markDirty() }
     }
 
     func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        publish(.overrideEnded, override, of: breaker) { $0.expired = expired }
+        shared.keeper.markDirty()
+    }
+
+    private func publish(
+        _ kind: OperationsEvent.Kind,
+        _ override: BreakerOverride,
+        of breaker: CircuitBreaker,
+        _ complete: (inout OperationsEvent) -> Void
+    ) {
         let now = breaker.clock.wallClockSeconds()
         shared.publish(breaker) { id in
-            OperationsEvent(
-                id: id,
-                kind: .overrideEnded,
-                breaker: breaker.name,
-                timestamp: now,
-                override: override,
-                expired: expired
-            )
+            var event = OperationsEvent(id: id, kind: kind, breaker: breaker.name, timestamp: now, override: override)
+            complete(&event)
+            return event
         }
-        shared.keeper.markDirty()
     }
 }

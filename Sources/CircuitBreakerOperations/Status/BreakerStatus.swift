@@ -89,14 +89,7 @@ struct BreakerStatus {
     private static func write(_ transition: StateTransition?, to json: inout JSONWriter) {
         guard let transition else { return json.null() }
         json.beginObject()
-        json.key("from")
-        json.string(transition.from.label)
-        json.key("to")
-        json.string(transition.to.label)
-        json.key("reason")
-        json.string(transition.reason.rawValue)
-        json.key("generation")
-        json.unsigned(transition.generation)
+        json.fields(of: transition)
         json.key("timestamp")
         json.number(transition.timestamp)
         json.endObject()
@@ -105,17 +98,36 @@ struct BreakerStatus {
     private static func write(_ override: BreakerOverride?, to json: inout JSONWriter) {
         guard let override else { return json.null() }
         json.beginObject()
-        json.key("action")
-        json.string(override.action.rawValue)
-        json.key("reason")
-        json.string(override.reason)
-        json.key("actor")
-        json.string(override.actor)
+        json.fields(of: override)
         json.key("applied_at")
         json.number(override.appliedAt)
-        json.key("expires_at")
-        json.number(override.expiresAt)
         json.endObject()
+    }
+}
+
+extension JSONWriter {
+    /// `from`, `to`, `reason` and `generation` of a transition, as the status API and the events write them.
+    mutating func fields(of transition: StateTransition) {
+        key("from")
+        string(transition.from.label)
+        key("to")
+        string(transition.to.label)
+        key("reason")
+        string(transition.reason.rawValue)
+        key("generation")
+        unsigned(transition.generation)
+    }
+
+    /// `action`, `reason`, `actor` and `expires_at` of an override, as the status API and the events write them.
+    mutating func fields(of override: BreakerOverride) {
+        key("action")
+        string(override.action.rawValue)
+        key("reason")
+        string(override.reason)
+        key("actor")
+        string(override.actor)
+        key("expires_at")
+        number(override.expiresAt)
     }
 }
 
