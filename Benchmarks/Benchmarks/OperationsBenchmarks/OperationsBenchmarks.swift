@@ -8,7 +8,8 @@ import Logging
 // - the status document of 1,000 breakers renders in ≤ 5 ms (`status: render 1,000 breakers`);
 // - the operations monitor costs the closed-call path ≤ 1 ns with no event-stream client connected (compare
 //   `closed call: no monitor` with `closed call: operations events monitor, no client`);
-// - shadow mode does not slow the enforcing fast path (compare the `enforcing` and `shadow` rows).
+// - shadow mode does not slow the enforcing fast path (compare the `enforcing` and `shadow` rows; the enforcing
+//   rejection is BreakerBenchmarks' `rejection: typed throws`, the same breaker and call).
 
 @inline(never)
 func work(_ value: Int) -> Int {
@@ -80,20 +81,6 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("closed call: shadow") { benchmark in
         try closedCalls(benchmark, makeBreaker(.shadow))
-    }
-
-    Benchmark("rejection: enforcing, typed throws") { benchmark in
-        let open = makeBreaker(.enforcing)
-        for _ in 0..<5 { _ = try? open.execute { throw Failure() } }
-        var rejected = 0
-        for iteration in benchmark.scaledIterations {
-            do {
-                blackHole(try open.executeTyped { work(iteration) })
-            } catch {
-                rejected &+= 1
-            }
-        }
-        blackHole(rejected)
     }
 
     Benchmark("would-be rejection: shadow, the call runs") { benchmark in
