@@ -129,6 +129,7 @@ let package = Package(
                 "CircuitBreakerOperations",
                 "CircuitBreakerInternals",
                 "CircuitBreakerPrometheus",
+                "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
