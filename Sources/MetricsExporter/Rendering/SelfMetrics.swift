@@ -14,7 +14,7 @@ import Synchronization
 /// from the declarations, and ``snapshot(openConnections:)`` gives them format-neutral to a protobuf encoder.
 final class SelfMetrics: Sendable {
     /// The version reported by `metrics_exporter_build_info`.
-    static let libraryVersion = "0.2.0"
+    static let libraryVersion = "0.1.0"
     /// Codes counted in a fixed slot; any other code is counted in a dictionary.
     static let commonCodes: [Int] = [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 422, 500, 503]
     static let bucketBounds: [Double] = [
@@ -129,19 +129,22 @@ final class SelfMetrics: Sendable {
         self.timeoutCount.load(ordering: .relaxed)
     }
 
-    /// The request counts as (label index, code, count), by label then code; the metrics route's 200 always.
-    private func requestCounts(_ state: State) -> [(label: Int, code: Int, count: UInt64)] {
-        var counts: [(label: Int, code: Int, count: UInt64)] = []
+    /// Calls `body` with each request count as (label index, code, count), by label then code; the metrics
+    /// route's 200 always. Allocates nothing unless codes outside ``commonCodes`` were seen.
+    private func forEachRequestCount(_ state: State, _ body: (Int, Int, UInt64) -> Void) {
         for label in self.pathLabels.indices {
-            var codes: [(Int, UInt64)] = []
+            let others = state.otherCodes[label]
+            var pending = others.map { $0.sorted { $0.key < $1.key } }?[...] ?? []
             for (slot, code) in Self.commonCodes.enumerated() {
+                while let next = pending.first, next.key < code {
+                    body(label, next.key, next.value)
+                    pending = pending.dropFirst()
+                }
                 let count = state.common[label * Self.commonCodes.count + slot]
-                if count > 0 || (label == self.alwaysShown && code == 200) { codes.append((code, count)) }
+                if count > 0 || (label == self.alwaysShown && code == 200) { body(label, code, count) }
             }
-            codes += state.otherCodes[label, default: [:]].map { ($0.key, $0.value) }
-            for (code, count) in codes.sorted(by: { $0.0 < $1.0 }) { counts.append((label, code, count)) }
+            for (code, count) in pending { body(label, code, count) }
         }
-        return counts
     }
 
     /// Appends the self-metrics in text format 0.0.4, or in OpenMetrics (without `# EOF`).
@@ -149,7 +152,7 @@ final class SelfMetrics: Sendable {
         let snapshot = self.state.withLock { $0 }
         let headers = self.headers[openMetrics ? 1 : 0]
         buffer.append(contentsOf: headers[0])
-        for (label, code, count) in self.requestCounts(snapshot) {
+        self.forEachRequestCount(snapshot) { label, code, count in
             buffer.append(contentsOf: self.requestPrefix)
             buffer.appendDecimal(Int64(code))
             buffer.append(contentsOf: self.pathSuffixes[label])
@@ -196,11 +199,16 @@ final class SelfMetrics: Sendable {
                 metrics: metrics
             )
         }
-        let requests = self.requestCounts(state).map { label, code, count in
-            ExporterMetricsSnapshot.Metric(
-                labels: [Label(name: "code", value: String(code)), Label(name: "path", value: self.pathLabels[label])],
-                value: Double(count),
-                histogram: nil
+        var requests: [ExporterMetricsSnapshot.Metric] = []
+        self.forEachRequestCount(state) { label, code, count in
+            requests.append(
+                ExporterMetricsSnapshot.Metric(
+                    labels: [
+                        Label(name: "code", value: String(code)), Label(name: "path", value: self.pathLabels[label]),
+                    ],
+                    value: Double(count),
+                    histogram: nil
+                )
             )
         }
         var cumulative: UInt64 = 0

@@ -29,7 +29,7 @@ struct RouteTable: Sendable {
     let groups: [Group]
     /// For each route, its group.
     let groupOfRoute: [Int]
-    private let literalGroups: [[UInt8]: Int]
+    private let literalGroups: [String: Int]
     private let patternGroups: [Int]
 
     /// The standard routes, then `custom` ones; a custom route with a standard route's path shape replaces that
@@ -97,11 +97,11 @@ struct RouteTable: Sendable {
         self.routes = routes
         self.groups = groups
         self.groupOfRoute = groupOfRoute
-        var literal: [[UInt8]: Int] = [:]
+        var literal: [String: Int] = [:]
         var patterned: [Int] = []
         for (index, group) in groups.enumerated() {
             if group.pattern.parameterNames.isEmpty {
-                literal[Array(group.pattern.description.utf8)] = index
+                literal[group.pattern.description] = index
             } else {
                 patterned.append(index)
             }
@@ -110,10 +110,11 @@ struct RouteTable: Sendable {
         self.patternGroups = patterned
     }
 
-    /// Finds the route for a method and a request path (percent-encoded, without the query string).
-    func match(method: HTTPMethod, path: UnsafeBufferPointer<UInt8>) -> Match {
+    /// Finds the route for a method and a request path (percent-encoded, without the query string), given as
+    /// text (for the literal paths, a dictionary lookup) and as bytes (for the patterns).
+    func match(method: HTTPMethod, path text: String, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
         var best: (group: Int, parameters: [(name: String, raw: ArraySlice<UInt8>)])?
-        if let group = self.literalGroups[Array(path)] {
+        if let group = self.literalGroups[text] {
             best = (group, [])
         } else {
             for group in self.patternGroups {

@@ -1,4 +1,5 @@
 import CircuitBreakerInternals
+import CMicroHTTPD
 
 #if canImport(Glibc)
     import Glibc

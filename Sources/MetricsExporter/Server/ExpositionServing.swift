@@ -5,8 +5,8 @@ extension ServerContext {
     /// Serves the exposition from a render that started after the request arrived: the latest one if it is recent
     /// enough, otherwise the connection is suspended until the render thread has one.
     func serveExposition(_ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
-        let json = self.wantsJSON(connection)
         if let pending = state.pending {
+            let json = self.wantsJSON(connection)
             // Resumed: the render thread, the reaper or shutdown has decided.
             switch self.shared.outcome(of: pending) {
             case .body(let body):
@@ -22,7 +22,7 @@ extension ServerContext {
             }
         }
         let format = cStringBytes(MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept")) { accept in
-            ExpositionFormat.negotiate(accept: accept, offered: self.sources.formats)
+            ExpositionFormat.negotiate(accept: accept, offered: self.offeredFormats)
         }
         let gzip =
             self.gzipLevel != nil

@@ -62,12 +62,13 @@ struct RequestGate: Sendable {
     /// Decides on a request head. Returns the verdict and the index of the `path` label to count it under.
     func check(
         method: HTTPMethod,
-        path: UnsafeBufferPointer<UInt8>,
+        path text: String,
+        bytes path: UnsafeBufferPointer<UInt8>,
         authorization: UnsafeBufferPointer<UInt8>?,
         body: Body,
         otherLabel: Int
     ) -> (verdict: Verdict, label: Int) {
-        switch self.table.match(method: method, path: path) {
+        switch self.table.match(method: method, path: text, bytes: path) {
         case .notFound:
             return (.reject(.notFound), otherLabel)
         case .methodNotAllowed(let group):

@@ -24,7 +24,13 @@ final class ServerContext: @unchecked Sendable {
     let logger: Logger
     let clock: any ServerClock
     let sources: ExpositionSources
+    /// The formats ``sources`` offers.
+    let offeredFormats: Set<ExpositionFormat>
     let gate: RequestGate
+    /// The route table (the gate holds the same one).
+    let table: RouteTable
+    /// For each route, whether it is the exposition route (looked up per request without copying the route).
+    private let isExpositionRoute: [Bool]
     let deadlines = ConnectionDeadlines()
     let selfMetrics: SelfMetrics
     let pool: ResponseBufferPool
@@ -55,6 +61,7 @@ final class ServerContext: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         self.sources = sources
+        self.offeredFormats = sources.formats
         let landingPage = LandingPage(
             serviceName: configuration.serviceName,
             serviceVersion: configuration.serviceVersion,
@@ -69,6 +76,10 @@ final class ServerContext: @unchecked Sendable {
             custom: routes
         )
         self.gate = RequestGate(table: table, authenticator: configuration.basicAuth.map(Authenticator.init))
+        self.table = table
+        self.isExpositionRoute = table.routes.map { route in
+            if case .exposition = route.action { true } else { false }
+        }
         let metricsGroup = table.routes.indices.first {
             if case .exposition = table.routes[$0].action { true } else { false }
         }
@@ -89,9 +100,6 @@ final class ServerContext: @unchecked Sendable {
             logger.notice("admin routes are configured but no admin users: they refuse every request")
         }
     }
-
-    /// The route table.
-    var table: RouteTable { self.gate.table }
 
     // MARK: - Connection events
 
@@ -182,12 +190,11 @@ final class ServerContext: @unchecked Sendable {
         case .reject(let rejection):
             return self.reject(connection, state, rejection)
         case .admit(let admission):
-            switch self.table.routes[admission.route].action {
-            case .exposition:
-                return self.serveExposition(connection, state)
-            case .handler(let handler):
-                return self.serveHandler(connection, state, admission, handler)
+            if self.isExpositionRoute[admission.route] { return self.serveExposition(connection, state) }
+            guard case .handler(let handler) = self.table.routes[admission.route].action else {
+                return self.reject(connection, state, .notFound)
             }
+            return self.serveHandler(connection, state, admission, handler)
         }
     }
 
@@ -213,26 +220,22 @@ final class ServerContext: @unchecked Sendable {
             )
         }
         let methodValue = HTTPMethod(String(cString: method))
+        let path = String(cString: url)
         let authorization = MHD_lookup_connection_value(connection, .HEADER_KIND, "Authorization")
-        let (verdict, label) = cStringBytes(url) { path in
+        let (verdict, label) = cStringBytes(url) { bytes in
             cStringBytes(authorization) { authorization in
                 self.gate.check(
                     method: methodValue,
-                    path: path ?? UnsafeBufferPointer(start: nil, count: 0),
+                    path: path,
+                    bytes: bytes ?? UnsafeBufferPointer(start: nil, count: 0),
                     authorization: authorization,
                     body: self.bodyOf(connection),
                     otherLabel: self.selfMetrics.otherIndex
                 )
             }
         }
-        let state = RequestState(
-            arrival: arrival,
-            method: methodValue,
-            path: String(cString: url),
-            verdict: verdict,
-            label: label
-        )
-        if case .admit(let admission) = verdict, case .exposition = self.table.routes[admission.route].action {
+        let state = RequestState(arrival: arrival, method: methodValue, path: path, verdict: verdict, label: label)
+        if case .admit(let admission) = verdict, self.isExpositionRoute[admission.route] {
             state.renderTicket = self.shared.ticket()
         }
         return state
