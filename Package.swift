@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CircuitBreakerPrometheus", targets: ["CircuitBreakerPrometheus"]),
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
+        .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
     ],
     dependencies: [
@@ -70,12 +71,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CircuitBreakerOperations",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "breaker-demo",
             dependencies: [
                 "CircuitBreaker",
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerMonitors",
+                "CircuitBreakerOperations",
                 "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +122,18 @@ let package = Package(
                 "CircuitBreakerTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CircuitBreakerOperationsTests",
+            dependencies: [
+                "CircuitBreakerOperations",
+                "CircuitBreakerInternals",
+                "CircuitBreakerPrometheus",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
