@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e docs flake-check bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs flake-check bench bench-micro bench-exporter clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e docs
+test: test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -46,6 +46,18 @@ e2e:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo scripts/e2e.sh
+
+## The operations API against the demo: status, event stream, overrides (restart with kill -9, expiry), 401/403/400.
+e2e-operations:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/operations/run.sh
+
+## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh.
+e2e-browser:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
 
 ## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
 test-asan:
