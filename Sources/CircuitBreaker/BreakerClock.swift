@@ -82,3 +82,14 @@ public struct BreakerClock: Sendable {
         return Int64(spec.tv_sec) &* 1_000_000_000 &+ Int64(spec.tv_nsec)
     }
 }
+
+extension BreakerClock {
+    /// Suspends for `duration`: on the system's continuous clock, or until a manual clock has been advanced that
+    /// far. Throws `CancellationError` when the task is cancelled first. The invocation timeout sleeps here.
+    public func sleep(for duration: Duration) async throws {
+        switch source {
+        case .system: try await Task.sleep(for: duration)
+        case .manual(let clock): try await clock.sleep(for: duration)
+        }
+    }
+}

@@ -29,9 +29,9 @@ public final class BreakerRegistry: Sendable {
 
     /// The breaker called `name`, created with `configuration` (or the default) if there is none yet.
     ///
-    /// - Throws: ``RegistryError`` with code ``RegistryError/Code/configurationMismatch`` when a breaker of that
-    ///   name exists with a different configuration than the one passed (passing `nil` accepts the existing one);
-    ///   ``ConfigurationError`` for an invalid configuration; and any error of a monitor's
+    /// - Throws: ``ConfigurationError`` with code ``ConfigurationError/Code/conflictsWithRegisteredBreaker`` when
+    ///   a breaker of that name exists with a different configuration than the one passed (passing `nil` accepts
+    ///   the existing one), or with another code for an invalid configuration; and any error of a monitor's
     ///   ``BreakerMonitor/bind(to:)``.
     public func breaker(
         named name: String,
@@ -40,7 +40,12 @@ public final class BreakerRegistry: Sendable {
         try breakersByName.withLock { breakers in
             if let existing = breakers[name] {
                 if let configuration, configuration != existing.configuration {
-                    throw RegistryError(.configurationMismatch, breakerName: name)
+                    throw ConfigurationError(
+                        .conflictsWithRegisteredBreaker,
+                        field: "configuration",
+                        reason: "a breaker of that name exists with a different configuration",
+                        breakerName: name
+                    )
                 }
                 return existing
             }
@@ -77,58 +82,5 @@ public final class BreakerRegistry: Sendable {
     /// A snapshot of every breaker, sorted by name.
     public func snapshots() -> [BreakerSnapshot] {
         breakers.map { $0.snapshot() }
-    }
-}
-
-/// A request the registry cannot satisfy.
-public struct RegistryError: Error, Hashable, CustomStringConvertible {
-    /// What went wrong. New codes may be added without breaking the API.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Backing: Hashable, Sendable {
-            case configurationMismatch
-        }
-
-        private let backing: Backing
-
-        private init(_ backing: Backing) {
-            self.backing = backing
-        }
-
-        /// A breaker of that name exists with another configuration; the registry does not swap it silently.
-        public static let configurationMismatch = Code(.configurationMismatch)
-
-        /// A short name of the code.
-        public var description: String {
-            switch backing {
-            case .configurationMismatch: "configurationMismatch"
-            }
-        }
-    }
-
-    /// What went wrong.
-    public let code: Code
-    /// The breaker concerned.
-    public let breakerName: String
-    /// The file that raised the error.
-    public let file: String
-    /// The line that raised the error.
-    public let line: Int
-
-    /// Creates an error.
-    public init(_ code: Code, breakerName: String, file: String = #fileID, line: Int = #line) {
-        self.code = code
-        self.breakerName = breakerName
-        self.file = file
-        self.line = line
-    }
-
-    /// A sentence for a person.
-    public var description: String {
-        switch code {
-        case .configurationMismatch:
-            "circuit breaker \"\(breakerName)\" already exists with a different configuration"
-        default:
-            "circuit breaker registry error \(code) for \"\(breakerName)\""
-        }
     }
 }

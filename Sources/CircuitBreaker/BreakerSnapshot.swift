@@ -1,4 +1,6 @@
-/// A consistent-enough picture of one breaker at one moment, for dashboards, health pages and tests.
+import CircuitBreakerInternals
+
+/// A picture of one breaker at one moment, taken under its lock, for dashboards, health pages and tests.
 public struct BreakerSnapshot: Sendable, Hashable {
     /// The breaker's name.
     public let name: String
@@ -25,6 +27,12 @@ public struct BreakerSnapshot: Sendable, Hashable {
     public let lastTransitionTimestamp: Double
     /// For an open breaker: how long until it admits a trial call.
     public let retryAfter: Duration?
+    /// The last change of state, if there was one.
+    public let lastTransition: StateTransition?
+    /// How long the breaker has been in its current state.
+    public let timeInCurrentState: Duration
+    /// How long the breaker has spent in each state since it was created, the current period included.
+    public let timeInState: TimeInState
 
     /// Creates a snapshot.
     public init(
@@ -39,7 +47,10 @@ public struct BreakerSnapshot: Sendable, Hashable {
         consecutiveFailures: Int,
         consecutiveReopens: Int,
         lastTransitionTimestamp: Double,
-        retryAfter: Duration?
+        retryAfter: Duration?,
+        lastTransition: StateTransition? = nil,
+        timeInCurrentState: Duration = .zero,
+        timeInState: TimeInState = TimeInState()
     ) {
         self.name = name
         self.state = state
@@ -53,5 +64,16 @@ public struct BreakerSnapshot: Sendable, Hashable {
         self.consecutiveReopens = consecutiveReopens
         self.lastTransitionTimestamp = lastTransitionTimestamp
         self.retryAfter = retryAfter
+        self.lastTransition = lastTransition
+        self.timeInCurrentState = timeInCurrentState
+        self.timeInState = timeInState
+    }
+}
+
+extension BreakerSnapshot {
+    /// Where this snapshot stands among the snapshots of its breaker: the generation, then the breaker's age in
+    /// nanoseconds when it was taken. Monitors that receive snapshots from several threads keep the newest.
+    package var order: (generation: UInt64, age: Int64) {
+        (generation, timeInState.total.nanoseconds)
     }
 }

@@ -92,7 +92,7 @@ extension CircuitBreaker {
                 return .error(error)
             }
         }
-        return await TimeoutRace<T>.run(operation, timeout: timeout, breakerName: name)
+        return await TimeoutRace<T>.run(operation, timeout: timeout, clock: clock, breakerName: name)
     }
 }
 

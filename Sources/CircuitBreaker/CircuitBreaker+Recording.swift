@@ -122,34 +122,14 @@ extension CircuitBreaker {
     /// Only a failure or a slow call can trip, so only those evaluate the window.
     @inlinable
     func store(_ permit: Permit, failure: Bool, slow: Bool) {
-        let mayTrip = permit.word.isClosed
-        switch rule.kind {
-        case .consecutiveFailures:
-            let generation = permit.word.generation
-            guard failure else {
-                consecutiveFailures.recordSuccess(generation: generation)
-                return
-            }
-            let count = consecutiveFailures.recordFailure(generation: generation)
-            if mayTrip, let count, count >= rule.consecutiveFailures {
-                trip(permit, reason: .consecutiveFailures)
-            }
-        case .countWindow:
-            guard isCurrent(permit) else { return }
-            countWindow.record(failure: failure, slow: slow)
-            if mayTrip && (failure || slow) { evaluate(countWindow.totals, permit) }
-        case .timeWindow:
-            guard isCurrent(permit) else { return }
-            let now = clock.coarseNanoseconds()
-            timeWindow.record(now: now, failure: failure, slow: slow)
-            if mayTrip && (failure || slow) { evaluate(timeWindow.totals(now: now), permit) }
-        }
-    }
-
-    @usableFromInline
-    func evaluate(_ totals: WindowTotals, _ permit: Permit) {
-        if let reason = rule.verdict(totals) {
-            trip(permit, reason: reason)
-        }
+        let reason = rule.record(
+            failure: failure,
+            slow: slow,
+            generation: permit.word.generation,
+            mayTrip: permit.word.isClosed,
+            now: { clock.coarseNanoseconds() },
+            isCurrent: { isCurrent(permit) }
+        )
+        if let reason { trip(permit, reason: reason) }
     }
 }

@@ -23,7 +23,7 @@ extension CircuitBreaker {
                 let (permit, transition, current) = machine.withLock { machine in
                     let current = ControlWord(rawValue: control.load(ordering: .relaxed))
                     guard current == word else { return (Permit?.none, StateTransition?.none, current) }
-                    let transition = performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: now)
+                    let transition = becomeReadyToProbe(&machine, current, now: now)
                     machine.trialsAdmitted = 1
                     let next = current.advanced(to: .halfOpen)
                     return (Permit(word: next, start: 0), transition, next)
@@ -41,16 +41,8 @@ extension CircuitBreaker {
                         machine.trialsAdmitted += 1
                         return (true, nil, current)
                     }
-                    guard now >= machine.halfOpenDeadline else { return (false, nil, current) }
-                    machine.consecutiveReopens += 1
-                    let transition = performTransition(
-                        &machine,
-                        from: current,
-                        to: .open,
-                        reason: .halfOpenDeadlineExceeded,
-                        now: now
-                    )
-                    return (false, transition, current.advanced(to: .open))
+                    let transition = reopenIfTrialsOverran(&machine, current, now: now)
+                    return (false, transition, transition == nil ? current : current.advanced(to: .open))
                 }
                 if admitted { return .admitted(Permit(word: word, start: startTime())) }
                 if let transition {
@@ -63,6 +55,63 @@ extension CircuitBreaker {
                 }
                 return .rejected(rejection(in: .halfOpen, retryAfter: .zero))
             }
+        }
+    }
+
+    /// Half-open → open when every trial slot is taken and the half-open deadline has passed: the trial calls
+    /// never settled (a probe that never returns), so the breaker must not wait for them forever. Under the lock.
+    private func reopenIfTrialsOverran(
+        _ machine: inout MachineState,
+        _ current: ControlWord,
+        now: Int64
+    ) -> StateTransition? {
+        guard machine.trialsAdmitted >= configuration.halfOpen.trialCalls, now >= machine.halfOpenDeadline else {
+            return nil
+        }
+        machine.consecutiveReopens += 1
+        // Dated when the deadline passed, not when a call or a read noticed it.
+        let due = min(now, machine.halfOpenDeadline)
+        return performTransition(&machine, from: current, to: .open, reason: .halfOpenDeadlineExceeded, now: due)
+    }
+
+    /// Open → half-open once the open wait has elapsed, dated when it elapsed rather than when a call or a read
+    /// noticed it, so the time in each state does not depend on when the breaker was next looked at. Under the
+    /// lock.
+    private func becomeReadyToProbe(_ machine: inout MachineState, _ current: ControlWord, now: Int64) -> StateTransition {
+        let due = min(now, openUntil.load(ordering: .relaxed))
+        return performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: due)
+    }
+
+    /// The control word after the transitions that time alone makes due, which the next call would make: open →
+    /// half-open once the open wait has elapsed (without admitting a trial), half-open → open once the trial
+    /// calls overran the half-open deadline. Makes them, reports them, and returns the word.
+    func settledWord() -> ControlWord {
+        while true {
+            let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+            let now: Int64
+            switch word.state {
+            case .open:
+                now = clock.coarseNanoseconds()
+                if now < openUntil.load(ordering: .relaxed) { return word }
+            case .halfOpen:
+                now = clock.coarseNanoseconds()
+            case .closed, .forcedOpen, .disabled:
+                return word
+            }
+            let (transition, current) = machine.withLock { machine -> (StateTransition?, ControlWord) in
+                let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+                guard current == word else { return (nil, current) }
+                if word.isOpen {
+                    return (becomeReadyToProbe(&machine, current, now: now), current)
+                }
+                return (reopenIfTrialsOverran(&machine, current, now: now), current)
+            }
+            guard let transition else {
+                // Nothing was due, or another thread moved the breaker first: report what it is now.
+                if current == word { return word }
+                continue
+            }
+            report(transition)
         }
     }
 
@@ -111,20 +160,7 @@ extension CircuitBreaker {
 
     /// The totals of the policy's window (empty for the consecutive-failure policy).
     func windowTotals(now: Int64) -> WindowTotals {
-        switch rule.kind {
-        case .consecutiveFailures: .empty
-        case .countWindow: countWindow.totals
-        case .timeWindow: timeWindow.totals(now: now)
-        }
-    }
-
-    /// Starts a new period of the policy's store.
-    private func resetWindow(generation: UInt64, now: Int64) {
-        switch rule.kind {
-        case .consecutiveFailures: consecutiveFailures.reset(generation: generation)
-        case .countWindow: countWindow.reset()
-        case .timeWindow: timeWindow.reset(now: now)
-        }
+        rule.totals(now: now)
     }
 
     /// Operator transitions.
@@ -136,7 +172,7 @@ extension CircuitBreaker {
                 guard state == .closed else { return nil }
                 // A reset of a closed breaker starts a fresh period without reporting a transition.
                 let next = current.advanced(to: .closed)
-                resetWindow(generation: next.generation, now: now)
+                rule.reset(generation: next.generation, now: now)
                 control.store(next.rawValue, ordering: .releasing)
                 return nil
             }
@@ -171,14 +207,18 @@ extension CircuitBreaker {
             machine.halfOpenDeadline = now &+ configuration.halfOpen.maximumDuration.nanoseconds
         case .closed, .disabled:
             if state == .closed { machine.consecutiveReopens = 0 }
-            resetWindow(generation: next.generation, now: now)
+            rule.reset(generation: next.generation, now: now)
         case .forcedOpen:
             break
         }
-        let timestamp = clock.wallClockSeconds()
+        // A transition made late (dated `now`, earlier than the clock: see `becomeReadyToProbe`) gets the wall-clock
+        // time it was due.
+        let lateness = max(clock.coarseNanoseconds() &- now, 0)
+        let timestamp = clock.wallClockSeconds() - Double(lateness) / 1e9
         machine.lastTransitionTimestamp = timestamp
+        machine.stateTimes.closePeriod(of: current.state, now: now)
         control.store(next.rawValue, ordering: .releasing)
-        return StateTransition(
+        let transition = StateTransition(
             from: current.state,
             to: state,
             reason: reason,
@@ -188,6 +228,8 @@ extension CircuitBreaker {
             failureRatio: ratios.failure,
             slowCallRatio: ratios.slow
         )
+        machine.lastTransition = transition
+        return transition
     }
 
     /// Tells the monitors about a transition.

@@ -30,14 +30,9 @@ public final class CircuitBreaker: Sendable {
     /// Coarse monotonic time at which an open breaker may admit a trial call.
     @usableFromInline
     let openUntil = Atomic<Int64>(0)
+    /// The trip policy and the store of outcomes it judges.
     @usableFromInline
     let rule: TripRule
-    @usableFromInline
-    let consecutiveFailures: ConsecutiveFailureCounter
-    @usableFromInline
-    let countWindow: CountWindow
-    @usableFromInline
-    let timeWindow: TimeWindow
     /// The bound monitors, for attaching and detaching.
     let monitors: [any BreakerMonitor]
     /// All of them as one existential, for events (see ``MonitorFanOut``).
@@ -83,43 +78,41 @@ public final class CircuitBreaker: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.control = Atomic(word.rawValue)
-        self.rule = TripRule(configuration.trip)
-        self.consecutiveFailures = ConsecutiveFailureCounter(generation: word.generation)
-        var windowSize = 0
-        var timeSpan = Duration.seconds(1)
-        var buckets = 0
-        if case .window(let policy) = configuration.trip {
-            switch policy.window {
-            case .count(let size): windowSize = size
-            case .time(let duration, let count): (timeSpan, buckets) = (duration, count)
-            }
-        }
-        self.countWindow = CountWindow(size: windowSize)
-        self.timeWindow = TimeWindow(duration: timeSpan, buckets: buckets, now: clock.coarseNanoseconds())
+        self.rule = TripRule(configuration.trip, generation: word.generation, now: clock.coarseNanoseconds())
         self.monitors = bound
         self.monitor = MonitorFanOut.combining(bound)
         self.hasMonitors = !bound.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
-        self.machine = Locked(MachineState(lastTransitionTimestamp: clock.wallClockSeconds()))
+        self.machine = Locked(
+            MachineState(
+                lastTransitionTimestamp: clock.wallClockSeconds(),
+                stateTimes: StateTimeAccount(now: clock.coarseNanoseconds())
+            )
+        )
         for monitor in bound { monitor.didAttach(to: self) }
     }
 
-    /// The current state. An open breaker whose wait has elapsed still reads `open` until a call arrives and
-    /// moves it to half-open.
-    public var state: CircuitState { ControlWord(rawValue: control.load(ordering: .acquiring)).state }
+    /// The state the next call would meet.
+    ///
+    /// A breaker moves from open to half-open, and from a half-open period whose trial calls never settled back to
+    /// open, when time says so; the first call after that moment makes the move. Reading the state makes it too (as
+    /// gobreaker's `State()` does), so an idle breaker whose open wait has elapsed reads `halfOpen`, not `open`,
+    /// and monitors see that transition once, in generation order, whether a call or a read made it.
+    public var state: CircuitState { settledWord().state }
 
     /// The current state period's number; it grows by one with every transition.
     public var generation: UInt64 { ControlWord(rawValue: control.load(ordering: .acquiring)).generation }
 
-    /// A picture of the breaker now: state, window counts and ratios, time of the last transition.
+    /// A picture of the breaker now: state (as ``state`` reports it), window counts and ratios, the last
+    /// transition, and the time spent in each state.
     public func snapshot() -> BreakerSnapshot {
+        _ = settledWord()
         let now = clock.coarseNanoseconds()
         return machine.withLock { machine in
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
             let totals = windowTotals(now: now)
             let ratios = totals.ratios(minimumCalls: rule.minimumCalls)
-            let consecutiveFailures = consecutiveFailures.count(generation: word.generation)
             var retryAfter: Duration?
             if word.state == .open {
                 retryAfter = .nanoseconds(max(openUntil.load(ordering: .relaxed) - now, 0))
@@ -133,10 +126,13 @@ public final class CircuitBreaker: Sendable {
                 windowSlowCalls: totals.slowCalls,
                 failureRatio: ratios.failure,
                 slowCallRatio: ratios.slow,
-                consecutiveFailures: consecutiveFailures,
+                consecutiveFailures: rule.consecutiveFailureCount(generation: word.generation),
                 consecutiveReopens: machine.consecutiveReopens,
                 lastTransitionTimestamp: machine.lastTransitionTimestamp,
-                retryAfter: retryAfter
+                retryAfter: retryAfter,
+                lastTransition: machine.lastTransition,
+                timeInCurrentState: machine.stateTimes.currentPeriod(now: now),
+                timeInState: machine.stateTimes.totals(current: word.state, now: now)
             )
         }
     }
@@ -173,4 +169,8 @@ struct MachineState: Sendable {
     var halfOpenDeadline: Int64 = 0
     var consecutiveReopens = 0
     var lastTransitionTimestamp: Double
+    /// The last transition, for snapshots.
+    var lastTransition: StateTransition?
+    /// Time spent in each state.
+    var stateTimes: StateTimeAccount
 }

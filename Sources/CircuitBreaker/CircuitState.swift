@@ -5,6 +5,10 @@ import CircuitBreakerInternals
 /// `closed`, `open` and `halfOpen` are driven by the breaker itself; `forcedOpen` and `disabled` are set by an
 /// operator through ``CircuitBreaker/forceOpen()`` and ``CircuitBreaker/disable()`` and left only through
 /// ``CircuitBreaker/reset()``.
+///
+/// An enum on purpose, and frozen in spirit: the five states are the breaker's state machine and the label values
+/// of the metric contract, so code may switch over them exhaustively. A new state would change the contract and
+/// every dashboard, a breaking change however it were spelled.
 public enum CircuitState: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Calls pass through; outcomes are recorded and may trip the breaker.
     case closed = 0

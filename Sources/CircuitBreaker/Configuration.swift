@@ -75,103 +75,12 @@ extension CircuitBreaker {
 
         /// Throws a ``ConfigurationError`` for the first invalid field.
         public func validate() throws(ConfigurationError) {
-            switch trip {
-            case .consecutiveFailures(let threshold):
-                try Self.requirePositive(threshold, "trip.consecutiveFailures")
-            case .window(let policy):
-                switch policy.window {
-                case .count(let size):
-                    try Self.requirePositive(size, "trip.window.count")
-                    if policy.minimumCalls > size {
-                        throw ConfigurationError(
-                            .inconsistent,
-                            field: "trip.minimumCalls",
-                            reason: "\(policy.minimumCalls) exceeds the window size \(size), so the breaker could never trip"
-                        )
-                    }
-                case .time(let duration, let buckets):
-                    try Self.requirePositive(duration, "trip.window.time")
-                    try Self.requirePositive(buckets, "trip.window.buckets")
-                if buckets > 65_535 {
-                    throw ConfigurationError(
-                        .outOfRange,
-                        field: "trip.window.buckets",
-                        reason: "\(buckets) is more than 65,535 buckets"
-                    )
-                }
-                    if duration.nanoseconds / Int64(buckets) < 1_000_000 {
-                        throw ConfigurationError(
-                            .outOfRange,
-                            field: "trip.window.buckets",
-                            reason: "buckets of \(duration) / \(buckets) are shorter than 1 ms"
-                        )
-                    }
-                }
-                try Self.requirePositive(policy.minimumCalls, "trip.minimumCalls")
-                if policy.failureRatioThreshold == nil && policy.slowCallRatioThreshold == nil {
-                    throw ConfigurationError(
-                        .missing,
-                        field: "trip.failureRatioThreshold",
-                        reason: "a window policy needs a failure-ratio or slow-call-ratio threshold"
-                    )
-                }
-                if let ratio = policy.failureRatioThreshold { try Self.requireRatio(ratio, "trip.failureRatioThreshold") }
-                if let ratio = policy.slowCallRatioThreshold {
-                    try Self.requireRatio(ratio, "trip.slowCallRatioThreshold")
-                    if slowCallThreshold == nil {
-                        throw ConfigurationError(
-                            .missing,
-                            field: "slowCallThreshold",
-                            reason: "a slow-call ratio policy needs slowCallThreshold to say what is slow"
-                        )
-                    }
-                }
-            }
-            switch openWait {
-            case .fixed(let duration):
-                try Self.requirePositive(duration, "openWait")
-            case .exponential(let initial, let multiplier, let maximum, let jitter):
-                try Self.requirePositive(initial, "openWait.initial")
-                try Self.requirePositive(maximum, "openWait.maximum")
-                if !(multiplier >= 1) || !multiplier.isFinite {
-                    throw ConfigurationError(.outOfRange, field: "openWait.multiplier", reason: "\(multiplier) is not ≥ 1")
-                }
-                if maximum < initial {
-                    throw ConfigurationError(
-                        .inconsistent,
-                        field: "openWait.maximum",
-                        reason: "\(maximum) is shorter than the initial wait \(initial)"
-                    )
-                }
-                if !(jitter >= 0 && jitter < 1) {
-                    throw ConfigurationError(.outOfRange, field: "openWait.jitter", reason: "\(jitter) is not in [0, 1)")
-                }
-            }
-            try Self.requirePositive(halfOpen.trialCalls, "halfOpen.trialCalls")
-            try Self.requirePositive(halfOpen.requiredSuccesses, "halfOpen.requiredSuccesses")
-            if halfOpen.requiredSuccesses > halfOpen.trialCalls {
-                throw ConfigurationError(
-                    .inconsistent,
-                    field: "halfOpen.requiredSuccesses",
-                    reason: "\(halfOpen.requiredSuccesses) exceeds trialCalls \(halfOpen.trialCalls)"
-                )
-            }
-            try Self.requirePositive(halfOpen.maximumDuration, "halfOpen.maximumDuration")
-            if let timeout = invocationTimeout { try Self.requirePositive(timeout, "invocationTimeout") }
-            if let threshold = slowCallThreshold { try Self.requirePositive(threshold, "slowCallThreshold") }
-        }
-
-        private static func requirePositive(_ value: Int, _ field: String) throws(ConfigurationError) {
-            if value <= 0 { throw ConfigurationError(.notPositive, field: field, reason: "\(value) is not > 0") }
-        }
-
-        private static func requirePositive(_ value: Duration, _ field: String) throws(ConfigurationError) {
-            if value <= .zero { throw ConfigurationError(.notPositive, field: field, reason: "\(value) is not > 0") }
-        }
-
-        private static func requireRatio(_ value: Double, _ field: String) throws(ConfigurationError) {
-            if !(value > 0 && value <= 1) {
-                throw ConfigurationError(.outOfRange, field: field, reason: "\(value) is not in (0, 1]")
+            try trip.validate(slowCallThreshold: slowCallThreshold)
+            try openWait.validate()
+            try halfOpen.validate()
+            if let timeout = invocationTimeout { try ConfigurationError.requirePositive(timeout, "invocationTimeout") }
+            if let threshold = slowCallThreshold {
+                try ConfigurationError.requirePositive(threshold, "slowCallThreshold")
             }
         }
     }

@@ -1,4 +1,7 @@
 /// Why a call's fallback runs.
+///
+/// An enum on purpose: a fallback switches over it to choose what to serve, and each case carries its error. A new
+/// reason would need every fallback to decide what to do with it, so adding one is a breaking change by nature.
 public enum FallbackReason: Sendable, CustomStringConvertible {
     /// The breaker rejected the call without running it.
     case rejected(CallRejectedError)

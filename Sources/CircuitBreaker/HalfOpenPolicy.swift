@@ -18,4 +18,18 @@ public struct HalfOpenPolicy: Sendable, Hashable {
 
     /// Three trial calls, all of which must succeed, within 60 seconds.
     public static let `default` = HalfOpenPolicy()
+
+    /// Throws a ``ConfigurationError`` for the first invalid value.
+    func validate() throws(ConfigurationError) {
+        try ConfigurationError.requirePositive(trialCalls, "halfOpen.trialCalls")
+        try ConfigurationError.requirePositive(requiredSuccesses, "halfOpen.requiredSuccesses")
+        if requiredSuccesses > trialCalls {
+            throw ConfigurationError(
+                .inconsistent,
+                field: "halfOpen.requiredSuccesses",
+                reason: "\(requiredSuccesses) exceeds trialCalls \(trialCalls)"
+            )
+        }
+        try ConfigurationError.requirePositive(maximumDuration, "halfOpen.maximumDuration")
+    }
 }

@@ -1,27 +1,3 @@
-/// Why a breaker changed state.
-public enum TransitionReason: String, Sendable, Hashable, CaseIterable {
-    /// Closed → open: the consecutive-failure threshold was reached.
-    case consecutiveFailures = "consecutive_failures"
-    /// Closed → open: the failure ratio reached its threshold.
-    case failureRatio = "failure_ratio"
-    /// Closed → open: the slow-call ratio reached its threshold.
-    case slowCallRatio = "slow_call_ratio"
-    /// Open → half-open: the open wait elapsed and a call arrived.
-    case openWaitElapsed = "open_wait_elapsed"
-    /// Half-open → closed: enough trial calls succeeded.
-    case trialsSucceeded = "trials_succeeded"
-    /// Half-open → open: a trial call failed or timed out.
-    case trialFailed = "trial_failed"
-    /// Half-open → open: the half-open period outlived its maximum duration (a probe never returned).
-    case halfOpenDeadlineExceeded = "half_open_deadline_exceeded"
-    /// → forced open, by ``CircuitBreaker/forceOpen()``.
-    case forcedOpen = "forced_open"
-    /// → disabled, by ``CircuitBreaker/disable()``.
-    case disabled = "disabled"
-    /// → closed, by ``CircuitBreaker/reset()``.
-    case reset = "reset"
-}
-
 /// One change of state, as reported to monitors.
 public struct StateTransition: Sendable, Hashable, CustomStringConvertible {
     /// The state left.

@@ -1,5 +1,5 @@
 import CircuitBreakerInternals
-/// Races an operation against a timer, in two unstructured tasks, and resumes the caller with whichever ends
+/// Races an operation against a timer on the breaker's clock, in two unstructured tasks, and resumes the caller with whichever ends
 /// first, or with `CancellationError` when the caller is cancelled. Unstructured, because a task group would wait
 /// for an operation that ignores cancellation; the loser is cancelled and its outcome dropped.
 @usableFromInline
@@ -17,6 +17,7 @@ final class TimeoutRace<T: Sendable>: Sendable {
     static func run(
         _ operation: @escaping @Sendable () async throws -> T,
         timeout: Duration,
+        clock: BreakerClock,
         breakerName: String
     ) async -> AsyncOutcome<T> {
         let race = TimeoutRace<T>()
@@ -32,7 +33,7 @@ final class TimeoutRace<T: Sendable>: Sendable {
                 }
                 let timer = Task {
                     do {
-                        try await Task.sleep(for: timeout)
+                        try await clock.sleep(for: timeout)
                         race.finish(.timedOut(CallTimeoutError(breakerName: breakerName, timeout: timeout)))
                     } catch {
                         // Cancelled: the operation finished first, or the caller gave up.

@@ -1,3 +1,5 @@
+import CircuitBreakerInternals
+
 /// When a closed breaker trips open.
 ///
 /// ```swift
@@ -5,11 +7,29 @@
 /// .failureRatio(0.5, window: .count(100), minimumCalls: 20)
 /// .slowCallRatio(0.8, window: .time(.seconds(60)), minimumCalls: 50)   // needs Configuration.slowCallThreshold
 /// ```
-public enum TripPolicy: Sendable, Hashable {
+/// A struct with static constructors rather than an enum, so that policies can be added without breaking code that
+/// uses them. A policy is carried out by a ``TripRule``, which owns the store of outcomes it needs.
+public struct TripPolicy: Sendable, Hashable, CustomStringConvertible {
+    enum Kind: Sendable, Hashable {
+        case consecutiveFailures(Int)
+        case window(WindowPolicy)
+    }
+
+    let kind: Kind
+
+    private init(_ kind: Kind) {
+        self.kind = kind
+    }
+
     /// Trips after this many failures in a row; any success resets the count.
-    case consecutiveFailures(Int)
+    public static func consecutiveFailures(_ threshold: Int) -> TripPolicy {
+        TripPolicy(.consecutiveFailures(threshold))
+    }
+
     /// Trips when a ratio over a sliding window reaches its threshold.
-    case window(WindowPolicy)
+    public static func window(_ policy: WindowPolicy) -> TripPolicy {
+        TripPolicy(.window(policy))
+    }
 
     /// Trips when the share of failures (timeouts included) among the window's calls reaches `threshold`,
     /// once the window holds at least `minimumCalls` calls.
@@ -21,8 +41,8 @@ public enum TripPolicy: Sendable, Hashable {
         .window(WindowPolicy(window: window, minimumCalls: minimumCalls, failureRatioThreshold: threshold))
     }
 
-    /// Trips when the share of calls slower than ``Configuration/slowCallThreshold`` reaches `threshold`,
-    /// once the window holds at least `minimumCalls` calls.
+    /// Trips when the share of calls slower than ``CircuitBreaker/Configuration/slowCallThreshold`` reaches
+    /// `threshold`, once the window holds at least `minimumCalls` calls.
     public static func slowCallRatio(
         _ threshold: Double,
         window: SlidingWindow = .time(.seconds(60), buckets: 10),
@@ -31,16 +51,67 @@ public enum TripPolicy: Sendable, Hashable {
         .window(WindowPolicy(window: window, minimumCalls: minimumCalls, slowCallRatioThreshold: threshold))
     }
 
-    /// The failure-ratio threshold, if this policy has one.
-    public var failureRatioThreshold: Double? {
-        if case .window(let policy) = self { return policy.failureRatioThreshold }
+    /// The threshold of a consecutive-failure policy; `nil` for the others.
+    public var consecutiveFailureThreshold: Int? {
+        if case .consecutiveFailures(let threshold) = kind { return threshold }
         return nil
     }
 
-    /// The slow-call-ratio threshold, if this policy has one.
-    public var slowCallRatioThreshold: Double? {
-        if case .window(let policy) = self { return policy.slowCallRatioThreshold }
+    /// The window policy, if this policy judges a sliding window.
+    public var windowPolicy: WindowPolicy? {
+        if case .window(let policy) = kind { return policy }
         return nil
+    }
+
+    /// The failure-ratio threshold, if this policy has one.
+    public var failureRatioThreshold: Double? { windowPolicy?.failureRatioThreshold }
+
+    /// The slow-call-ratio threshold, if this policy has one.
+    public var slowCallRatioThreshold: Double? { windowPolicy?.slowCallRatioThreshold }
+
+    /// For example `5 consecutive failures` or `failure ratio ≥ 0.5 over the last 60 seconds in 10 buckets`.
+    public var description: String {
+        switch kind {
+        case .consecutiveFailures(let threshold):
+            return "\(threshold) consecutive failures"
+        case .window(let policy):
+            let ratios = [
+                policy.failureRatioThreshold.map { "failure ratio ≥ \($0)" },
+                policy.slowCallRatioThreshold.map { "slow-call ratio ≥ \($0)" },
+            ].compactMap { $0 }
+            return "\(ratios.joined(separator: " or ")) over the \(policy.window) (from \(policy.minimumCalls) calls)"
+        }
+    }
+
+    /// Throws a ``ConfigurationError`` for the first invalid value.
+    func validate(slowCallThreshold: Duration?) throws(ConfigurationError) {
+        switch kind {
+        case .consecutiveFailures(let threshold):
+            try ConfigurationError.requirePositive(threshold, "trip.consecutiveFailures")
+        case .window(let policy):
+            try policy.window.validate(minimumCalls: policy.minimumCalls)
+            try ConfigurationError.requirePositive(policy.minimumCalls, "trip.minimumCalls")
+            if policy.failureRatioThreshold == nil && policy.slowCallRatioThreshold == nil {
+                throw ConfigurationError(
+                    .missing,
+                    field: "trip.failureRatioThreshold",
+                    reason: "a window policy needs a failure-ratio or slow-call-ratio threshold"
+                )
+            }
+            if let ratio = policy.failureRatioThreshold {
+                try ConfigurationError.requireRatio(ratio, "trip.failureRatioThreshold")
+            }
+            if let ratio = policy.slowCallRatioThreshold {
+                try ConfigurationError.requireRatio(ratio, "trip.slowCallRatioThreshold")
+                if slowCallThreshold == nil {
+                    throw ConfigurationError(
+                        .missing,
+                        field: "slowCallThreshold",
+                        reason: "a slow-call ratio policy needs slowCallThreshold to say what is slow"
+                    )
+                }
+            }
+        }
     }
 }
 

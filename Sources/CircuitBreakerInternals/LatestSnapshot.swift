@@ -1,14 +1,18 @@
 /// The newest snapshot of an object that changes in numbered periods (a breaker and its generations), for
-/// monitors that mirror it into gauges.
+/// monitors that mirror it into gauges and counters.
 ///
 /// Transitions of one breaker can reach a monitor from two threads at once, and so out of order; each thread takes
-/// a snapshot of the breaker and offers it with the snapshot's generation. A snapshot older than the one applied
-/// last is dropped, so the gauges never go back to an earlier period. The source is held weakly, so a monitor never
-/// keeps a breaker alive.
+/// a snapshot of the breaker and offers it with its order: the generation, then the age (a reading of a monotonic
+/// clock, so that two snapshots of one period are ordered too). A snapshot older than the one applied last is
+/// dropped, so the gauges never go back to an earlier period and the counters derived from snapshots never go
+/// down. The source is held weakly, so a monitor never keeps a breaker alive.
 package final class LatestSnapshot<Source: AnyObject & Sendable, Value: Sendable>: Sendable {
+    /// Where a snapshot stands: its generation, then its age within the generation.
+    package typealias Order = (generation: UInt64, age: Int64)
+
     private struct State {
         weak var source: Source?
-        var generation: UInt64 = 0
+        var order: Order = (0, .min)
         var value: Value?
     }
 
@@ -22,29 +26,29 @@ package final class LatestSnapshot<Source: AnyObject & Sendable, Value: Sendable
         state.withLock { $0.source = source }
     }
 
-    /// Forgets the source; ``refresh(read:apply:)`` does nothing from now on.
+    /// Forgets the source; ``refresh(read:order:apply:)`` does nothing from now on.
     package func detach() {
         state.withLock { $0.source = nil }
     }
 
-    /// Reads a snapshot of the source, if it is still alive, and offers it with its generation (see
-    /// ``offer(_:generation:apply:)``). The source is read outside the cell's lock, so its own lock is never taken
-    /// while this one is held.
-    package func refresh(read: (Source) -> Value, generation: (Value) -> UInt64, apply: (Value) -> Void) {
+    /// Reads a snapshot of the source, if it is still alive, and offers it (see ``offer(_:order:apply:)``). The
+    /// source is read outside the cell's lock, so its own lock is never taken while this one is held.
+    package func refresh(read: (Source) -> Value, order: (Value) -> Order, apply: (_ new: Value, _ previous: Value?) -> Void) {
         guard let source = state.withLock({ $0.source }) else { return }
         let value = read(source)
-        offer(value, generation: generation(value), apply: apply)
+        offer(value, order: order(value), apply: apply)
     }
 
-    /// Applies `value` with `apply`, under the cell's lock, unless a value of a newer generation was applied
-    /// already; returns whether it applied it.
+    /// Applies `value` with `apply` (which also gets the value applied before, if any), under the cell's lock,
+    /// unless a newer value was applied already; returns whether it applied it.
     @discardableResult
-    package func offer(_ value: Value, generation: UInt64, apply: (Value) -> Void) -> Bool {
+    package func offer(_ value: Value, order: Order, apply: (_ new: Value, _ previous: Value?) -> Void) -> Bool {
         state.withLock { state in
-            guard generation >= state.generation else { return false }
-            state.generation = generation
+            guard order >= state.order else { return false }
+            let previous = state.value
+            state.order = order
             state.value = value
-            apply(value)
+            apply(value, previous)
             return true
         }
     }

@@ -60,7 +60,7 @@ package enum MetricContract {
         kind: .gauge,
         labels: [breaker, stateLabel],
         unit: "",
-        help: "1 for the current state of the circuit breaker, 0 for the other states."
+        help: "1 for the state the next call through the circuit breaker would meet, 0 for the other states."
     )
 
     package static let calls = Family(
@@ -141,6 +141,14 @@ package enum MetricContract {
         help: "Fallbacks run by the circuit breaker, by result: success (returned a value) or failure (threw)."
     )
 
+    package static let stateSeconds = Family(
+        name: "circuit_breaker_state_seconds_total",
+        kind: .counter,
+        labels: [breaker, stateLabel],
+        unit: "seconds",
+        help: "Seconds the circuit breaker has spent in each state, the current period included."
+    )
+
     package static let registrationsRejected = Family(
         name: "circuit_breaker_registrations_rejected_total",
         kind: .counter,
@@ -153,7 +161,7 @@ package enum MetricContract {
     /// Every family, in the order the Prometheus monitor renders them; the registry's own last.
     package static let families: [Family] = [
         state, calls, callDuration, slowCalls, transitions, failureRatio, slowCallRatio, failureRatioThreshold,
-        stateChangeTimestamp, fallbacks, registrationsRejected,
+        stateChangeTimestamp, fallbacks, stateSeconds, registrationsRejected,
     ]
 
     /// The family called `name`.

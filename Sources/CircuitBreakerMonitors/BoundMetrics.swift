@@ -15,6 +15,7 @@ final class BoundMetrics: BreakerMonitor {
     private let slowCallRatio: Meter?
     private let failureRatioThreshold: Meter?
     private let stateChangeTimestamp: Meter
+    private let stateSeconds: [FloatingPointCounter]  // by CircuitState.rawValue
     /// The breaker (held weakly) and the generation the meters show.
     private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
     private weak let list: BoundMetricsList?
@@ -68,7 +69,7 @@ final class BoundMetrics: BreakerMonitor {
             )
         }
         for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == .closed ? 1 : 0) }
-        if case .window = breaker.configuration.trip {
+        if breaker.configuration.trip.windowPolicy != nil {
             failureRatio = Meter(
                 label: "circuit_breaker_failure_ratio",
                 dimensions: [("breaker", name)],
@@ -99,6 +100,13 @@ final class BoundMetrics: BreakerMonitor {
             dimensions: [("breaker", name)],
             factory: factory
         )
+        stateSeconds = CircuitState.allCases.map {
+            FloatingPointCounter(
+                label: MetricContract.stateSeconds.name,
+                dimensions: [("breaker", name), ("state", $0.label)],
+                factory: factory
+            )
+        }
     }
 
     private static func key(_ from: CircuitState, _ to: CircuitState) -> Int {
@@ -117,6 +125,7 @@ final class BoundMetrics: BreakerMonitor {
         gauges.detach()
         for counter in calls + fallbacks + Array(transitions.values) + [slow] { counter.destroy() }
         for timer in durations { timer.destroy() }
+        for counter in stateSeconds { counter.destroy() }
         for meter in states
             + [failureRatio, slowCallRatio, failureRatioThreshold, stateChangeTimestamp].compactMap({ $0 })
         {
@@ -170,11 +179,17 @@ final class BoundMetrics: BreakerMonitor {
     /// Sets the meters from the breaker's snapshot, if the breaker is alive. Transitions can arrive out of order
     /// from two threads: only the newest state period is applied.
     func refresh() {
-        gauges.refresh(read: { $0.snapshot() }, generation: \.generation) { snapshot in
+        gauges.refresh(read: { $0.snapshot() }, order: \.order) { snapshot, previous in
             for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == snapshot.state ? 1 : 0) }
             stateChangeTimestamp.set(snapshot.lastTransitionTimestamp)
             failureRatio?.set(snapshot.failureRatio)
             slowCallRatio?.set(snapshot.slowCallRatio)
+            // swift-metrics counters only go up by increments: add the time since the snapshot applied before
+            // (snapshots are applied in order, so the increment is never negative).
+            for state in CircuitState.allCases {
+                let increment = snapshot.timeInState.seconds(in: state) - (previous?.timeInState.seconds(in: state) ?? 0)
+                if increment > 0 { stateSeconds[Int(state.rawValue)].increment(by: increment) }
+            }
         }
     }
 }

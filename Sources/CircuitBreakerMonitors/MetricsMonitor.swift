@@ -21,10 +21,13 @@ public import CoreMetrics
 /// | `circuit_breaker_failure_ratio`, `circuit_breaker_slow_call_ratio` | meter (window policies) | `breaker` |
 /// | `circuit_breaker_failure_ratio_threshold` | meter (failure-ratio policies) | `breaker` |
 /// | `circuit_breaker_state_change_timestamp_seconds` | meter | `breaker` |
+/// | `circuit_breaker_state_seconds_total` | floating-point counter, advanced at each refresh | `breaker`, `state` |
 ///
 /// Every handle is created at bind time, so an event calls a handler it already holds. The state, timestamp and
-/// ratio meters are set from the breaker's snapshot on every transition and by ``refresh()``; call it on a timer
-/// if your backend samples ratios between transitions. A breaker removed from its registry destroys its metrics.
+/// ratio meters, and the time-in-state counters, are set from the breaker's snapshot on every transition and by
+/// ``refresh()``; call it on a timer (or before each scrape) if your backend samples between transitions.
+/// swift-metrics has no counter that is set to a value, so the time in each state is reported as increments: the
+/// growth since the previous refresh. A breaker removed from its registry destroys its metrics.
 public final class MetricsMonitor: BreakerMonitor {
     /// The factory the metrics are created with.
     public let factory: any MetricsFactory

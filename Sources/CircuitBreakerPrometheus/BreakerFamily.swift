@@ -14,6 +14,7 @@ enum BreakerFamily: Int, CaseIterable {
     case failureRatioThreshold
     case stateChangeTimestamp
     case fallbacks
+    case stateSeconds
 
     /// The family's entry in the metric contract.
     var contract: MetricContract.Family {
@@ -28,6 +29,7 @@ enum BreakerFamily: Int, CaseIterable {
         case .failureRatioThreshold: MetricContract.failureRatioThreshold
         case .stateChangeTimestamp: MetricContract.stateChangeTimestamp
         case .fallbacks: MetricContract.fallbacks
+        case .stateSeconds: MetricContract.stateSeconds
         }
     }
 

@@ -34,11 +34,7 @@ final class BreakerSeries: BreakerMonitor {
         self.name = breaker.name
         self.shared = shared
         self.cells = AtomicCells(count: SeriesLayout.cellCount)
-        if case .window = breaker.configuration.trip {
-            hasWindow = true
-        } else {
-            hasWindow = false
-        }
+        hasWindow = breaker.configuration.trip.windowPolicy != nil
         let threshold = breaker.configuration.trip.failureRatioThreshold
         self.bucketLabels = bucketLabels
         self.histograms = bucketLabels.map { DurationHistograms(bounds: $0.bounds) }
@@ -159,12 +155,16 @@ final class BreakerSeries: BreakerMonitor {
 
     /// Brings the gauges up to date from the breaker's snapshot, if the breaker is still alive.
     func refresh() {
-        gauges.refresh(read: { $0.snapshot() }, generation: \.generation) { snapshot in
+        gauges.refresh(read: { $0.snapshot() }, order: \.order) { snapshot, previous in
             cells.store(UInt64(snapshot.state.rawValue), at: SeriesLayout.state)
             cells.storeDouble(snapshot.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
             if hasWindow {
                 cells.storeDouble(snapshot.failureRatio, at: SeriesLayout.failureRatio)
                 cells.storeDouble(snapshot.slowCallRatio, at: SeriesLayout.slowCallRatio)
+            }
+            // Snapshots are applied in order, so each state's time only grows: a counter.
+            for state in CircuitState.allCases {
+                cells.storeDouble(snapshot.timeInState.seconds(in: state), at: SeriesLayout.stateSeconds + Int(state.rawValue))
             }
         }
     }

@@ -42,9 +42,9 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
     public let breakerName: String
     /// The limit in force, for ``Code/tooManyBreakers``.
     public let limit: Int?
-    /// The file that raised the error.
+    /// The source file that raised the error (for debugging; not compared).
     public let file: String
-    /// The line that raised the error.
+    /// The source line that raised the error (for debugging; not compared).
     public let line: Int
 
     /// Creates an error.
@@ -54,6 +54,16 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
         self.limit = limit
         self.file = file
         self.line = line
+    }
+
+    /// Errors are equal when their codes are, as swift-service-lifecycle's `ServiceGroupError`.
+    public static func == (lhs: PrometheusMonitorError, rhs: PrometheusMonitorError) -> Bool {
+        lhs.code == rhs.code
+    }
+
+    /// Hashes the code.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
     }
 
     /// A sentence for a person.

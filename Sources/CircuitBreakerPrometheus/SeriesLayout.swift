@@ -23,7 +23,9 @@ enum SeriesLayout {
     static let failureRatio = state + 1
     static let slowCallRatio = state + 2
     static let stateChangeTimestamp = state + 3
-    static let cellCount = state + 4
+    /// `circuit_breaker_state_seconds_total` by `CircuitState.rawValue`, as `Double`s.
+    static let stateSeconds = state + 4
+    static let cellCount = stateSeconds + StateTable.count
 
     // MARK: Slots
 
@@ -184,6 +186,17 @@ enum SeriesLayout {
                     metric: MetricContract.fallbacks.name,
                     labels: [("result", label)],
                     value: .counter(cell),
+                    presence: .always
+                )
+            )
+        }
+        for state in CircuitState.allCases {
+            slots.append(
+                Slot(
+                    family: .stateSeconds,
+                    metric: MetricContract.stateSeconds.name,
+                    labels: [("state", state.label)],
+                    value: .double(stateSeconds + Int(state.rawValue)),
                     presence: .always
                 )
             )

@@ -96,3 +96,35 @@ import Testing
         )
     }
 }
+
+@Suite struct MetricsMonitorTimeInStateTests {
+    @Test func stateSecondsGrowByTheTimeSinceTheLastRefresh() throws {
+        let metrics = TestMetrics()
+        let clock = ManualClock()
+        let monitor = MetricsMonitor(factory: metrics)
+        let breaker = try CircuitBreaker(
+            name: "payments",
+            configuration: .consecutiveFailures(1, openWait: .seconds(30)),
+            monitors: [monitor],
+            clock: .manual(clock)
+        )
+        clock.advance(by: .seconds(12))
+        _ = try? breaker.execute { () throws -> Int in throw Boom() }
+        clock.advance(by: .seconds(3))
+        monitor.refresh()
+        monitor.refresh()
+        #expect(metrics.counters(label: "circuit_breaker_state_seconds_total").count == 5)
+        // TestMetrics backs floating-point counters with integer ones (swift-metrics' default): whole seconds here.
+        func seconds(_ state: String) throws -> Int64 {
+            try metrics.expectCounter("circuit_breaker_state_seconds_total", [("breaker", "payments"), ("state", state)])
+                .totalValue
+        }
+        #expect(try seconds("closed") == 12)
+        #expect(try seconds("open") == 3, "a second refresh at the same time adds nothing")
+        #expect(try seconds("half_open") == 0)
+        clock.advance(by: .seconds(30))
+        monitor.refresh()
+        #expect(try seconds("open") == 30)
+        #expect(try seconds("half_open") == 3, "the refresh read the idle breaker as half-open")
+    }
+}

@@ -35,8 +35,11 @@ import Testing
         #expect(samples[#"circuit_breaker_state_change_timestamp_seconds{breaker="payments"}"#] == 1_700_000_000)
         #expect(samples["circuit_breaker_registrations_rejected_total"] == 0)
         #expect(samples.keys(of: "circuit_breaker_call_duration_seconds_bucket").isEmpty)
-        // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 series for the breaker, plus the registry's rejection counter.
-        #expect(samples.values.count == 33)
+        for state in CircuitState.allCases {
+            #expect(samples[#"circuit_breaker_state_seconds_total{breaker="payments",state="\#(state.label)"}"#] == 0)
+        }
+        // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 + 5 series for the breaker, plus the registry's rejection counter.
+        #expect(samples.values.count == 38)
         for family in MetricContract.families.map(\.name) where family != MetricContract.callDuration.name {
             #expect(samples.helpLines.contains(family), "no HELP for \(family)")
         }
@@ -393,5 +396,49 @@ import Testing
         let samples = ExpositionSamples(monitor.emitToString())
         #expect(samples[#"circuit_breaker_state{breaker="order",state="forced_open"}"#] == 1)
         #expect(samples[#"circuit_breaker_state{breaker="order",state="closed"}"#] == 0)
+    }
+}
+
+@Suite struct PrometheusTimeInStateTests {
+    @Test func stateSecondsAreExportedAsCountersWithTheCurrentPeriod() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(
+            name: "payments",
+            configuration: .consecutiveFailures(1, openWait: .seconds(30)),
+            monitors: [monitor],
+            clock: .manual(clock)
+        )
+        clock.advance(by: .seconds(12))
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        clock.advance(by: .milliseconds(2_500))
+        let samples = ExpositionSamples(monitor.emitToString())
+        func seconds(_ state: String) -> Double? {
+            samples[#"circuit_breaker_state_seconds_total{breaker="payments",state="\#(state)"}"#]
+        }
+        #expect(seconds("closed") == 12)
+        #expect(seconds("open") == 2.5)
+        #expect(seconds("half_open") == 0)
+        #expect(samples.text.contains("# TYPE circuit_breaker_state_seconds_total counter"))
+    }
+
+    @Test func aScrapeMovesAnIdleTrippedBreakerToHalfOpenOnce() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(
+            name: "idle",
+            configuration: .consecutiveFailures(1, openWait: .seconds(30)),
+            monitors: [monitor],
+            clock: .manual(clock)
+        )
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        clock.advance(by: .seconds(31))
+        for _ in 0..<3 {
+            let samples = ExpositionSamples(monitor.emitToString())
+            #expect(samples[#"circuit_breaker_state{breaker="idle",state="half_open"}"#] == 1)
+            #expect(samples[#"circuit_breaker_state{breaker="idle",state="open"}"#] == 0)
+            #expect(samples[#"circuit_breaker_transitions_total{breaker="idle",from="open",to="half_open"}"#] == 1)
+            #expect(samples[#"circuit_breaker_state_seconds_total{breaker="idle",state="open"}"#] == 30)
+        }
     }
 }

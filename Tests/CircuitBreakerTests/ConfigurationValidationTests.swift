@@ -19,7 +19,7 @@ import Testing
         (Config(trip: .failureRatio(0.5, window: .time(.seconds(600), buckets: 70_000), minimumCalls: 1)), "trip.window.buckets", .outOfRange),
         (Config(trip: .slowCallRatio(0.5, window: .count(10), minimumCalls: 5)), "slowCallThreshold", .missing),
         (Config(trip: .window(WindowPolicy(window: .count(10), minimumCalls: 5))), "trip.failureRatioThreshold", .missing),
-        (Config(openWait: .fixed(.zero)), "openWait", .notPositive),
+        (Config(openWait: .fixed(.zero)), "openWait.initial", .notPositive),
         (Config(openWait: .exponential(initial: .seconds(-1), maximum: .seconds(1))), "openWait.initial", .notPositive),
         (Config(openWait: .exponential(initial: .seconds(5), maximum: .seconds(1))), "openWait.maximum", .inconsistent),
         (Config(openWait: .exponential(initial: .seconds(1), multiplier: 0.5, maximum: .seconds(9))), "openWait.multiplier", .outOfRange),

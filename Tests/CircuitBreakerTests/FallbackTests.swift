@@ -41,22 +41,29 @@ import Testing
     }
 
     @Test func asyncFallbackOnTimeout() async throws {
+        let clock = ManualClock()
         let breaker = try CircuitBreaker(
             name: "slow",
             configuration: CircuitBreaker.Configuration(
                 trip: .consecutiveFailures(5),
                 invocationTimeout: .milliseconds(20),
                 fallbackTriggers: .all
-            )
+            ),
+            clock: .manual(clock)
         )
-        let value = try await breaker.execute({
-            try await Task.sleep(for: .seconds(5))
-            return "fresh"
-        }, fallback: { reason in
-            if case .timedOut = reason { return "stale" }
-            return "wrong reason"
-        })
-        #expect(value == "stale")
+        let call = Task {
+            try await breaker.execute({
+                try await clock.sleep(for: .seconds(5))
+                return "fresh"
+            }, fallback: { reason in
+                if case .timedOut = reason { return "stale" }
+                return "wrong reason"
+            })
+        }
+        // The operation's sleep and the timeout's timer are armed; the timeout comes first.
+        await clock.waitForSleepers(2)
+        clock.advance(by: .milliseconds(20))
+        #expect(try await call.value == "stale")
     }
 
     @Test func typedExecuteRejectsWithoutBoxing() throws {

@@ -10,14 +10,18 @@ import Testing
         return 42
     }
 
-    @Test func tripsRejectsAndRecovers() async throws {
+    @Test func tripsRejectsAndRecovers() throws {
+        // The README's breaker, on a manual clock: the 200 ms wait passes when the test says so, not when a busy
+        // machine happens to stall between two calls.
+        let clock = ManualClock()
         let breaker = try CircuitBreaker(
             name: "inventory",
             configuration: CircuitBreaker.Configuration(
                 trip: .consecutiveFailures(3),
                 openWait: .fixed(.milliseconds(200)),
                 halfOpen: HalfOpenPolicy(trialCalls: 1)
-            )
+            ),
+            clock: .manual(clock)
         )
         var outcomes: [String] = []
         for _ in 1...5 {
@@ -32,7 +36,7 @@ import Testing
             }
         }
         #expect(outcomes == ["failed", "failed", "failed", "rejected", "rejected"])
-        try await Task.sleep(for: .milliseconds(250))
+        clock.advance(by: .milliseconds(250))
         #expect(try breaker.execute { try fetchStock(healthy: true) } == 42)
         #expect(breaker.state == .closed)
     }

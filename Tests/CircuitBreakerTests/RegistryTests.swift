@@ -21,13 +21,13 @@ import Testing
         do {
             _ = try registry.breaker(named: "payments", configuration: .consecutiveFailures(4))
             Issue.record("a different configuration was accepted")
-        } catch let error as RegistryError {
-            #expect(error.code == .configurationMismatch)
+        } catch let error as ConfigurationError {
+            #expect(error.code == .conflictsWithRegisteredBreaker)
             #expect(error.breakerName == "payments")
         }
         var classified = CircuitBreaker.Configuration.consecutiveFailures(3)
         classified.errorClassifier = ErrorClassifier("custom") { _ in true }
-        #expect(throws: RegistryError.self) {
+        #expect(throws: ConfigurationError.self) {
             try registry.breaker(named: "payments", configuration: classified)
         }
     }

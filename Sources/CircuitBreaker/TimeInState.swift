@@ -1,0 +1,74 @@
+/// How long a breaker has spent in each state since it was created, the current period included.
+///
+/// Read from the breaker's coarse monotonic clock, under its lock, so that successive snapshots of one breaker
+/// never show less time in a state than an earlier one: what `circuit_breaker_state_seconds_total` exports as a
+/// counter. A short open between two scrapes shows up as the growth of its `open` time.
+public struct TimeInState: Sendable, Hashable {
+    /// Nanoseconds by `CircuitState.rawValue`.
+    private var nanoseconds: [Int64]
+
+    /// No time in any state.
+    public init() {
+        nanoseconds = Array(repeating: 0, count: CircuitState.allCases.count)
+    }
+
+    /// The time spent in `state`.
+    public subscript(state: CircuitState) -> Duration {
+        .nanoseconds(nanoseconds[Int(state.rawValue)])
+    }
+
+    /// The time spent in `state`, in seconds.
+    public func seconds(in state: CircuitState) -> Double {
+        Double(nanoseconds[Int(state.rawValue)]) / 1e9
+    }
+
+    /// The time spent in all states together: the breaker's age as its clock measures it.
+    public var total: Duration {
+        .nanoseconds(nanoseconds.reduce(0, &+))
+    }
+
+    /// Adds `duration` nanoseconds to `state`.
+    mutating func add(_ duration: Int64, to state: CircuitState) {
+        nanoseconds[Int(state.rawValue)] &+= max(duration, 0)
+    }
+}
+
+/// The accounting behind ``TimeInState``: the finished periods and when the current one began. Lives in the
+/// breaker's ``MachineState`` and changes only under its lock.
+struct StateTimeAccount: Sendable {
+    private var finished = TimeInState()
+    private var periodStart: Int64
+    /// The latest clock reading used, so that a reading taken before the lock was acquired (and so possibly older
+    /// than one another thread used meanwhile) never makes a total go back.
+    private var floor: Int64
+
+    init(now: Int64) {
+        periodStart = now
+        floor = now
+    }
+
+    /// `now`, raised to the latest reading used so far.
+    private mutating func reading(_ now: Int64) -> Int64 {
+        floor = max(floor, now)
+        return floor
+    }
+
+    /// Closes the period of `state` at `now` and starts the next one.
+    mutating func closePeriod(of state: CircuitState, now: Int64) {
+        let end = reading(now)
+        finished.add(end &- periodStart, to: state)
+        periodStart = end
+    }
+
+    /// The totals at `now`, with the current period (of `state`) included.
+    mutating func totals(current state: CircuitState, now: Int64) -> TimeInState {
+        var totals = finished
+        totals.add(reading(now) &- periodStart, to: state)
+        return totals
+    }
+
+    /// How long the current period has lasted at `now`.
+    mutating func currentPeriod(now: Int64) -> Duration {
+        .nanoseconds(reading(now) &- periodStart)
+    }
+}

@@ -1,0 +1,60 @@
+/// Why a breaker changed state.
+///
+/// A struct with static values rather than an enum, so that reasons can be added without breaking code that
+/// switches over them: compare with `==`, or read ``rawValue`` (the snake-case label of logs and events).
+public struct TransitionReason: Sendable, Hashable, CustomStringConvertible {
+    private enum Backing: String, Sendable, Hashable, CaseIterable {
+        case consecutiveFailures = "consecutive_failures"
+        case failureRatio = "failure_ratio"
+        case slowCallRatio = "slow_call_ratio"
+        case openWaitElapsed = "open_wait_elapsed"
+        case trialsSucceeded = "trials_succeeded"
+        case trialFailed = "trial_failed"
+        case halfOpenDeadlineExceeded = "half_open_deadline_exceeded"
+        case forcedOpen = "forced_open"
+        case disabled = "disabled"
+        case reset = "reset"
+    }
+
+    private let backing: Backing
+
+    private init(_ backing: Backing) {
+        self.backing = backing
+    }
+
+    /// The reason whose ``rawValue`` is `rawValue`, if there is one.
+    public init?(rawValue: String) {
+        guard let backing = Backing(rawValue: rawValue) else { return nil }
+        self.backing = backing
+    }
+
+    /// Closed → open: the consecutive-failure threshold was reached.
+    public static let consecutiveFailures = TransitionReason(.consecutiveFailures)
+    /// Closed → open: the failure ratio reached its threshold.
+    public static let failureRatio = TransitionReason(.failureRatio)
+    /// Closed → open: the slow-call ratio reached its threshold.
+    public static let slowCallRatio = TransitionReason(.slowCallRatio)
+    /// Open → half-open: the open wait elapsed (noticed by a call or by a read of the state).
+    public static let openWaitElapsed = TransitionReason(.openWaitElapsed)
+    /// Half-open → closed: enough trial calls succeeded.
+    public static let trialsSucceeded = TransitionReason(.trialsSucceeded)
+    /// Half-open → open: a trial call failed or timed out.
+    public static let trialFailed = TransitionReason(.trialFailed)
+    /// Half-open → open: the half-open period outlived its maximum duration (a probe never returned).
+    public static let halfOpenDeadlineExceeded = TransitionReason(.halfOpenDeadlineExceeded)
+    /// → forced open, by ``CircuitBreaker/forceOpen()``.
+    public static let forcedOpen = TransitionReason(.forcedOpen)
+    /// → disabled, by ``CircuitBreaker/disable()``.
+    public static let disabled = TransitionReason(.disabled)
+    /// → closed, by ``CircuitBreaker/reset()``.
+    public static let reset = TransitionReason(.reset)
+
+    /// Every reason this version knows.
+    public static let allCases: [TransitionReason] = Backing.allCases.map(TransitionReason.init)
+
+    /// The snake-case label: `consecutive_failures`, `open_wait_elapsed`, …
+    public var rawValue: String { backing.rawValue }
+
+    /// Same as ``rawValue``.
+    public var description: String { rawValue }
+}
