@@ -29,6 +29,8 @@ class Query:
     kind: str  # "range" (a graph), "instant", or "variable" (a label_values selector)
     panel: dict = None
     target: dict = None
+    label: str = ""  # for a variable: the label whose values it lists
+    step: int = 15  # seconds: the panel's minimum interval when it sets one, as Grafana honours it
 
 
 def substitute(text, values):
@@ -48,14 +50,16 @@ def collect(dash, values):
     for variable in linter_rules.variables(dash):
         if variable.get("type") != "query":
             continue
-        match = re.fullmatch(r"\s*label_values\((.*),\s*\w+\)\s*", linter_rules.variable_query(variable), re.S)
+        match = re.fullmatch(r"\s*label_values\((.*),\s*(\w+)\)\s*", linter_rules.variable_query(variable), re.S)
         if match:
-            queries.append(Query(f"variable ${variable.get('name')}", substitute(match.group(1), values), "variable"))
+            queries.append(Query(f"variable ${variable.get('name')}", substitute(match.group(1), values), "variable",
+                                 label=match.group(2)))
     for panel in linter_rules.query_panels(dash):
         for target in panel.get("targets") or []:
             kind = "range" if panel.get("type") in GRAPH_TYPES and not target.get("instant") else "instant"
+            step = max(15, duration_seconds(panel.get("interval") or "15s"))
             queries.append(Query(linter_rules.target_where(panel, target), substitute(target["expr"], values), kind,
-                                 panel, target))
+                                 panel, target, step=step))
     return queries
 
 
@@ -84,19 +88,36 @@ class Prometheus:
             return None, body.get("error", "no error text"), elapsed
         return body["data"], None, elapsed
 
-    def run(self, query, end=None, span=3600, step=15):
+    def run(self, query, end=None, span=3600, step=None):
         """Runs a dashboard query as Grafana would: a range query over `span` seconds for a graph, an instant
-        query otherwise, a series query for a variable."""
+        query otherwise, and for a variable the label-values query Grafana 10 sends."""
         end = end if end is not None else time.time()
         if query.kind == "variable":
-            return self.get("/api/v1/series", **{"match[]": query.expr, "start": end - span, "end": end})
+            return self.get(f"/api/v1/label/{query.label}/values",
+                            **{"match[]": query.expr, "start": end - span, "end": end})
         if query.kind == "range":
-            return self.get("/api/v1/query_range", query=query.expr, start=end - span, end=end, step=step)
-        return self.get("/api/v1/query", query=query.expr, time=end)
+            return self.get("/api/v1/query_range", query=query.expr, start=end - span, end=end,
+                            step=step or query.step, stats="all")
+        return self.get("/api/v1/query", query=query.expr, time=end, stats="all")
+
+
+def reported_seconds(data):
+    """The query engine's own time for a query run with stats=all (execTotalTime: queueing, preparation and
+    evaluation, without encoding the answer), or None."""
+    timings = (data.get("stats") or {}).get("timings") if isinstance(data, dict) else None
+    return timings.get("execTotalTime") if timings else None
+
+
+def duration_seconds(text):
+    """'15s', '1m', '2h' -> seconds."""
+    match = re.fullmatch(r"(\d+)([smh])", text.strip())
+    if not match:
+        raise ValueError(f"unsupported interval {text!r}")
+    return int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
 def series_count(data):
-    if isinstance(data, list):  # /api/v1/series
+    if isinstance(data, list):  # label values
         return len(data)
     return len(data.get("result") or []) if data.get("resultType") in ("vector", "matrix") else 1
 

@@ -55,6 +55,12 @@ HALF_FLEET = Scenario(
         Samples("15m", 'instance:circuit_breaker_rejecting:bool{instance=~"i2|i4"}', [
             ('instance:circuit_breaker_rejecting:bool{job="api", instance="i2", breaker="payments"}', 1),
             ('instance:circuit_breaker_rejecting:bool{job="api", instance="i4", breaker="payments"}', 0)]),
+        Samples("15m", 'instance:circuit_breaker_not_closed:ratio_rate3m{instance=~"i1|i3"}', [
+            ('instance:circuit_breaker_not_closed:ratio_rate3m{job="api", instance="i1", breaker="payments"}', 1),
+            ('instance:circuit_breaker_not_closed:ratio_rate3m{job="api", instance="i3", breaker="payments"}', 0)]),
+        Samples("15m", 'instance:circuit_breaker_state:code{instance=~"i1|i3"}', [
+            ('instance:circuit_breaker_state:code{job="api", instance="i1", breaker="payments"}', 2),
+            ('instance:circuit_breaker_state:code{job="api", instance="i3", breaker="payments"}', 0)]),
         Samples("15m", "job:circuit_breaker_instances_rejecting:ratio", [
             ('job:circuit_breaker_instances_rejecting:ratio{job="api", breaker="payments"}', 0.5)]),
         Samples("15m", 'instance:circuit_breaker_call_duration_seconds_bucket:rate3m{instance="i3"}', [
@@ -177,6 +183,11 @@ SHORT_OPENS = Scenario(
         Alerts("14m", "CircuitBreakerFleetRejecting", []),
         Samples("16m", 'instance:circuit_breaker_open:ratio_rate3m{instance="i1", breaker="payments"}', [
             ('instance:circuit_breaker_open:ratio_rate3m{job="api", instance="i1", breaker="payments"}', 0.02777777777777778)]),  # 5 s of 180
+        Samples("16m", 'instance:circuit_breaker_not_closed:ratio_rate3m{instance="i1", breaker="payments"}', [
+            ('instance:circuit_breaker_not_closed:ratio_rate3m{job="api", instance="i1", breaker="payments"}',
+             0.02777777777777778)]),
+        Samples("16m", 'instance:circuit_breaker_state:code{instance="i1", breaker="payments"}', [
+            ('instance:circuit_breaker_state:code{job="api", instance="i1", breaker="payments"}', 0)]),
     ],
 )
 
@@ -200,6 +211,9 @@ OVERRIDE = Scenario(
         Alerts("40m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
         Alerts("44m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
         Alerts("45m", "CircuitBreakerOverridden", []),
+        Samples("10m", 'instance:circuit_breaker_state:code{breaker="payments", instance=~"i1|i2"}', [
+            ('instance:circuit_breaker_state:code{job="api", instance="i1", breaker="payments"}', 3),
+            ('instance:circuit_breaker_state:code{job="api", instance="i2", breaker="payments"}', 4)]),
     ]
     + quiet_everywhere(["CircuitBreakerOpen", "CircuitBreakerFleetRejecting"], ["10m", "20m", "34m"]),
 )
