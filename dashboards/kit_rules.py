@@ -105,18 +105,13 @@ def known_metrics(dash, report, contract, records):
 
 def uses_recording_rules(dash, report, recorded):
     """A panel does not compute rate() of a whole metric that a recording rule records."""
-    for panel in linter_rules.query_panels(dash):
-        for target in panel.get("targets") or []:
-            try:
-                tree = promql_tree.parse(target.get("expr", ""))
-            except ValueError:
-                continue
-            for selector, parents in promql_tree.selectors(tree):
-                function, _ = promql_tree.enclosing_call(parents)
-                name = promql_tree.metric_name(selector)
-                report.check(function not in ("rate", "irate") or name not in recorded,
-                             linter_rules.target_where(panel, target),
-                             f"computes {function}({name}) although {recorded.get(name)} records it")
+    for panel, target, tree in linter_rules.parsed_targets(dash):
+        for selector, parents in promql_tree.selectors(tree) if tree else ():
+            function, _ = promql_tree.enclosing_call(parents)
+            name = promql_tree.metric_name(selector)
+            report.check(function not in ("rate", "irate") or name not in recorded,
+                         linter_rules.target_where(panel, target),
+                         f"computes {function}({name}) although {recorded.get(name)} records it")
 
 
 def provisioning(report):
@@ -140,15 +135,10 @@ def counted_once(dash, report):
     """A graph never shows increase(): at a step shorter than the window, overlapping windows show one event
     several times (at a 15 s step, increase[$__rate_interval] shows each transition four times). Graphs show rates;
     counts come from one instant query over the whole range."""
-    for panel in linter_rules.query_panels(dash):
-        for target in panel.get("targets") or []:
-            graph = panel.get("type") in dashboard_queries.GRAPH_TYPES and not target.get("instant")
-            try:
-                tree = promql_tree.parse(target.get("expr", ""))
-            except ValueError:
-                continue
-            for selector, parents in promql_tree.selectors(tree):
-                function, window = promql_tree.enclosing_call(parents)
-                pinned = selector.at is not None  # `[$__range] @ end()`: one window for every step
-                report.check(not graph or function != "increase" or pinned, linter_rules.target_where(panel, target),
-                             f"a graph shows increase({promql_tree.metric_name(selector)}[…]) per step")
+    for panel, target, tree in linter_rules.parsed_targets(dash):
+        graph = panel.get("type") in dashboard_queries.GRAPH_TYPES and not target.get("instant")
+        for selector, parents in promql_tree.selectors(tree) if tree else ():
+            function, _ = promql_tree.enclosing_call(parents)
+            pinned = selector.at is not None  # `[$__range] @ end()`: one window for every step
+            report.check(not graph or function != "increase" or pinned, linter_rules.target_where(panel, target),
+                         f"a graph shows increase({promql_tree.metric_name(selector)}[…]) per step")

@@ -142,7 +142,8 @@ def panel_no_targets(dash, report):
         report.check(bool(panel.get("targets")), panel_where(panel), "has targets")
 
 
-def _parsed_targets(dash):
+def parsed_targets(dash):
+    """(panel, target, syntax tree or None when the query does not parse) for every query of the dashboard."""
     for panel in query_panels(dash):
         for target in panel.get("targets") or []:
             try:
@@ -153,12 +154,12 @@ def _parsed_targets(dash):
 
 
 def target_promql(dash, report):
-    for panel, target, tree in _parsed_targets(dash):
+    for panel, target, tree in parsed_targets(dash):
         report.check(tree is not None, target_where(panel, target), f"is valid PromQL: {target.get('expr')!r}")
 
 
 def target_rate_interval(dash, report):
-    for panel, target, tree in _parsed_targets(dash):
+    for panel, target, tree in parsed_targets(dash):
         if tree is None:
             continue
         for selector, parents in promql_tree.selectors(tree):
@@ -170,7 +171,7 @@ def target_rate_interval(dash, report):
 
 def _required_matcher(label):
     def rule(dash, report):
-        for panel, target, tree in _parsed_targets(dash):
+        for panel, target, tree in parsed_targets(dash):
             if tree is None:
                 continue
             for selector, _ in promql_tree.selectors(tree):
@@ -185,7 +186,7 @@ target_instance = _required_matcher("instance")
 
 
 def target_counter_agg(dash, report, counters=()):
-    for panel, target, tree in _parsed_targets(dash):
+    for panel, target, tree in parsed_targets(dash):
         if tree is None:
             continue
         for selector, parents in promql_tree.selectors(tree):

@@ -17,7 +17,6 @@ breaker; the demos stop cleanly on SIGTERM. About 3 minutes; every process is st
 Usage: e2e/python.sh e2e/alerts_e2e.py [--demo PATH] [--keep]
 """
 
-import argparse
 import json
 import os
 import sys
@@ -64,18 +63,6 @@ def exposition_complete(url):
     missing = [name for name in harness.contract_series() if name not in exposed]
     return not missing and all(f'breaker="{b}"' in text for b in ("catalog", "recommendations", "payments"))
 
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--demo", default=os.environ.get("BREAKER_DEMO", ".build/debug/breaker-demo"))
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = parser.parse_args()
-    run = harness.Run("alerts-e2e", deadline_seconds=270, keep=args.keep)
-    try:
-        scenario(run, os.path.abspath(args.demo))
-    finally:
-        status = run.finish()
-    return status
 
 
 def scenario(run, demo):
@@ -158,4 +145,4 @@ def run_command(run, argv, log_name):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(harness.main("alerts-e2e", __doc__, 270, scenario))

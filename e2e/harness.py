@@ -5,6 +5,7 @@ Every process a run starts is stopped when the run ends, however it ends (SIGTER
 its log is printed when a check failed.
 """
 
+import argparse
 import json
 import os
 import shutil
@@ -186,3 +187,18 @@ class Run:
                 shipped += sum(len(group["rules"]) for group in yaml.safe_load(handle)["groups"])
         rules = [rule for group in data["groups"] for rule in group["rules"]]
         return len(rules) == shipped and all(rule.get("health") == "ok" for rule in rules)
+
+
+def main(name, doc, deadline_seconds, body):
+    """The command line of an end-to-end run: --demo PATH (default $BREAKER_DEMO or .build/debug/breaker-demo) and
+    --keep; runs body(run, demo path) and always finishes the run. Returns the exit status."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--demo", default=os.environ.get("BREAKER_DEMO", ".build/debug/breaker-demo"))
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    run = Run(name, deadline_seconds=deadline_seconds, keep=args.keep)
+    try:
+        body(run, os.path.abspath(args.demo))
+    finally:
+        status = run.finish()
+    return status

@@ -68,6 +68,12 @@ HALF_FLEET = Scenario(
              '{job="api", instance="i3", breaker="payments", le="0.1"}', 10),
             ('instance:circuit_breaker_call_duration_seconds_bucket:rate3m'
              '{job="api", instance="i3", breaker="payments", le="+Inf"}', 10)]),
+        Samples("15m", 'instance:circuit_breaker_call_duration_seconds:p50_rate3m{instance="i3"}', [
+            ('instance:circuit_breaker_call_duration_seconds:p50_rate3m{job="api", instance="i3", breaker="payments"}',
+             0.05)]),
+        Samples("15m", 'instance:circuit_breaker_call_duration_seconds:p99_rate3m{instance="i3"}', [
+            ('instance:circuit_breaker_call_duration_seconds:p99_rate3m{job="api", instance="i3", breaker="payments"}',
+             0.099)]),
         Samples("15m", "job:circuit_breaker_exporting_targets:count", [
             ('job:circuit_breaker_exporting_targets:count{job="api"}', 4)]),
         Samples("15m", "job:circuit_breaker_exporter:known", [('job:circuit_breaker_exporter:known{job="api"}', 1)]),
