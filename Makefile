@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-ops e2e bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-ops e2e docs flake-check bench bench-micro bench-exporter clean
 
 all: build
 
@@ -23,18 +23,20 @@ observe:
 	$(SWIFT) build --product breaker-demo
 	scripts/observe.sh
 
-## Every test: unit and integration tests, the concurrency suite under ThreadSanitizer, the operations kit
-## (promtool rules and dashboard checks) and the end-to-end run against real Prometheus and Alertmanager.
-test: test-unit test-tsan test-ops e2e
+## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
+## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
+## build (a broken symbol link fails it).
+test: test-unit test-tsan test-ops e2e docs
 
 test-unit:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+## Every test target under ThreadSanitizer; any report fails the run.
 test-tsan:
 	scripts/install-deps.sh test
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter 'ConcurrencyTests|HalfOpenTests|GenerationTests|TimeoutTests'
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
 test-ops:
 	scripts/install-deps.sh test
@@ -44,6 +46,17 @@ e2e:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo scripts/e2e.sh
+
+## The DocC documentation of every public module, warnings as errors (scripts/docs.sh).
+docs:
+	scripts/install-deps.sh build
+	scripts/docs.sh
+
+## The unit tests N times under two busy loops (not part of `make test`): make flake-check RUNS=10
+RUNS ?= 10
+flake-check:
+	scripts/install-deps.sh test
+	scripts/flake-check.sh $(RUNS)
 
 ## Benchmarks: the breaker and monitor micro-benchmarks (package-benchmark), then the exporter load test (wrk).
 bench: bench-micro bench-exporter
@@ -58,4 +71,4 @@ bench-exporter:
 	scripts/bench-exporter.sh .build/release/breaker-demo
 
 clean:
-	rm -rf .build .build-tsan Benchmarks/.build
+	rm -rf .build .build-tsan .build-asan .build-docs Benchmarks/.build

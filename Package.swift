@@ -1,6 +1,8 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -116,3 +118,9 @@ let package = Package(
         ),
     ]
 )
+
+// The DocC plugin builds the documentation (`make docs`). It stays out of users' dependency graphs: only a build
+// with BREAKER_DOCS set (as `make docs` does) adds it.
+if ProcessInfo.processInfo.environment["BREAKER_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

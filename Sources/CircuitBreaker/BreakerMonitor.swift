@@ -29,6 +29,11 @@ public protocol BreakerMonitor: Sendable {
     /// breaker's creation failed after this monitor was bound: release what was bound to it.
     func didDetach(from breaker: BreakerDescription)
 
+    /// Whether the monitor receives the per-call events (calls, rejections, slow calls, fallbacks). A monitor that
+    /// only follows state changes and overrides returns `false`, and the breaker then skips it on every call, so it
+    /// costs the call path nothing. Read once, when the breaker is created.
+    var observesCalls: Bool { get }
+
     /// Whether the events should carry call durations. Measuring costs two reads of a precise clock per call, so
     /// breakers skip it unless a monitor asks for it (or a slow-call threshold is configured).
     var wantsDurations: Bool { get }
@@ -49,6 +54,10 @@ public protocol BreakerMonitor: Sendable {
     /// A call was rejected without running, in `state`.
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState)
 
+    /// A shadow breaker (``Enforcement/shadow``) would have rejected a call in `state` and runs it anyway; its
+    /// outcome is reported next, as for any call.
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState)
+
     /// A call took longer than the configured slow-call threshold (reported besides its outcome).
     func slowCall(_ breaker: CircuitBreaker, duration: Duration)
 
@@ -60,6 +69,13 @@ public protocol BreakerMonitor: Sendable {
 
     /// A fallback ran for `reason` and returned a value (`succeeded`) or threw.
     func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool)
+
+    /// An operator's override was applied (after the transition it causes, if any); `restored` when it was
+    /// re-applied from saved state after a restart rather than newly decided.
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool)
+
+    /// The active override ended: it `expired`, or it was cleared or replaced by another operator action.
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool)
 }
 
 extension BreakerMonitor {
@@ -69,6 +85,8 @@ extension BreakerMonitor {
     public func didAttach(to breaker: CircuitBreaker) {}
     /// Does nothing.
     public func didDetach(from breaker: BreakerDescription) {}
+    /// `true`.
+    public var observesCalls: Bool { true }
     /// `false`.
     public var wantsDurations: Bool { false }
     /// Does nothing.
@@ -89,6 +107,12 @@ extension BreakerMonitor {
     public func breakerReset(_ breaker: CircuitBreaker) {}
     /// Does nothing.
     public func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {}
+    /// Does nothing.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {}
+    /// Does nothing.
+    public func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {}
+    /// Does nothing.
+    public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {}
 }
 
 /// What a monitor learns about a breaker when it is bound to it, before the breaker exists.

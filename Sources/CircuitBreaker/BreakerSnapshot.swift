@@ -29,6 +29,8 @@ public struct BreakerSnapshot: Sendable, Hashable {
     public let retryAfter: Duration?
     /// The last change of state, if there was one.
     public let lastTransition: StateTransition?
+    /// The operator's override in force, if any.
+    public let activeOverride: BreakerOverride?
     /// How long the breaker has been in its current state.
     public let timeInCurrentState: Duration
     /// How long the breaker has spent in each state since it was created, the current period included.
@@ -49,6 +51,7 @@ public struct BreakerSnapshot: Sendable, Hashable {
         lastTransitionTimestamp: Double,
         retryAfter: Duration?,
         lastTransition: StateTransition? = nil,
+        activeOverride: BreakerOverride? = nil,
         timeInCurrentState: Duration = .zero,
         timeInState: TimeInState = TimeInState()
     ) {
@@ -65,6 +68,7 @@ public struct BreakerSnapshot: Sendable, Hashable {
         self.lastTransitionTimestamp = lastTransitionTimestamp
         self.retryAfter = retryAfter
         self.lastTransition = lastTransition
+        self.activeOverride = activeOverride
         self.timeInCurrentState = timeInCurrentState
         self.timeInState = timeInState
     }

@@ -10,15 +10,24 @@ extension CircuitBreaker {
         var word = observed
         while true {
             switch word.state {
-            case .closed, .disabled:
+            case .closed:
                 return .admitted(Permit(word: word, start: startTime()))
-            case .forcedOpen:
-                return .rejected(rejection(in: .forcedOpen, retryAfter: nil))
+            case .disabled, .forcedOpen:
+                if overrideUntil.load(ordering: .relaxed) != .max {
+                    // An override may have ended: settle it as a read would, and look again.
+                    let settled = settledWord()
+                    if settled != word {
+                        word = settled
+                        continue
+                    }
+                }
+                if word.state == .disabled { return .admitted(Permit(word: word, start: startTime())) }
+                return refusal(in: .forcedOpen, retryAfter: nil)
             case .open:
                 let now = clock.coarseNanoseconds()
                 let until = openUntil.load(ordering: .relaxed)
                 if now < until {
-                    return .rejected(rejection(in: .open, retryAfter: .nanoseconds(until - now)))
+                    return refusal(in: .open, retryAfter: .nanoseconds(until - now))
                 }
                 let (permit, transition, current) = machine.withLock { machine in
                     let current = ControlWord(rawValue: control.load(ordering: .relaxed))
@@ -47,13 +56,13 @@ extension CircuitBreaker {
                 if admitted { return .admitted(Permit(word: word, start: startTime())) }
                 if let transition {
                     report(transition)
-                    return .rejected(rejection(in: .open, retryAfter: transition.openWait))
+                    return refusal(in: .open, retryAfter: transition.openWait)
                 }
                 if current != word {
                     word = current
                     continue
                 }
-                return .rejected(rejection(in: .halfOpen, retryAfter: .zero))
+                return refusal(in: .halfOpen, retryAfter: .zero)
             }
         }
     }
@@ -95,16 +104,25 @@ extension CircuitBreaker {
                 if now < openUntil.load(ordering: .relaxed) { return word }
             case .halfOpen:
                 now = clock.coarseNanoseconds()
-            case .closed, .forcedOpen, .disabled:
+            case .forcedOpen, .disabled:
+                now = clock.coarseNanoseconds()
+                if now < overrideUntil.load(ordering: .relaxed) { return word }
+            case .closed:
                 return word
             }
-            let (transition, current) = machine.withLock { machine -> (StateTransition?, ControlWord) in
+            let (transition, ended, current) = machine.withLock {
+                machine -> (StateTransition?, BreakerOverride?, ControlWord) in
                 let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                guard current == word else { return (nil, current) }
-                if word.isOpen {
-                    return (becomeReadyToProbe(&machine, current, now: now), current)
+                guard current == word else { return (nil, nil, current) }
+                switch word.state {
+                case .open:
+                    return (becomeReadyToProbe(&machine, current, now: now), nil, current)
+                case .halfOpen:
+                    return (reopenIfTrialsOverran(&machine, current, now: now), nil, current)
+                default:
+                    return endExpiredOverride(&machine, current, now: now).map { ($0.0, $0.1, current) }
+                        ?? (nil, nil, current)
                 }
-                return (reopenIfTrialsOverran(&machine, current, now: now), current)
             }
             guard let transition else {
                 // Nothing was due, or another thread moved the breaker first: report what it is now.
@@ -112,13 +130,25 @@ extension CircuitBreaker {
                 continue
             }
             report(transition)
+            if let ended, hasMonitors { monitor.overrideEnded(self, override: ended, expired: true) }
         }
+    }
+
+    /// What a call the breaker refuses gets: a rejection, or, in shadow mode, an admission that records nothing
+    /// (after the monitors heard that the call would have been rejected).
+    @usableFromInline
+    func refusal(in state: CircuitState, retryAfter: Duration?) -> Admission {
+        guard enforcing else {
+            if hasCallMonitors { callMonitor.callShadowRejected(self, state: state) }
+            return .admitted(Permit(word: .shadow, start: startTime()))
+        }
+        return .rejected(rejection(in: state, retryAfter: retryAfter))
     }
 
     /// Reports a rejection to the monitors and returns the error to throw.
     @usableFromInline
     func rejection(in state: CircuitState, retryAfter: Duration?) -> CallRejectedError {
-        if hasMonitors { monitor.callRejected(self, state: state) }
+        if hasCallMonitors { callMonitor.callRejected(self, state: state) }
         return CallRejectedError(breakerName: name, state: state, retryAfter: retryAfter)
     }
 
@@ -165,20 +195,47 @@ extension CircuitBreaker {
 
     /// Operator transitions.
     func changeStateManually(to state: CircuitState, reason: TransitionReason) {
-        let now = clock.coarseNanoseconds()
-        let transition = machine.withLock { machine -> StateTransition? in
-            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-            if current.state == state {
-                guard state == .closed else { return nil }
-                // A reset of a closed breaker starts a fresh period without reporting a transition.
-                let next = current.advanced(to: .closed)
-                rule.reset(generation: next.generation, now: now)
-                control.store(next.rawValue, ordering: .releasing)
-                return nil
-            }
-            return performTransition(&machine, from: current, to: state, reason: reason, now: now)
+        let (transition, ended) = machine.withLock { machine in
+            (moveManually(&machine, to: state, reason: reason), takeOverride(&machine))
         }
         if let transition { report(transition) }
+        if let ended, hasMonitors { monitor.overrideEnded(self, override: ended, expired: false) }
+    }
+
+    /// An operator's move to `state`, under the lock: a transition unless the breaker is in that state already
+    /// (a reset of a closed breaker starts a fresh period without reporting one).
+    func moveManually(_ machine: inout MachineState, to state: CircuitState, reason: TransitionReason) -> StateTransition? {
+        let now = clock.coarseNanoseconds()
+        let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+        if current.state == state {
+            guard state == .closed else { return nil }
+            let next = current.advanced(to: .closed)
+            rule.reset(generation: next.generation, now: now)
+            control.store(next.rawValue, ordering: .releasing)
+            return nil
+        }
+        return performTransition(&machine, from: current, to: state, reason: reason, now: now)
+    }
+
+    /// Removes the active override, if any, under the lock, and returns it.
+    func takeOverride(_ machine: inout MachineState) -> BreakerOverride? {
+        overrideUntil.store(.max, ordering: .relaxed)
+        defer { machine.activeOverride = nil }
+        return machine.activeOverride
+    }
+
+    /// Forced open or disabled → closed when the active override has ended by `now`, under the lock; the
+    /// transition and the override that ended.
+    private func endExpiredOverride(
+        _ machine: inout MachineState,
+        _ current: ControlWord,
+        now: Int64
+    ) -> (StateTransition, BreakerOverride)? {
+        let until = overrideUntil.load(ordering: .relaxed)
+        guard now >= until, let ended = takeOverride(&machine) else { return nil }
+        // Dated when the override ended, not when a call or a read noticed it.
+        let transition = performTransition(&machine, from: current, to: .closed, reason: .overrideExpired, now: until)
+        return (transition, ended)
     }
 
     /// Moves to `state` and publishes the new control word. Must run under `machine`'s lock with `current` the

@@ -30,16 +30,27 @@ public final class CircuitBreaker: Sendable {
     /// Coarse monotonic time at which an open breaker may admit a trial call.
     @usableFromInline
     let openUntil = Atomic<Int64>(0)
+    /// Coarse monotonic time at which the active override ends; `Int64.max` when there is none.
+    let overrideUntil = Atomic<Int64>(.max)
+    /// Whether calls are rejected (``Enforcement/enforcing``) rather than only reported (shadow mode).
+    @usableFromInline
+    let enforcing: Bool
     /// The trip policy and the store of outcomes it judges.
     @usableFromInline
     let rule: TripRule
     /// The bound monitors, for attaching and detaching.
     let monitors: [any BreakerMonitor]
-    /// All of them as one existential, for events (see ``MonitorFanOut``).
+    /// All of them as one existential, for state and override events (see ``MonitorFanOut``).
     @usableFromInline
     let monitor: any BreakerMonitor
     @usableFromInline
     let hasMonitors: Bool
+    /// The monitors that observe calls (``BreakerMonitor/observesCalls``), for per-call events: a monitor that
+    /// only follows state changes costs the call path nothing.
+    @usableFromInline
+    let callMonitor: any BreakerMonitor
+    @usableFromInline
+    let hasCallMonitors: Bool
     @usableFromInline
     let measuresDurations: Bool
     /// Calls longer than this many nanoseconds are slow (`Int64.max` when no threshold is configured).
@@ -82,7 +93,11 @@ public final class CircuitBreaker: Sendable {
         self.monitors = bound
         self.monitor = MonitorFanOut.combining(bound)
         self.hasMonitors = !bound.isEmpty
+        let callMonitors = bound.filter(\.observesCalls)
+        self.callMonitor = MonitorFanOut.combining(callMonitors)
+        self.hasCallMonitors = !callMonitors.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
+        self.enforcing = configuration.enforcement.rejectsCalls
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
         self.machine = Locked(
             MachineState(
@@ -131,6 +146,7 @@ public final class CircuitBreaker: Sendable {
                 lastTransitionTimestamp: machine.lastTransitionTimestamp,
                 retryAfter: retryAfter,
                 lastTransition: machine.lastTransition,
+                activeOverride: machine.activeOverride,
                 timeInCurrentState: machine.stateTimes.currentPeriod(now: now),
                 timeInState: machine.stateTimes.totals(current: word.state, now: now)
             )
@@ -138,18 +154,20 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Opens the breaker until ``reset()``: every call is rejected. Does nothing if it is already forced open.
+    /// Ends an active override (``apply(_:restored:)``): the breaker stays forced open without an end.
     public func forceOpen() {
         changeStateManually(to: .forcedOpen, reason: .forcedOpen)
     }
 
     /// Lets every call through until ``reset()``, still recording outcomes, never tripping. Does nothing if it is
-    /// already disabled.
+    /// already disabled. Ends an active override: the breaker stays disabled without an end.
     public func disable() {
         changeStateManually(to: .disabled, reason: .disabled)
     }
 
     /// Closes the breaker and clears its windows, from any state; in-flight calls admitted before no longer
-    /// count. Monitors see the transition (unless it was closed already) and a reset event.
+    /// count. Ends an active override. Monitors see the transition (unless it was closed already) and a reset
+    /// event.
     public func reset() {
         changeStateManually(to: .closed, reason: .reset)
         monitor.breakerReset(self)
@@ -173,4 +191,6 @@ struct MachineState: Sendable {
     var lastTransition: StateTransition?
     /// Time spent in each state.
     var stateTimes: StateTimeAccount
+    /// The operator's override in force, if any.
+    var activeOverride: BreakerOverride?
 }

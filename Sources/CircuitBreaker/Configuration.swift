@@ -35,6 +35,9 @@ extension CircuitBreaker {
         public var errorClassifier: ErrorClassifier
         /// Which outcomes run a call's fallback; rejections only by default.
         public var fallbackTriggers: FallbackTriggers
+        /// Whether the breaker rejects calls (``Enforcement/enforcing``, the default) or only reports what it would
+        /// have rejected (``Enforcement/shadow``).
+        public var enforcement: Enforcement
 
         /// Creates a configuration; every parameter has the documented default.
         public init(
@@ -49,7 +52,8 @@ extension CircuitBreaker {
             invocationTimeout: Duration? = nil,
             slowCallThreshold: Duration? = nil,
             errorClassifier: ErrorClassifier = .default,
-            fallbackTriggers: FallbackTriggers = .rejection
+            fallbackTriggers: FallbackTriggers = .rejection,
+            enforcement: Enforcement = .enforcing
         ) {
             self.trip = trip
             self.openWait = openWait
@@ -58,6 +62,7 @@ extension CircuitBreaker {
             self.slowCallThreshold = slowCallThreshold
             self.errorClassifier = errorClassifier
             self.fallbackTriggers = fallbackTriggers
+            self.enforcement = enforcement
         }
 
         /// The documented defaults.

@@ -33,6 +33,11 @@ struct ControlWord: Hashable, Sendable {
     @inlinable
     var generation: UInt64 { rawValue >> 3 }
 
+    /// The word of a call a shadow breaker admitted instead of rejecting it: generation 0 (no period has it) and
+    /// no valid state, so its outcome is recorded in no store, can settle no trial and can trip nothing.
+    @usableFromInline
+    static let shadow = ControlWord(rawValue: 0b111)
+
     /// The word of the next state period.
     @inlinable
     func advanced(to state: CircuitState) -> ControlWord {

@@ -28,6 +28,9 @@ final class MonitorFanOut: BreakerMonitor {
     var wantsDurations: Bool { first.wantsDurations || rest.wantsDurations }
 
     @usableFromInline
+    var observesCalls: Bool { first.observesCalls || rest.observesCalls }
+
+    @usableFromInline
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
         first.callSucceeded(breaker, duration: duration)
         rest.callSucceeded(breaker, duration: duration)
@@ -79,6 +82,24 @@ final class MonitorFanOut: BreakerMonitor {
     func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
         first.fallbackCompleted(breaker, reason: reason, succeeded: succeeded)
         rest.fallbackCompleted(breaker, reason: reason, succeeded: succeeded)
+    }
+
+    @usableFromInline
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        first.callShadowRejected(breaker, state: state)
+        rest.callShadowRejected(breaker, state: state)
+    }
+
+    @usableFromInline
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        first.overrideApplied(breaker, override: override, restored: restored)
+        rest.overrideApplied(breaker, override: override, restored: restored)
+    }
+
+    @usableFromInline
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        first.overrideEnded(breaker, override: override, expired: expired)
+        rest.overrideEnded(breaker, override: override, expired: expired)
     }
 }
 

@@ -14,6 +14,7 @@ public struct TransitionReason: Sendable, Hashable, CustomStringConvertible {
         case forcedOpen = "forced_open"
         case disabled = "disabled"
         case reset = "reset"
+        case overrideExpired = "override_expired"
     }
 
     private let backing: Backing
@@ -46,8 +47,11 @@ public struct TransitionReason: Sendable, Hashable, CustomStringConvertible {
     public static let forcedOpen = TransitionReason(.forcedOpen)
     /// → disabled, by ``CircuitBreaker/disable()``.
     public static let disabled = TransitionReason(.disabled)
-    /// → closed, by ``CircuitBreaker/reset()``.
+    /// → closed, by ``CircuitBreaker/reset()``, a reset override, or an override cleared early.
     public static let reset = TransitionReason(.reset)
+    /// Forced open or disabled → closed: an operator's override ended (``BreakerOverride``), and the breaker
+    /// returned to automatic control.
+    public static let overrideExpired = TransitionReason(.overrideExpired)
 
     /// Every reason this version knows.
     public static let allCases: [TransitionReason] = Backing.allCases.map(TransitionReason.init)

@@ -46,8 +46,10 @@ package enum MetricContract {
 
     /// The `outcome` values of the duration histogram: the outcomes of calls the breaker ran.
     package static let executedOutcomes = ["success", "failure", "timeout", "ignored"]
-    /// The `outcome` values of `circuit_breaker_calls_total`.
-    package static let callOutcomes = executedOutcomes + ["rejected"]
+    /// The `outcome` values of `circuit_breaker_calls_total`; `shadow_rejected` only for breakers in shadow mode.
+    package static let callOutcomes = executedOutcomes + ["rejected", "shadow_rejected"]
+    /// The `action` values of `circuit_breaker_overrides_total`.
+    package static let overrideActions = ["force_open", "disable", "reset"]
     /// The `result` values of `circuit_breaker_fallbacks_total`.
     package static let fallbackResults = ["success", "failure"]
 
@@ -69,7 +71,8 @@ package enum MetricContract {
         labels: [breaker, Label(name: "outcome", values: callOutcomes)],
         unit: "",
         help: "Calls through the circuit breaker by outcome: success, failure, timeout, ignored (an error not "
-            + "counted as a failure) or rejected (not run)."
+            + "counted as a failure), rejected (not run), or shadow_rejected (a shadow breaker would have rejected "
+            + "it; it ran and is counted by its outcome too)."
     )
 
     package static let callDuration = Family(
@@ -149,6 +152,23 @@ package enum MetricContract {
         help: "Seconds the circuit breaker has spent in each state, the current period included."
     )
 
+    package static let overrides = Family(
+        name: "circuit_breaker_overrides_total",
+        kind: .counter,
+        labels: [breaker, Label(name: "action", values: overrideActions)],
+        unit: "",
+        help: "Operator overrides applied to the circuit breaker, by action: force_open, disable or reset "
+            + "(overrides restored after a restart are not counted again)."
+    )
+
+    package static let overrideExpiry = Family(
+        name: "circuit_breaker_override_expiry_timestamp_seconds",
+        kind: .gauge,
+        labels: [breaker],
+        unit: "seconds",
+        help: "Unix time at which the operator's override of the circuit breaker ends; 0 when none is in force."
+    )
+
     package static let registrationsRejected = Family(
         name: "circuit_breaker_registrations_rejected_total",
         kind: .counter,
@@ -161,7 +181,7 @@ package enum MetricContract {
     /// Every family, in the order the Prometheus monitor renders them; the registry's own last.
     package static let families: [Family] = [
         state, calls, callDuration, slowCalls, transitions, failureRatio, slowCallRatio, failureRatioThreshold,
-        stateChangeTimestamp, fallbacks, stateSeconds, registrationsRejected,
+        stateChangeTimestamp, fallbacks, stateSeconds, overrides, overrideExpiry, registrationsRejected,
     ]
 
     /// The family called `name`.

@@ -16,6 +16,9 @@ final class BoundMetrics: BreakerMonitor {
     private let failureRatioThreshold: Meter?
     private let stateChangeTimestamp: Meter
     private let stateSeconds: [FloatingPointCounter]  // by CircuitState.rawValue
+    private let shadowRejected: CoreMetrics.Counter?  // shadow breakers only
+    private let overrides: [CoreMetrics.Counter]  // by MetricContract.overrideActions
+    private let overrideExpiry: Meter
     /// The breaker (held weakly) and the generation the meters show.
     private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
     private weak let list: BoundMetricsList?
@@ -100,6 +103,19 @@ final class BoundMetrics: BreakerMonitor {
             dimensions: [("breaker", name)],
             factory: factory
         )
+        shadowRejected =
+            breaker.configuration.enforcement.rejectsCalls
+            ? nil
+            : Counter(
+                label: MetricContract.calls.name,
+                dimensions: [("breaker", name), ("outcome", "shadow_rejected")],
+                factory: factory
+            )
+        overrides = MetricContract.overrideActions.map {
+            Counter(label: MetricContract.overrides.name, dimensions: [("breaker", name), ("action", $0)], factory: factory)
+        }
+        overrideExpiry = Meter(label: MetricContract.overrideExpiry.name, dimensions: [("breaker", name)], factory: factory)
+        overrideExpiry.set(0)
         stateSeconds = CircuitState.allCases.map {
             FloatingPointCounter(
                 label: MetricContract.stateSeconds.name,
@@ -123,7 +139,9 @@ final class BoundMetrics: BreakerMonitor {
     func didDetach(from breaker: BreakerDescription) {
         list?.remove(self)
         gauges.detach()
-        for counter in calls + fallbacks + Array(transitions.values) + [slow] { counter.destroy() }
+        for counter in calls + fallbacks + Array(transitions.values) + [slow] + overrides { counter.destroy() }
+        shadowRejected?.destroy()
+        overrideExpiry.destroy()
         for timer in durations { timer.destroy() }
         for counter in stateSeconds { counter.destroy() }
         for meter in states
@@ -161,6 +179,21 @@ final class BoundMetrics: BreakerMonitor {
         calls[4].increment()
     }
 
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        shadowRejected?.increment()
+    }
+
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        if !restored, let index = MetricContract.overrideActions.firstIndex(of: override.action.rawValue) {
+            overrides[index].increment()
+        }
+        refresh()
+    }
+
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        refresh()
+    }
+
     func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
         slow.increment()
     }
@@ -182,6 +215,7 @@ final class BoundMetrics: BreakerMonitor {
         gauges.refresh(read: { $0.snapshot() }, order: \.order) { snapshot, previous in
             for state in CircuitState.allCases { states[Int(state.rawValue)].set(state == snapshot.state ? 1 : 0) }
             stateChangeTimestamp.set(snapshot.lastTransitionTimestamp)
+            overrideExpiry.set(snapshot.activeOverride?.expiresAt ?? 0)
             failureRatio?.set(snapshot.failureRatio)
             slowCallRatio?.set(snapshot.slowCallRatio)
             // swift-metrics counters only go up by increments: add the time since the snapshot applied before

@@ -11,10 +11,11 @@ public import Logging
 /// | event | level | message |
 /// |---|---|---|
 /// | → open, → forced open | ``Configuration-swift.struct/openedLevel`` (warning) | `circuit opened` |
-/// | half-open → closed, ``CircuitBreaker/CircuitBreaker/reset()`` | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit reset` |
+/// | half-open → closed, ``/CircuitBreaker/CircuitBreaker/reset()`` | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit reset` |
 /// | → disabled | warning | `circuit disabled` |
 /// | → half-open | info | `circuit half-open` |
-/// | failure, timeout, rejection, slow call, fallback | debug | `call failed`, `call timed out`, … |
+/// | an operator's override expired | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit override expired` |
+/// | failure, timeout, rejection, shadow rejection, slow call, fallback | debug | `call failed`, `call timed out`, … |
 /// | success, ignored error | trace | `call succeeded`, `call ignored` |
 ///
 /// Every message carries `breaker`; transitions add `from`, `to`, `reason`, `generation`, `failure_ratio` and
@@ -86,7 +87,7 @@ public struct LoggingMonitor: BreakerMonitor {
         logger.log(level: level, message, metadata: metadata)
     }
 
-    /// Logs `circuit reset` with reason `reset`: an operator called ``CircuitBreaker/CircuitBreaker/reset()``.
+    /// Logs `circuit reset` with reason `reset`: an operator called ``/CircuitBreaker/CircuitBreaker/reset()``.
     public func breakerReset(_ breaker: CircuitBreaker) {
         let level = configuration.resetLevel
         guard logger.logLevel <= level else { return }
@@ -94,6 +95,25 @@ public struct LoggingMonitor: BreakerMonitor {
             level: level,
             "circuit reset",
             metadata: ["breaker": .string(breaker.name), "reason": .string(TransitionReason.reset.rawValue)]
+        )
+    }
+
+    /// Logs `circuit override expired` when an operator's override ran out and the breaker returned to automatic
+    /// control. Applying or clearing an override is logged by whoever does it (the operations API audits who,
+    /// what, why and until when).
+    public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        let level = configuration.resetLevel
+        guard expired, logger.logLevel <= level else { return }
+        logger.log(
+            level: level,
+            "circuit override expired",
+            metadata: [
+                "breaker": .string(breaker.name),
+                "action": .string(override.action.rawValue),
+                "actor": .string(override.actor),
+                "reason": .string(override.reason),
+                "expires_at": .stringConvertible(override.expiresAt),
+            ]
         )
     }
 
@@ -131,6 +151,15 @@ public struct LoggingMonitor: BreakerMonitor {
     public func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
         guard logger.logLevel <= .debug else { return }
         logger.debug("call rejected", metadata: ["breaker": .string(breaker.name), "state": .string(state.label)])
+    }
+
+    /// Logs `call shadow-rejected` at debug: a shadow breaker would have rejected the call in `state`.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        guard logger.logLevel <= .debug else { return }
+        logger.debug(
+            "call shadow-rejected",
+            metadata: ["breaker": .string(breaker.name), "state": .string(state.label)]
+        )
     }
 
     /// Logs `slow call` at debug.

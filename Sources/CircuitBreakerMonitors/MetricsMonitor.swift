@@ -12,7 +12,7 @@ public import CoreMetrics
 ///
 /// | label | kind | dimensions |
 /// |---|---|---|
-/// | `circuit_breaker_calls_total` | counter | `breaker`, `outcome` (success, failure, timeout, ignored, rejected) |
+/// | `circuit_breaker_calls_total` | counter | `breaker`, `outcome` (success, failure, timeout, ignored, rejected; shadow_rejected for shadow breakers) |
 /// | `circuit_breaker_call_duration_seconds` | timer (with ``recordsDurations``) | `breaker`, `outcome` |
 /// | `circuit_breaker_slow_calls_total` | counter | `breaker` |
 /// | `circuit_breaker_transitions_total` | counter | `breaker`, `from`, `to` |
@@ -22,6 +22,8 @@ public import CoreMetrics
 /// | `circuit_breaker_failure_ratio_threshold` | meter (failure-ratio policies) | `breaker` |
 /// | `circuit_breaker_state_change_timestamp_seconds` | meter | `breaker` |
 /// | `circuit_breaker_state_seconds_total` | floating-point counter, advanced at each refresh | `breaker`, `state` |
+/// | `circuit_breaker_overrides_total` | counter | `breaker`, `action` (force_open, disable, reset) |
+/// | `circuit_breaker_override_expiry_timestamp_seconds` | meter (0 without an override) | `breaker` |
 ///
 /// Every handle is created at bind time, so an event calls a handler it already holds. The state, timestamp and
 /// ratio meters, and the time-in-state counters, are set from the breaker's snapshot on every transition and by

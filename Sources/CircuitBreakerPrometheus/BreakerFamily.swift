@@ -15,6 +15,8 @@ enum BreakerFamily: Int, CaseIterable {
     case stateChangeTimestamp
     case fallbacks
     case stateSeconds
+    case overrides
+    case overrideExpiry
 
     /// The family's entry in the metric contract.
     var contract: MetricContract.Family {
@@ -30,6 +32,8 @@ enum BreakerFamily: Int, CaseIterable {
         case .stateChangeTimestamp: MetricContract.stateChangeTimestamp
         case .fallbacks: MetricContract.fallbacks
         case .stateSeconds: MetricContract.stateSeconds
+        case .overrides: MetricContract.overrides
+        case .overrideExpiry: MetricContract.overrideExpiry
         }
     }
 

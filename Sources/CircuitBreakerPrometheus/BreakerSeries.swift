@@ -52,6 +52,7 @@ final class BreakerSeries: BreakerMonitor {
                 case .window: hasWindow
                 case .threshold: threshold != nil
                 case .durations: bucketLabels != nil
+                case .shadow: !breaker.configuration.enforcement.rejectsCalls
                 }
             if present {
                 text.append(contentsOf: slot.metric.utf8)
@@ -133,6 +134,10 @@ final class BreakerSeries: BreakerMonitor {
         cells.increment(SeriesLayout.rejected)
     }
 
+    func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        cells.increment(SeriesLayout.shadowRejected)
+    }
+
     func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
         cells.increment(SeriesLayout.slowCalls)
     }
@@ -153,11 +158,23 @@ final class BreakerSeries: BreakerMonitor {
         refresh()
     }
 
+    func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        if !restored, let index = MetricContract.overrideActions.firstIndex(of: override.action.rawValue) {
+            cells.increment(SeriesLayout.overrides + index)
+        }
+        refresh()
+    }
+
+    func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        refresh()
+    }
+
     /// Brings the gauges up to date from the breaker's snapshot, if the breaker is still alive.
     func refresh() {
         gauges.refresh(read: { $0.snapshot() }, order: \.order) { snapshot, previous in
             cells.store(UInt64(snapshot.state.rawValue), at: SeriesLayout.state)
             cells.storeDouble(snapshot.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
+            cells.storeDouble(snapshot.activeOverride?.expiresAt ?? 0, at: SeriesLayout.overrideExpiry)
             if hasWindow {
                 cells.storeDouble(snapshot.failureRatio, at: SeriesLayout.failureRatio)
                 cells.storeDouble(snapshot.slowCallRatio, at: SeriesLayout.slowCallRatio)

@@ -25,7 +25,13 @@ enum SeriesLayout {
     static let stateChangeTimestamp = state + 3
     /// `circuit_breaker_state_seconds_total` by `CircuitState.rawValue`, as `Double`s.
     static let stateSeconds = state + 4
-    static let cellCount = stateSeconds + StateTable.count
+    /// `circuit_breaker_calls_total{outcome="shadow_rejected"}`.
+    static let shadowRejected = stateSeconds + StateTable.count
+    /// `circuit_breaker_overrides_total` by the index of the action in `MetricContract.overrideActions`.
+    static let overrides = shadowRejected + 1
+    /// `circuit_breaker_override_expiry_timestamp_seconds`, as a `Double`.
+    static let overrideExpiry = overrides + MetricContract.overrideActions.count
+    static let cellCount = overrideExpiry + 1
 
     // MARK: Slots
 
@@ -52,6 +58,8 @@ enum SeriesLayout {
         case threshold
         /// Monitors that record durations.
         case durations
+        /// Breakers in shadow mode.
+        case shadow
     }
 
     struct Slot {
@@ -91,6 +99,15 @@ enum SeriesLayout {
                 )
             )
         }
+        slots.append(
+            Slot(
+                family: .calls,
+                metric: MetricContract.calls.name,
+                labels: [("outcome", "shadow_rejected")],
+                value: .counter(shadowRejected),
+                presence: .shadow
+            )
+        )
         for outcome in ExecutedOutcome.allCases {
             let labels = [("outcome", outcome.label)]
             let name = MetricContract.callDuration.name
@@ -201,6 +218,26 @@ enum SeriesLayout {
                 )
             )
         }
+        for (index, action) in MetricContract.overrideActions.enumerated() {
+            slots.append(
+                Slot(
+                    family: .overrides,
+                    metric: MetricContract.overrides.name,
+                    labels: [("action", action)],
+                    value: .counter(overrides + index),
+                    presence: .always
+                )
+            )
+        }
+        slots.append(
+            Slot(
+                family: .overrideExpiry,
+                metric: MetricContract.overrideExpiry.name,
+                labels: [],
+                value: .double(overrideExpiry),
+                presence: .always
+            )
+        )
         return slots
     }()
 

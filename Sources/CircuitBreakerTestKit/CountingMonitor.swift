@@ -11,6 +11,7 @@ public final class CountingMonitor: BreakerMonitor {
     private let rejections = Atomic<Int>(0)
     private let slowCalls = Atomic<Int>(0)
     private let transitions = Atomic<Int>(0)
+    private let shadowRejections = Atomic<Int>(0)
 
     /// Creates a monitor with every count at zero.
     public init() {}
@@ -31,6 +32,8 @@ public final class CountingMonitor: BreakerMonitor {
         public var slowCalls: Int
         /// State transitions.
         public var transitions: Int
+        /// Calls a shadow breaker would have rejected (and ran; they are counted by outcome too).
+        public var shadowRejections: Int = 0
 
         /// Every call the breaker saw: executed or rejected.
         public var calls: Int { successes + failures + ignored + timeouts + rejections }
@@ -45,7 +48,8 @@ public final class CountingMonitor: BreakerMonitor {
             timeouts: timeouts.load(ordering: .relaxed),
             rejections: rejections.load(ordering: .relaxed),
             slowCalls: slowCalls.load(ordering: .relaxed),
-            transitions: transitions.load(ordering: .relaxed)
+            transitions: transitions.load(ordering: .relaxed),
+            shadowRejections: shadowRejections.load(ordering: .relaxed)
         )
     }
 
@@ -72,6 +76,10 @@ public final class CountingMonitor: BreakerMonitor {
     /// Counts a slow call.
     public func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
         slowCalls.add(1, ordering: .relaxed)
+    }
+    /// Counts a call a shadow breaker would have rejected.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        shadowRejections.add(1, ordering: .relaxed)
     }
     /// Counts a transition.
     public func stateChanged(_ breaker: CircuitBreaker, transition: StateTransition) {

@@ -13,35 +13,42 @@ import CircuitBreakerInternals
 public final class RecordingMonitor: BreakerMonitor {
     /// One recorded event.
     public enum Event: Sendable, CustomStringConvertible {
-        /// ``BreakerMonitor/didAttach(to:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/didAttach(to:)``.
         case attached(breaker: String)
-        /// ``BreakerMonitor/didDetach(from:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/didDetach(from:)``.
         case detached(breaker: String)
-        /// ``BreakerMonitor/callSucceeded(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callSucceeded(_:duration:)``.
         case succeeded(breaker: String, duration: Duration?)
-        /// ``BreakerMonitor/callFailed(_:error:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callFailed(_:error:duration:)``.
         case failed(breaker: String, error: any Error, duration: Duration?)
-        /// ``BreakerMonitor/callIgnored(_:error:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callIgnored(_:error:duration:)``.
         case ignored(breaker: String, error: any Error, duration: Duration?)
-        /// ``BreakerMonitor/callTimedOut(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callTimedOut(_:duration:)``.
         case timedOut(breaker: String, duration: Duration)
-        /// ``BreakerMonitor/callRejected(_:state:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callRejected(_:state:)``.
         case rejected(breaker: String, state: CircuitState)
-        /// ``BreakerMonitor/slowCall(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/slowCall(_:duration:)``.
         case slow(breaker: String, duration: Duration)
-        /// ``BreakerMonitor/stateChanged(_:transition:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/stateChanged(_:transition:)``.
         case transition(breaker: String, StateTransition)
-        /// ``BreakerMonitor/breakerReset(_:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/breakerReset(_:)``.
         case reset(breaker: String)
-        /// ``BreakerMonitor/fallbackCompleted(_:reason:succeeded:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/fallbackCompleted(_:reason:succeeded:)``.
         case fallback(breaker: String, reason: FallbackReason, succeeded: Bool)
+        /// ``/CircuitBreaker/BreakerMonitor/callShadowRejected(_:state:)``.
+        case shadowRejected(breaker: String, state: CircuitState)
+        /// ``/CircuitBreaker/BreakerMonitor/overrideApplied(_:override:restored:)``.
+        case overrideApplied(breaker: String, BreakerOverride, restored: Bool)
+        /// ``/CircuitBreaker/BreakerMonitor/overrideEnded(_:override:expired:)``.
+        case overrideEnded(breaker: String, BreakerOverride, expired: Bool)
 
         /// The name of the breaker the event came from.
         public var breaker: String {
             switch self {
             case .attached(let name), .detached(let name), .succeeded(let name, _), .failed(let name, _, _),
                 .ignored(let name, _, _), .timedOut(let name, _), .rejected(let name, _), .slow(let name, _),
-                .transition(let name, _), .reset(let name), .fallback(let name, _, _):
+                .transition(let name, _), .reset(let name), .fallback(let name, _, _), .shadowRejected(let name, _),
+                .overrideApplied(let name, _, _), .overrideEnded(let name, _, _):
                 name
             }
         }
@@ -60,6 +67,9 @@ public final class RecordingMonitor: BreakerMonitor {
             case .transition: "transition"
             case .reset: "reset"
             case .fallback: "fallback"
+            case .shadowRejected: "shadowRejected"
+            case .overrideApplied: "overrideApplied"
+            case .overrideEnded: "overrideEnded"
             }
         }
 
@@ -70,7 +80,7 @@ public final class RecordingMonitor: BreakerMonitor {
     // The package's one lock, which ThreadSanitizer sees (see `Lock` in CircuitBreakerInternals).
     private let storage = Locked<[Event]>([])
 
-    /// Whether events should carry durations (passed on as ``BreakerMonitor/wantsDurations``).
+    /// Whether events should carry durations (passed on as ``/CircuitBreaker/BreakerMonitor/wantsDurations``).
     public let wantsDurations: Bool
 
     /// Creates a recorder; `wantsDurations` makes breakers measure every call for it.
@@ -137,5 +147,17 @@ public final class RecordingMonitor: BreakerMonitor {
     /// Records a fallback.
     public func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
         append(.fallback(breaker: breaker.name, reason: reason, succeeded: succeeded))
+    }
+    /// Records a call a shadow breaker would have rejected.
+    public func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
+        append(.shadowRejected(breaker: breaker.name, state: state))
+    }
+    /// Records an override applied.
+    public func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
+        append(.overrideApplied(breaker: breaker.name, override, restored: restored))
+    }
+    /// Records an override that ended.
+    public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
+        append(.overrideEnded(breaker: breaker.name, override, expired: expired))
     }
 }

@@ -70,11 +70,11 @@ import Testing
         let result = try await run("/bin/bash", [script, file.path], stdin: Data())
         #expect(result.status == 0, "check-exposition.sh:\n\(result.output)")
         #expect(result.output.contains("promtool check metrics: ok"))
-        // 13 breakers: 15 transitions, 5 states, 5 outcomes, 2 fallbacks, slow, timestamp and 5 state times each,
-        // ratios and the threshold for the 6 with a window policy, one rejection counter, and 4 histograms of 14
-        // samples each.
-        let expectedSamples = 13 * (15 + 5 + 5 + 2 + 1 + 1 + 5) + 6 * 3 + 1 + 13 * 4 * 14
-        #expect(result.output.contains("ok: 12 families, \(expectedSamples) samples"), "\(result.output)")
+        // 13 breakers: 15 transitions, 5 states, 5 outcomes, 2 fallbacks, slow, timestamp, 5 state times, 3
+        // override counters and the override expiry each, ratios and the threshold for the 6 with a window policy,
+        // one rejection counter, and 4 histograms of 14 samples each.
+        let expectedSamples = 13 * (15 + 5 + 5 + 2 + 1 + 1 + 5 + 3 + 1) + 6 * 3 + 1 + 13 * 4 * 14
+        #expect(result.output.contains("ok: 14 families, \(expectedSamples) samples"), "\(result.output)")
     }
 
     @Test func hostileNamesRoundTripThroughTheExposition() throws {

@@ -38,8 +38,13 @@ import Testing
         for state in CircuitState.allCases {
             #expect(samples[#"circuit_breaker_state_seconds_total{breaker="payments",state="\#(state.label)"}"#] == 0)
         }
-        // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 + 5 series for the breaker, plus the registry's rejection counter.
-        #expect(samples.values.count == 38)
+        for action in ["force_open", "disable", "reset"] {
+            #expect(samples[#"circuit_breaker_overrides_total{breaker="payments",action="\#(action)"}"#] == 0)
+        }
+        #expect(samples[#"circuit_breaker_override_expiry_timestamp_seconds{breaker="payments"}"#] == 0)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="payments",outcome="shadow_rejected"}"#] == nil)
+        // 5 + 5 + 15 + 1 + 2 + 2 + 1 + 1 + 5 + 3 + 1 series for the breaker, plus the registry's rejection counter.
+        #expect(samples.values.count == 42)
         for family in MetricContract.families.map(\.name) where family != MetricContract.callDuration.name {
             #expect(samples.helpLines.contains(family), "no HELP for \(family)")
         }
@@ -440,5 +445,45 @@ import Testing
             #expect(samples[#"circuit_breaker_transitions_total{breaker="idle",from="open",to="half_open"}"#] == 1)
             #expect(samples[#"circuit_breaker_state_seconds_total{breaker="idle",state="open"}"#] == 30)
         }
+    }
+}
+
+@Suite struct PrometheusOperatorSignalsTests {
+    @Test func shadowBreakersCountWhatTheyWouldHaveRejected() throws {
+        let monitor = PrometheusMonitor()
+        var configuration = CircuitBreaker.Configuration.consecutiveFailures(1, openWait: .seconds(30))
+        configuration.enforcement = .shadow
+        let breaker = try CircuitBreaker(name: "shadow", configuration: configuration, monitors: [monitor])
+        _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
+        for _ in 0..<3 { _ = try breaker.execute { 1 } }
+        let samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_calls_total{breaker="shadow",outcome="shadow_rejected"}"#] == 3)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="shadow",outcome="success"}"#] == 3)
+        #expect(samples[#"circuit_breaker_calls_total{breaker="shadow",outcome="rejected"}"#] == 0)
+        #expect(samples[#"circuit_breaker_state{breaker="shadow",state="open"}"#] == 1)
+    }
+
+    @Test func overridesAreCountedAndTheirExpiryExported() throws {
+        let monitor = PrometheusMonitor()
+        let clock = ManualClock(wallClockOrigin: 1_700_000_000)
+        let breaker = try CircuitBreaker(name: "payments", monitors: [monitor], clock: .manual(clock))
+        let override = BreakerOverride(
+            action: .forceOpen,
+            reason: "provider incident",
+            actor: "alice",
+            appliedAt: 1_700_000_000,
+            expiresAt: 1_700_001_800
+        )
+        breaker.apply(override)
+        breaker.apply(override, restored: true)
+        var samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_overrides_total{breaker="payments",action="force_open"}"#] == 1)
+        #expect(samples[#"circuit_breaker_override_expiry_timestamp_seconds{breaker="payments"}"#] == 1_700_001_800)
+        #expect(samples[#"circuit_breaker_state{breaker="payments",state="forced_open"}"#] == 1)
+        clock.advance(by: .seconds(1_800))
+        samples = ExpositionSamples(monitor.emitToString())
+        #expect(samples[#"circuit_breaker_override_expiry_timestamp_seconds{breaker="payments"}"#] == 0)
+        #expect(samples[#"circuit_breaker_state{breaker="payments",state="closed"}"#] == 1)
+        #expect(samples[#"circuit_breaker_transitions_total{breaker="payments",from="forced_open",to="closed"}"#] == 1)
     }
 }
