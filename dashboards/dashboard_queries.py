@@ -108,6 +108,12 @@ def reported_seconds(data):
     return timings.get("execTotalTime") if timings else None
 
 
+def samples_read(data):
+    """How many samples the engine read for a query run with stats=all (0 when it did not say)."""
+    stats = data.get("stats") if isinstance(data, dict) else None
+    return ((stats or {}).get("samples") or {}).get("totalQueryableSamples", 0)
+
+
 def duration_seconds(text):
     """'15s', '1m', '2h' -> seconds."""
     match = re.fullmatch(r"(\d+)([smh])", text.strip())

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 import yaml
 
@@ -199,6 +200,9 @@ def main(name, doc, deadline_seconds, body):
     run = Run(name, deadline_seconds=deadline_seconds, keep=args.keep)
     try:
         body(run, os.path.abspath(args.demo))
+    except Exception:  # a bug or an unexpected answer: a failed run, with its traceback, and every process stopped
+        traceback.print_exc()
+        run.check(False, "the run went to its end without an exception")
     finally:
         status = run.finish()
     return status

@@ -75,7 +75,7 @@ def prove(run, demo):
             times.append(taken)
             tries.append(f"{taken * 1000:.0f} ms (round trip {round_trip * 1000:.0f} ms)")
             counts.append(dashboard_queries.series_count(data))
-            samples = max(samples, ((data.get("stats") or {}).get("samples") or {}).get("totalQueryableSamples", 0))
+            samples = max(samples, dashboard_queries.samples_read(data))
             if taken < TIME_BOUND:
                 break
         if not run.check(error is None, f"{query.where} runs: {error or 'ok'}"):
