@@ -14,6 +14,9 @@ printed beside it); a variable's is the round trip. On a busy two-core machine o
 query: a query over the bound is retried up to twice, 3 s apart, and its fastest try counts; every try is printed.
 The series bound holds for every try. About a minute and a half; every process is stopped.
 
+Use a release build of the demo (e2e/run.sh takes it from SCALE_PROOF_DEMO): a debug build renders the 90,000 series
+in seconds, and on busy cores beyond the exporter's 5 s render timeout, so that scrapes fail.
+
 Usage: e2e/python.sh e2e/scale_proof.py [--demo PATH] [--keep]
 """
 
