@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-ops e2e docs flake-check bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e docs flake-check bench bench-micro bench-exporter clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-ops e2e docs
+test: test-unit test-tsan test-asan test-ops e2e docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -46,6 +46,11 @@ e2e:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo scripts/e2e.sh
+
+## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
+test-asan:
+	scripts/install-deps.sh test
+	scripts/test-asan.sh
 
 ## The DocC documentation of every public module, warnings as errors (scripts/docs.sh).
 docs:

@@ -10,18 +10,19 @@ import Synchronization
     import Musl
 #endif
 
-/// An HTTP server for Prometheus scrapes, built on libmicrohttpd.
+/// An HTTP server for Prometheus scrapes and a service's own small HTTP API, built on libmicrohttpd.
 ///
-/// Routes:
-/// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`): the exposition from the
-///   ``ExpositionSource``, followed by the server's own metrics; gzip when the client accepts it. Never stale:
-///   each response comes from a render that started after its request arrived; concurrent requests share one.
-/// - `GET /`: a small HTML page with the service name, version, a link to the metrics and an optional status
-///   section.
-/// - `GET /-/healthy` and `GET /healthz`: `200 OK` while the server runs.
-/// - Unknown paths: 404. Other methods on known paths: 405 with `Allow: GET, HEAD`. Requests with a body
-///   (`Content-Length` other than 0, or any `Transfer-Encoding`): 413, and the connection is closed.
-/// - With basic auth configured, every route answers 401 with `WWW-Authenticate` until the client authenticates.
+/// The server answers from a route table (see ``Route``). Its standard routes:
+/// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`, scrape users): the exposition in
+///   the format the scraper prefers among those offered (``ExpositionSources``), followed by the server's own
+///   metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response comes
+///   from a render that started after its request arrived; concurrent requests share one.
+/// - `GET /` (scrape users): a small HTML page with the service name, version, links and an optional status section.
+/// - `GET /-/healthy` and `GET /healthz` (public): `200 OK` while the server runs.
+///
+/// A service adds its own routes, and may replace the page at `/`. Before any handler runs, one request gate checks
+/// the path (404), the credentials (401 with `WWW-Authenticate`, 403), the method (405 with `Allow`), the body size
+/// (413) and the encoding of path and query parameters (400). See ``AccessLevel`` for who may use what.
 ///
 /// Run it in a `ServiceGroup`, which stops it on SIGTERM, or call ``start()`` and ``stop()`` yourself:
 /// ```swift
@@ -50,27 +51,95 @@ public final class MetricsServer: Service, Sendable {
 
     /// The configuration the server was created with.
     public let configuration: MetricsServerConfiguration
+    /// The routes added to the standard ones.
+    public let routes: [Route]
     private let logger: Logger
-    private let source: ExpositionSource
+    private let clock: any ServerClock
+    private let sources: ExpositionSources
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
 
-    /// Creates a server; it does not listen until ``start()`` or ``run()``.
+    /// Creates a server that offers the text format from one source; it does not listen until ``start()`` or
+    /// ``run()``.
     ///
     /// - Parameters:
     ///   - configuration: where to listen, limits, TLS and authentication.
     ///   - logger: where the server logs; it never creates a logger of its own.
-    ///   - source: writes the exposition for each scrape.
+    ///   - source: writes the text exposition for each scrape.
     ///   - status: optional plain-text status section for the landing page.
-    public init(
+    public convenience init(
         configuration: MetricsServerConfiguration,
         logger: Logger,
         source: @escaping ExpositionSource,
         status: StatusProvider? = nil
     ) {
+        self.init(
+            configuration: configuration,
+            logger: logger,
+            exposition: ExpositionSources(text: source),
+            status: status
+        )
+    }
+
+    /// Creates a server with the exposition formats of `exposition` and extra routes; it does not listen until
+    /// ``start()`` or ``run()``.
+    ///
+    /// - Parameters:
+    ///   - configuration: where to listen, limits, TLS and authentication.
+    ///   - logger: where the server logs; it never creates a logger of its own.
+    ///   - exposition: the sources of the formats offered on the metrics path.
+    ///   - routes: routes added to the standard ones; one with a standard route's path replaces it. Checked by
+    ///     ``start()``.
+    ///   - status: optional plain-text status section for the standard landing page.
+    public convenience init(
+        configuration: MetricsServerConfiguration,
+        logger: Logger,
+        exposition: ExpositionSources,
+        routes: [Route] = [],
+        status: StatusProvider? = nil
+    ) {
+        self.init(
+            configuration: configuration,
+            logger: logger,
+            clock: SystemMonotonicClock(),
+            exposition: exposition,
+            routes: routes,
+            status: status
+        )
+    }
+
+    /// Creates a server with a text source that reads `clock` for arrival times, deadlines and the reaper; tests
+    /// pass a clock they advance by hand.
+    package convenience init(
+        configuration: MetricsServerConfiguration,
+        logger: Logger,
+        clock: any ServerClock,
+        source: @escaping ExpositionSource,
+        status: StatusProvider? = nil
+    ) {
+        self.init(
+            configuration: configuration,
+            logger: logger,
+            clock: clock,
+            exposition: ExpositionSources(text: source),
+            status: status
+        )
+    }
+
+    /// Creates a server that reads `clock` for arrival times, deadlines and the reaper.
+    package init(
+        configuration: MetricsServerConfiguration,
+        logger: Logger,
+        clock: any ServerClock,
+        exposition: ExpositionSources,
+        routes: [Route] = [],
+        status: StatusProvider? = nil
+    ) {
         self.configuration = configuration
         self.logger = logger
-        self.source = source
+        self.clock = clock
+        self.sources = exposition
+        self.routes = routes
         self.status = status
     }
 
@@ -100,8 +169,8 @@ public final class MetricsServer: Service, Sendable {
     /// - Throws: ``MetricsServerError``: ``MetricsServerError/Code/invalidConfiguration``,
     ///   ``MetricsServerError/Code/addressInUse`` (with the address in the message),
     ///   ``MetricsServerError/Code/bindFailed``, ``MetricsServerError/Code/tlsUnavailable``,
-    ///   ``MetricsServerError/Code/tlsSetupFailed``, ``MetricsServerError/Code/startFailed`` or
-    ///   ``MetricsServerError/Code/alreadyRunning``.
+    ///   ``MetricsServerError/Code/tlsSetupFailed``, ``MetricsServerError/Code/invalidRoute``,
+    ///   ``MetricsServerError/Code/startFailed`` or ``MetricsServerError/Code/alreadyRunning``.
     public func start() throws(MetricsServerError) {
         try self.configuration.validate()
         if self.configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {
@@ -124,6 +193,7 @@ public final class MetricsServer: Service, Sendable {
                     "address": "\(running.boundAddress)",
                     "tls": "\(self.configuration.tls != nil)",
                     "basic_auth": "\(self.configuration.basicAuth != nil)",
+                    "routes": "\(self.routes.count) added",
                 ]
             )
         } catch {
@@ -138,7 +208,9 @@ public final class MetricsServer: Service, Sendable {
         let context = try ServerContext(
             configuration: configuration,
             logger: self.logger,
-            source: self.source,
+            clock: self.clock,
+            sources: self.sources,
+            routes: self.routes,
             status: self.status
         )
         let (descriptor, port) = try ListeningSocket.open(
@@ -180,59 +252,6 @@ public final class MetricsServer: Service, Sendable {
         )
     }
 
-    private static func startDaemon(
-        _ configuration: MetricsServerConfiguration,
-        descriptor: Int32,
-        context: UnsafeMutableRawPointer
-    ) -> OpaquePointer? {
-        // Suspend/resume: `/metrics` requests wait for a shared render without blocking a worker thread.
-        var flags =
-            MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_USE_ERROR_LOG.rawValue | MHD_USE_ITC.rawValue
-            | MHD_ALLOW_SUSPEND_RESUME.rawValue
-        if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
-        let limits = configuration.limits
-
-        let access: MHD_AccessHandlerCallback = mhdAccessHandler
-        let notifyConnection: MHD_NotifyConnectionCallback = mhdNotifyConnection
-        let completed: MHD_RequestCompletedCallback = mhdRequestCompleted
-        let log: MHD_LogCallback = mhdLog
-        let unescape: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<CChar>?) -> Int =
-            mhdKeepEscaped
-
-        var arguments: [any CVarArg] = [
-            MHD_OPTION.LISTEN_SOCKET.rawValue, descriptor,
-            MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(limits.connectionLimit),
-            MHD_OPTION.CONNECTION_TIMEOUT.rawValue, UInt32(clamping: limits.connectionTimeout.secondsRoundedUp),
-            MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, limits.connectionMemoryLimit,
-            MHD_OPTION.NOTIFY_CONNECTION.rawValue,
-            OpaquePointer(unsafeBitCast(notifyConnection, to: UnsafeRawPointer.self)), OpaquePointer(context),
-            MHD_OPTION.NOTIFY_COMPLETED.rawValue, OpaquePointer(unsafeBitCast(completed, to: UnsafeRawPointer.self)),
-            OpaquePointer(context),
-            MHD_OPTION.EXTERNAL_LOGGER.rawValue, OpaquePointer(unsafeBitCast(log, to: UnsafeRawPointer.self)),
-            OpaquePointer(context),
-            MHD_OPTION.UNESCAPE_CALLBACK.rawValue, OpaquePointer(unsafeBitCast(unescape, to: UnsafeRawPointer.self)),
-            OpaquePointer(context),
-        ]
-        if let perIP = limits.perIPConnectionLimit {
-            arguments += [MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue, UInt32(perIP)] as [any CVarArg]
-        }
-        if configuration.workerThreads > 1 {
-            arguments += [MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(configuration.workerThreads)] as [any CVarArg]
-        }
-        if let tls = Unmanaged<ServerContext>.fromOpaque(context).takeUnretainedValue().tlsMaterial {
-            arguments +=
-                [
-                    MHD_OPTION.HTTPS_MEM_CERT.rawValue, OpaquePointer(tls.certificate),
-                    MHD_OPTION.HTTPS_MEM_KEY.rawValue, OpaquePointer(tls.key),
-                    MHD_OPTION.HTTPS_PRIORITIES.rawValue, OpaquePointer(tls.priorities),
-                ] as [any CVarArg]
-        }
-        arguments.append(MHD_OPTION.END.rawValue)
-        return withVaList(arguments) { list in
-            MHD_start_daemon_va(flags, 0, nil, nil, access, context, list)
-        }
-    }
-
     /// Stops the server: stops accepting connections at once, lets responses in flight finish for up to
     /// ``MetricsServerConfiguration/shutdownGracePeriod``, then closes every connection and joins the worker
     /// threads. Idempotent: calling it on a server that is not running does nothing.
@@ -254,6 +273,8 @@ public final class MetricsServer: Service, Sendable {
             shutdown(running.listenDescriptor, Int32(SHUT_RDWR))
         }
         let context = running.context.takeUnretainedValue()
+        // Streams never end by themselves: ask them to send what they hold and end.
+        context.endStreams(gracefully: true)
         let deadline = ContinuousClock.now + gracePeriod
         while context.inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
@@ -267,11 +288,48 @@ public final class MetricsServer: Service, Sendable {
     /// close; otherwise `MHD_stop_daemon` closes it.
     private static func tearDown(_ running: Running, closeListenSocket: Bool) {
         running.reaper.stop()
-        // Resumes every suspended scrape (with 503): libmicrohttpd must not find suspended connections when stopping.
+        // Resumes every suspended scrape (with 503) and stream: libmicrohttpd must not find suspended connections
+        // when stopping.
+        running.context.takeUnretainedValue().endStreams(gracefully: false)
         running.context.takeUnretainedValue().shared.close()
         MHD_stop_daemon(running.daemon)
         if closeListenSocket { close(running.listenDescriptor) }
         running.context.release()
+    }
+
+    // MARK: - Test hooks
+
+    /// Runs one pass of the deadline reaper now, as of the clock's current reading; nothing when not running.
+    package func enforceDeadlines() {
+        self.withRunning { $0.reaper.enforceDeadlines() }
+    }
+
+    /// The connections the server tracks (open, not yet closed by libmicrohttpd); 0 when not running.
+    package var trackedConnections: Int {
+        self.withRunning { $0.context.takeUnretainedValue().deadlines.count } ?? 0
+    }
+
+    /// The metrics requests waiting for a render; 0 when not running.
+    package var waitingScrapes: Int {
+        self.withRunning { $0.context.takeUnretainedValue().shared.waitingCount } ?? 0
+    }
+
+    /// Requests whose head has arrived and whose completion libmicrohttpd has not reported yet; 0 when not running.
+    package var requestsInFlight: Int {
+        self.withRunning { $0.context.takeUnretainedValue().inFlight.load(ordering: .relaxed) } ?? 0
+    }
+
+    /// Connections cut by the request deadline so far; 0 when not running.
+    package var requestTimeouts: UInt64 {
+        self.withRunning { $0.context.takeUnretainedValue().selfMetrics.timeouts } ?? 0
+    }
+
+    /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.
+    private func withRunning<T>(_ body: (Running) -> T) -> T? {
+        self.state.withLock { state in
+            guard case .running(let running) = state else { return nil }
+            return body(running)
+        }
     }
 
     /// Starts the server, waits for graceful shutdown (or cancellation), then stops it; the `Service` entry

@@ -75,19 +75,34 @@ struct LifecycleTests {
 
     @Test("stop() lets a response in flight finish")
     func gracefulStop() async throws {
+        let proceed = Gate()
+        let renders = Counter()
         let slow: ExpositionSource = { buffer in
-            usleep(400_000)
+            _ = renders.next()
+            proceed.wait()
             buffer.append(contentsOf: "slow_metric 1\n".utf8)
         }
-        let server = MetricsServer(configuration: testConfiguration(), logger: quietLogger, source: slow)
+        var configuration = testConfiguration()
+        // A bound on a hang only: stop() returns as soon as the response is out.
+        configuration.shutdownGracePeriod = hangGuard
+        let server = MetricsServer(
+            configuration: configuration,
+            logger: quietLogger,
+            clock: ManualServerClock(),
+            source: slow
+        )
         try server.start()
         let base = "http://\(try #require(server.boundAddress))"
         async let scrape = curlRequest(base + "/metrics")
-        try await Task.sleep(for: .milliseconds(150))
-        await server.stop()
+        try #require(await eventually { renders.value == 1 }, "the scrape never reached the source")
+        // The render is held; stop while it is in flight, and let it finish only once stopping has begun.
+        let stopping = Task { await server.stop() }
+        try #require(await eventually { !server.isRunning }, "stop() never began")
+        proceed.open()
         let response = try await scrape
         #expect(response.status == 200)
         #expect(response.text.hasPrefix("slow_metric 1\n"))
+        await stopping.value
     }
 
     @Test("Invalid configurations are typed errors, not crashes")
@@ -133,12 +148,8 @@ struct LifecycleTests {
         let group = ServiceGroup(services: [server], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            var address: MetricsServerConfiguration.BindAddress?
-            for _ in 0..<200 where address == nil {
-                address = server.boundAddress
-                if address == nil { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            let bound = try #require(address)
+            try #require(await eventually { server.boundAddress != nil }, "the group never started the server")
+            let bound = try #require(server.boundAddress)
             #expect(try await curlRequest("http://\(bound)/metrics").status == 200)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
@@ -150,8 +161,7 @@ struct LifecycleTests {
     func cancellation() async throws {
         let server = MetricsServer(configuration: testConfiguration(), logger: quietLogger, source: sampleExposition)
         let task = Task { try await server.run() }
-        for _ in 0..<200 where !server.isRunning { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(server.isRunning)
+        #expect(await eventually { server.isRunning })
         task.cancel()
         _ = await task.result
         #expect(!server.isRunning)

@@ -8,15 +8,19 @@ import Testing
     import Glibc
 #endif
 
-/// A source for concurrency tests: numbers its renders, records when each one started, takes `delay` per render and
-/// writes `series` sample lines after `test_render_number`.
+/// A source for concurrency tests: numbers its renders, records when each one started, holds the renders listed in
+/// `held` at a ``Gate`` until the test opens it, and writes `series` sample lines after `test_render_number`.
+///
+/// Holding a render at a gate, rather than making it take some time, lets a test decide what happens during a
+/// render: the scrapes it issues meanwhile are waiting (the server says so) before the render finishes.
 final class RecordingSource: Sendable {
+    let gate = Gate()
     private let starts = Locked<[ContinuousClock.Instant]>([])
-    private let delay: Duration
+    private let held: Set<Int>
     private let series: Int
 
-    init(delay: Duration, series: Int = 2_000) {
-        self.delay = delay
+    init(holding held: Set<Int> = [1], series: Int = 2_000) {
+        self.held = held
         self.series = series
     }
 
@@ -40,8 +44,7 @@ final class RecordingSource: Sendable {
             starts.append(.now)
             return starts.count
         }
-        let (seconds, attoseconds) = self.delay.components
-        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+        if self.held.contains(number) { self.gate.wait() }
         buffer.append(contentsOf: "# TYPE test_render_number gauge\ntest_render_number \(number)\n".utf8)
         buffer.append(contentsOf: "# TYPE test_series gauge\n".utf8)
         for index in 0..<self.series {
@@ -82,46 +85,52 @@ struct SharedRenderTests {
     }
 
     @Test(
-        "Concurrent scrapes get complete bodies from fewer renders than requests",
+        "Scrapes that arrive during a render share the next one: two renders for twenty requests",
         arguments: ["plain", "gzip", "mixed"]
     )
     func concurrentScrapesShareRenders(mode: String) async throws {
-        let source = RecordingSource(delay: .milliseconds(100))
+        let source = RecordingSource()
         let requests = 20
-        try await withServer(source: source.source) { _, base in
-            let results = try await withThrowingTaskGroup(of: (CurlResponse, Bool).self) { group in
-                for index in 0..<requests {
-                    let gzip = mode == "gzip" || (mode == "mixed" && index % 2 == 1)
-                    group.addTask { (try await self.scrape(base, gzip: gzip), gzip) }
+        func usesGzip(_ index: Int) -> Bool { mode == "gzip" || (mode == "mixed" && index % 2 == 1) }
+        try await withServer(source: source.source) { server, base in
+            let results = try await withThrowingTaskGroup(of: (Int, CurlResponse).self) { group in
+                group.addTask { (0, try await self.scrape(base, gzip: usesGzip(0))) }
+                // Render 1 (for request 0) is held; every other request arrives while it runs.
+                try #require(await eventually { source.renders == 1 }, "the first scrape never reached the source")
+                for index in 1..<requests {
+                    group.addTask { (index, try await self.scrape(base, gzip: usesGzip(index))) }
                 }
-                var results: [(CurlResponse, Bool)] = []
+                try #require(
+                    await eventually { server.waitingScrapes == requests },
+                    "only \(server.waitingScrapes) of \(requests) scrapes waiting"
+                )
+                source.gate.open()
+                var results: [(Int, CurlResponse)] = []
                 for try await result in group { results.append(result) }
                 return results
             }
             #expect(results.count == requests)
-            var seen = Set<Int>()
-            for (response, gzip) in results {
-                if let number = self.checkComplete(response, gzip: gzip, source: source) { seen.insert(number) }
+            for (index, response) in results {
+                let number = self.checkComplete(response, gzip: usesGzip(index), source: source)
+                #expect(number == (index == 0 ? 1 : 2), "request \(index) got render \(String(describing: number))")
             }
-            #expect(source.renders < requests, "the source ran once per request: nothing was shared")
-            #expect(seen.count <= source.renders)
+            // One source call serves both encodings of a round.
+            #expect(source.renders == 2, "\(source.renders) renders for \(requests) requests")
         }
     }
 
     @Test("A scrape that arrives after a render started never gets that render", arguments: [false, true])
     func neverStale(gzip: Bool) async throws {
-        let source = RecordingSource(delay: .milliseconds(300))
-        try await withServer(source: source.source) { _, base in
+        let source = RecordingSource()
+        try await withServer(source: source.source) { server, base in
             async let first = self.scrape(base, gzip: gzip)
-            let waitLimit = ContinuousClock.now + .seconds(10)
-            while source.renders < 1, ContinuousClock.now < waitLimit {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            try #require(source.renders >= 1, "the first scrape never reached the source")
-            // Render 1 is running now; these scrapes arrive after it started.
+            try #require(await eventually { source.renders == 1 }, "the first scrape never reached the source")
+            // Render 1 is held; these scrapes arrive after it started.
             let issued = ContinuousClock.now
             async let second = self.scrape(base, gzip: gzip)
             async let third = self.scrape(base, gzip: gzip)
+            try #require(await eventually { server.waitingScrapes == 3 }, "the late scrapes never arrived")
+            source.gate.open()
             let (a, b, c) = try await (first, second, third)
             #expect(self.checkComplete(a, gzip: gzip, source: source) == 1)
             for late in [b, c] {
@@ -135,76 +144,68 @@ struct SharedRenderTests {
 
     @Test("HEAD while another render runs gets the exact Content-Length of its own render")
     func headDuringRender() async throws {
-        let source = RecordingSource(delay: .milliseconds(200))
+        let source = RecordingSource()
         try await withServer(source: source.source) { server, base in
             let client = try RawClient(port: try port(of: server))
-            // The HEAD arrives first; the GET, issued while the HEAD's render runs, waits and gets a newer render.
+            // The HEAD arrives first; the GET, issued while the HEAD's render is held, waits for a newer render.
             client.send("HEAD /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            let get = try await self.scrape(base, gzip: false)
-            let (bytes, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
+            try #require(await eventually { source.renders == 1 }, "the HEAD never reached the source")
+            async let get = self.scrape(base, gzip: false)
+            try #require(await eventually { server.waitingScrapes == 2 }, "the GET never arrived")
+            source.gate.open()
+            let (bytes, closed) = await client.readUntilClosed()
             #expect(closed)
             let parts = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n\r\n")
             #expect(parts.count == 2 && parts.last == "", "HEAD must not send a body")
             let head = parseHead(parts[0], body: Data())
             #expect(head.status == 200)
             let length = try #require(head.headers["content-length"].flatMap { Int($0) })
-            #expect(abs(length - get.body.count) < 200)
-            _ = self.checkComplete(get, gzip: false, source: source)
+            let response = try await get
+            #expect(self.checkComplete(response, gzip: false, source: source) == 2)
+            // Render 1 and render 2 differ only in their numbers and the self-metrics.
+            #expect(abs(length - response.body.count) < 200)
         }
     }
 }
 
 @Suite("Shared rendering limits")
 struct SharedRenderLimitTests {
-    /// A source whose first render takes `firstDelay`, later ones none.
-    private static func slowFirst(_ renders: Counter, firstDelay: UInt32) -> ExpositionSource {
-        { buffer in
-            let number = renders.next()
-            if number == 1 { usleep(firstDelay) }
-            buffer.append(contentsOf: "# TYPE test_render_number gauge\ntest_render_number \(number)\n".utf8)
-        }
-    }
-
-    @Test("Waiting for a render is bounded: 503 within half the request timeout, then service resumes")
+    @Test("Waiting for a render is bounded: 503 at half the request timeout on the server clock, then service resumes")
     func waitIsBounded() async throws {
         var configuration = testConfiguration()
         configuration.limits.requestTimeout = .seconds(1)
-        let renders = Counter()
-        try await withServer(configuration, source: Self.slowFirst(renders, firstDelay: 2_500_000)) { server, base in
+        let clock = ManualServerClock()
+        let source = RecordingSource(series: 1)
+        try await withServer(configuration, clock: clock, source: source.source) { server, base in
             let request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
             let first = try RawClient(port: try port(of: server))
             first.send(request)
-            let limit = ContinuousClock.now + .seconds(5)
-            while renders.value < 1, ContinuousClock.now < limit {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            try #require(renders.value == 1, "the scrape never reached the source")
+            try #require(await eventually { source.renders == 1 }, "the scrape never reached the source")
             let second = try RawClient(port: try port(of: server))
             second.send(request)
-            // The slow render takes 2.5 s; each wait must end well before (0.5 s plus a reaper interval).
-            async let a = first.readUntilClosed(timeout: .seconds(5))
-            async let b = second.readUntilClosed(timeout: .seconds(5))
-            let (answerA, answerB) = await (a, b)
-            for answer in [answerA, answerB] {
+            try #require(await eventually { server.waitingScrapes == 2 }, "the second scrape never arrived")
+            // Render 1 is stuck. Both scrapes arrived at the clock's current reading; they may wait half the request
+            // timeout (the other half is for sending), and not a nanosecond less.
+            clock.advance(by: .milliseconds(500) - .nanoseconds(1))
+            server.enforceDeadlines()
+            #expect(server.waitingScrapes == 2, "a scrape was answered before its wait deadline")
+            clock.advance(by: .nanoseconds(1))
+            server.enforceDeadlines()
+            #expect(server.waitingScrapes == 0)
+            async let a = first.readUntilClosed()
+            async let b = second.readUntilClosed()
+            for answer in await [a, b] {
                 let text = String(decoding: answer.bytes, as: UTF8.self)
+                #expect(answer.closed)
                 #expect(text.hasPrefix("HTTP/1.1 503"), "unexpected answer: \(text.prefix(80))")
                 #expect(text.contains("Retry-After: 1\r\n"))
-                #expect(answer.elapsed < .milliseconds(1_800), "the wait was not bounded: \(answer.elapsed)")
             }
-            // Once the slow render is over, scrapes are served again, from a new render.
-            while renders.value < 2, ContinuousClock.now < limit + .seconds(5) {
-                let later = try await curlRequest(base + "/metrics")
-                if later.status == 200 {
-                    #expect(renderNumber(later.text).map { $0 >= 2 } == true)
-                    // The two bounded waits, and any retry of this loop that came too early, answered 503.
-                    let prefix = "metrics_exporter_http_requests_total{code=\"503\",path=\"/metrics\"} "
-                    let line = later.text.split(separator: "\n").first { $0.hasPrefix(prefix) }
-                    #expect(line.flatMap { Int($0.dropFirst(prefix.count)) }.map { $0 >= 2 } == true)
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            #expect(renders.value >= 2)
+            // Once the stuck render is over, scrapes are served again, from a new render.
+            source.gate.open()
+            let later = try await curlRequest(base + "/metrics")
+            #expect(later.status == 200)
+            #expect(renderNumber(later.text) == 2)
+            #expect(later.text.contains("metrics_exporter_http_requests_total{code=\"503\",path=\"/metrics\"} 2\n"))
         }
     }
 
@@ -212,25 +213,25 @@ struct SharedRenderLimitTests {
     func stopWhileWaiting() async throws {
         var configuration = testConfiguration()
         configuration.shutdownGracePeriod = .zero
-        let renders = Counter()
+        let source = RecordingSource(series: 1)
         let server = MetricsServer(
             configuration: configuration,
             logger: quietLogger,
-            source: Self.slowFirst(renders, firstDelay: 3_000_000)
+            clock: ManualServerClock(),
+            source: source.source
         )
         try server.start()
         let client = try RawClient(port: try port(of: server))
         client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        let limit = ContinuousClock.now + .seconds(5)
-        while renders.value < 1, ContinuousClock.now < limit {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        try #require(renders.value == 1, "the scrape never reached the source")
-        await server.stop()
-        #expect(!server.isRunning)
-        let (bytes, closed, _) = await client.readUntilClosed(timeout: .seconds(5))
+        try #require(await eventually { source.renders == 1 }, "the scrape never reached the source")
+        // Render 1 is stuck; stopping answers the waiting scrape without waiting for the render.
+        let stopping = Task { await server.stop() }
+        let (bytes, closed) = await client.readUntilClosed()
         #expect(closed)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 503"), "unexpected answer: \(text.prefix(80))")
+        source.gate.open()
+        await stopping.value
+        #expect(!server.isRunning)
     }
 }

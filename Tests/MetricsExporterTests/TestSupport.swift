@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Foundation
 import Logging
 import MetricsExporter
@@ -27,14 +28,69 @@ func testConfiguration(
     return configuration
 }
 
+/// How long a test waits for an event before it gives up: a bound on a hang, never a speed requirement. Every
+/// event the tests wait for normally takes milliseconds; this survives a slowdown of far more than ten times.
+let hangGuard: Duration = .seconds(30)
+
+/// A server clock that moves only when a test advances it.
+final class ManualServerClock: ServerClock {
+    private let now = Atomic<UInt64>(1_000_000_000_000)
+
+    func nanoseconds() -> UInt64 {
+        self.now.load(ordering: .acquiring)
+    }
+
+    func advance(by duration: Duration) {
+        self.now.wrappingAdd(duration.clampedNanoseconds, ordering: .releasing)
+    }
+}
+
+/// Waits until `condition` holds, polling; false if it still does not hold after ``hangGuard``.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + hangGuard
+    while !condition() {
+        if ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return true
+}
+
+/// A barrier a source can wait at, so a test decides when a render finishes instead of guessing how long it takes.
+final class Gate: Sendable {
+    private let isOpen = Locked(false)
+
+    func open() {
+        self.isOpen.updateAndBroadcast { $0 = true }
+    }
+
+    /// Blocks until the gate opens; gives up after ``hangGuard`` so a failing test cannot wedge a thread forever.
+    func wait() {
+        let deadline = MonotonicTime.nanoseconds() &+ hangGuard.clampedNanoseconds
+        _ = self.isOpen.wait(until: { $0 }, deadlineMonotonicNanoseconds: deadline)
+    }
+}
+
 /// Starts a server, runs `body` with it and its base URL, and always stops it.
+///
+/// The server's clock is a ``ManualServerClock`` unless the test passes one: it never moves by itself, so no
+/// deadline fires while a slow machine runs the test; tests of the deadlines advance it.
 func withServer<T>(
     _ configuration: MetricsServerConfiguration = testConfiguration(),
+    clock: any ServerClock = ManualServerClock(),
     source: @escaping ExpositionSource = sampleExposition,
+    exposition: ExpositionSources? = nil,
+    routes: [Route] = [],
     status: StatusProvider? = nil,
     _ body: (MetricsServer, String) async throws -> T
 ) async throws -> T {
-    let server = MetricsServer(configuration: configuration, logger: quietLogger, source: source, status: status)
+    let server = MetricsServer(
+        configuration: configuration,
+        logger: quietLogger,
+        clock: clock,
+        exposition: exposition ?? ExpositionSources(text: source),
+        routes: routes,
+        status: status
+    )
     try server.start()
     let address = try #require(server.boundAddress)
     let scheme = configuration.tls == nil ? "http" : "https"
@@ -80,9 +136,29 @@ struct TemporaryDirectory {
     }
 }
 
+/// Reads a whole file with POSIX calls. Not Foundation's `Data(contentsOf:)`: in Swift 6.3.1 on Linux it leaks a
+/// 4 KiB buffer for every empty file it reads (LeakSanitizer reports them under `readBytesFromFile`), and the
+/// sanitizer run of these tests must be clean.
+func readFileBytes(_ path: String) throws -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        if count == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+}
+
 /// Runs a program without blocking a Swift concurrency thread; output goes through temporary files so a large
 /// output cannot fill a pipe. Killed after `timeout`.
-func runProcess(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(20)) async throws
+func runProcess(_ executable: String, _ arguments: [String], timeout: Duration = hangGuard * 2) async throws
     -> ProcessResult
 {
     let directory = try TemporaryDirectory()
@@ -114,14 +190,15 @@ func runProcess(_ executable: String, _ arguments: [String], timeout: Duration =
     }
     try out.close()
     try err.close()
-    let stdout = try Data(contentsOf: URL(fileURLWithPath: directory.file("out")))
-    let stderr = (try? String(contentsOfFile: directory.file("err"), encoding: .utf8)) ?? ""
+    let stdout = Data(try readFileBytes(directory.file("out")))
+    let stderr = String(decoding: (try? readFileBytes(directory.file("err"))) ?? [], as: UTF8.self)
     return ProcessResult(status: status, stdout: stdout, stderr: stderr)
 }
 
-/// Runs `curl` with a time limit; `-s` (silent) is always added.
+/// Runs `curl` with a time limit (the hang guard); `-s` (silent) is always added.
 func curl(_ arguments: [String]) async throws -> ProcessResult {
-    try await runProcess("/usr/bin/curl", ["-s", "--max-time", "10"] + arguments)
+    let seconds = String(hangGuard.components.seconds)
+    return try await runProcess("/usr/bin/curl", ["-s", "--max-time", seconds] + arguments, timeout: hangGuard * 2)
 }
 
 /// A response as curl saw it: status, headers (lower-cased names) and body.
@@ -140,8 +217,8 @@ func curlRequest(_ url: String, _ extra: [String] = []) async throws -> CurlResp
     guard result.status == 0 else {
         throw CurlFailure(status: result.status, stderr: result.stderr)
     }
-    let head = try String(contentsOfFile: directory.file("head"), encoding: .utf8)
-    let body = (try? Data(contentsOf: URL(fileURLWithPath: directory.file("body")))) ?? Data()
+    let head = String(decoding: try readFileBytes(directory.file("head")), as: UTF8.self)
+    let body = Data((try? readFileBytes(directory.file("body"))) ?? [])
     return parseHead(head, body: body)
 }
 
@@ -234,64 +311,64 @@ final class RawClient: @unchecked Sendable {
         return true
     }
 
-    /// Reads until the peer closes the connection or `timeout` passes; returns what arrived, whether it closed,
-    /// and when, measured on the reading thread (so a busy cooperative pool does not inflate it).
-    func readUntilClosed(timeout: Duration) async -> (bytes: [UInt8], closed: Bool, elapsed: Duration) {
-        await offThread {
-            let start = ContinuousClock.now
-            let (bytes, closed) = self.readUntilClosedBlocking(timeout: timeout)
-            return (bytes, closed, ContinuousClock.now - start)
+    /// Reads until the peer closes the connection or ``hangGuard`` passes; returns what arrived and whether it
+    /// closed. `whileWaiting`, if given, runs whenever nothing arrived for 50 ms (a test advances its clock there).
+    func readUntilClosed(whileWaiting: (@Sendable () -> Void)? = nil) async -> (bytes: [UInt8], closed: Bool) {
+        await offThread { self.read(until: { _ in false }, whileWaiting: whileWaiting) }
+    }
+
+    /// Reads until the bytes received hold `count` occurrences of `marker` (e.g. complete responses), the peer
+    /// closes, or ``hangGuard`` passes.
+    func read(occurrences count: Int, of marker: String) async -> (bytes: [UInt8], closed: Bool) {
+        let pattern = Array(marker.utf8)
+        return await offThread {
+            self.read(until: { bytes in occurrencesOf(pattern, in: bytes) >= count }, whileWaiting: nil)
         }
     }
 
-    /// Sends one byte every `interval` until the peer closes the connection or `limit` passes; returns whether it
-    /// closed and after how long, measured on the sending thread.
-    func trickle(every interval: Duration, for limit: Duration) async -> (closed: Bool, elapsed: Duration) {
-        await offThread {
-            let start = ContinuousClock.now
-            while ContinuousClock.now - start < limit {
-                if self.isClosedByPeerBlocking(waiting: interval) || !self.send("X") {
-                    return (true, ContinuousClock.now - start)
-                }
-            }
-            return (false, ContinuousClock.now - start)
-        }
-    }
-
-    private func readUntilClosedBlocking(timeout: Duration) -> (bytes: [UInt8], closed: Bool) {
+    private func read(
+        until done: ([UInt8]) -> Bool,
+        whileWaiting: (@Sendable () -> Void)?
+    ) -> (bytes: [UInt8], closed: Bool) {
         var received: [UInt8] = []
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + hangGuard
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while ContinuousClock.now < deadline {
-            let remaining = deadline - ContinuousClock.now
+        while ContinuousClock.now < deadline, !done(received) {
             var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
-            let milliseconds = Int32(
-                max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
-            )
-            let ready = poll(&descriptor, 1, milliseconds)
-            if ready <= 0 { continue }
+            let ready = poll(&descriptor, 1, 50)
+            if ready <= 0 {
+                whileWaiting?()
+                continue
+            }
             let count = buffer.withUnsafeMutableBytes { recv(self.descriptor, $0.baseAddress, $0.count, 0) }
             if count <= 0 { return (received, true) }
             received.append(contentsOf: buffer[0..<count])
         }
         return (received, false)
     }
+}
 
-    /// Whether the peer has closed the connection (polls without waiting long).
-    func isClosedByPeer(waiting timeout: Duration = .milliseconds(50)) async -> Bool {
-        await offThread { self.isClosedByPeerBlocking(waiting: timeout) }
+/// How often `pattern` occurs in `bytes` (non-overlapping).
+func occurrencesOf(_ pattern: [UInt8], in bytes: [UInt8]) -> Int {
+    guard !pattern.isEmpty, bytes.count >= pattern.count else { return 0 }
+    var found = 0
+    var index = 0
+    while index <= bytes.count - pattern.count {
+        if bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
+            found += 1
+            index += pattern.count
+        } else {
+            index += 1
+        }
     }
+    return found
+}
 
-    private func isClosedByPeerBlocking(waiting timeout: Duration) -> Bool {
-        var descriptor = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(
-            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        )
-        guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
-        var byte: UInt8 = 0
-        return recv(self.descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == 0
-            || descriptor.revents & Int16(POLLHUP | POLLERR) != 0
-    }
+/// The value of an unlabelled sample (or of the first line starting with `series`) in an exposition, or nil.
+func sampleValue(_ series: String, in text: String) -> Double? {
+    let prefix = series + " "
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+    return Double(line.dropFirst(prefix.count))
 }
 
 /// Whether the text is a plausible Prometheus text exposition: every line is a comment (`# HELP`/`# TYPE`) or

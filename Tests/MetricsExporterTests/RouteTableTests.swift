@@ -1,0 +1,162 @@
+import Foundation
+import MetricsExporter
+import Testing
+
+/// Routes a service adds, end to end through a running server.
+@Suite("Route table")
+struct RouteTableTests {
+    /// Echoes what the handler saw as JSON.
+    static let inspect = Route.get("/api/v1/breakers/{name}", access: .public) { request in
+        try .json([
+            "method": request.method.name,
+            "name": request.pathParameter("name") ?? "-",
+            "verbose": request.queryParameters["verbose"] ?? "-",
+            "x": request.queryParameters["x"] ?? "-",
+            "header": request.header("x-test") ?? "-",
+            "path": request.path,
+        ])
+    }
+
+    static let events = Route.get("/api/v1/breakers/events", access: .public) { _ in .text("events\n") }
+
+    static func json(_ response: CurlResponse) -> [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: response.body)) ?? [:]
+    }
+
+    @Test("Path parameters are percent-decoded (any name, '/' included), and so are query parameters")
+    func parameters() async throws {
+        try await withServer(routes: [Self.inspect]) { _, base in
+            let response = try await curlRequest(
+                base + "/api/v1/breakers/a%2Fb%20c%E2%9C%93?verbose=1&x=%41+b",
+                ["-H", "X-Test: hello"]
+            )
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "application/json")
+            let seen = Self.json(response)
+            #expect(seen["name"] == "a/b c✓")
+            #expect(seen["verbose"] == "1")
+            #expect(seen["x"] == "A b")
+            #expect(seen["header"] == "hello")
+            #expect(seen["method"] == "GET")
+            #expect(seen["path"] == "/api/v1/breakers/a%2Fb%20c%E2%9C%93")
+            let head = try await curl(["-I", "-o", "/dev/null", "-w", "%{http_code}", base + "/api/v1/breakers/x"])
+            #expect(head.text == "200")
+        }
+    }
+
+    @Test("An invalid encoding is a 400, never a crash", arguments: ["%ff", "%zz", "%", "%C3%28", "a%2"])
+    func invalidEncoding(segment: String) async throws {
+        try await withServer(routes: [Self.inspect]) { _, base in
+            let response = try await curlRequest(base + "/api/v1/breakers/" + segment)
+            #expect(response.status == 400)
+            let query = try await curlRequest(base + "/api/v1/breakers/ok?x=" + segment)
+            #expect(query.status == 400)
+            #expect(try await curlRequest(base + "/api/v1/breakers/ok").status == 200)
+        }
+    }
+
+    @Test("A literal segment beats a parameter")
+    func specificity() async throws {
+        try await withServer(routes: [Self.inspect, Self.events]) { _, base async throws -> Void in
+            #expect(try await curlRequest(base + "/api/v1/breakers/events").text == "events\n")
+            #expect(Self.json(try await curlRequest(base + "/api/v1/breakers/other"))["name"] == "other")
+        }
+    }
+
+    @Test("POST bodies up to the route's limit reach the handler; larger ones are 413; handlers answer JSON errors")
+    func bodies() async throws {
+        let echo = Route.post("/echo", access: .public, bodyLimit: 16) { request in
+            guard !request.body.isEmpty else { return .jsonError(.badRequest, "empty body") }
+            return HTTPResponse(status: .created, headers: ["Content-Type": "text/plain"], body: request.body)
+        }
+        try await withServer(routes: [echo]) { _, base in
+            let ok = try await curlRequest(base + "/echo", ["--data-binary", "sixteen bytes!!!"])
+            #expect(ok.status == 201)
+            #expect(ok.text == "sixteen bytes!!!")
+            let chunkedOK = try await curlRequest(
+                base + "/echo",
+                ["-H", "Transfer-Encoding: chunked", "--data-binary", "small"]
+            )
+            #expect(chunkedOK.text == "small")
+            let large = try await curlRequest(base + "/echo", ["--data-binary", "seventeen bytes!!"])
+            #expect(large.status == 413)
+            let chunkedLarge = try await curlRequest(
+                base + "/echo",
+                ["-H", "Transfer-Encoding: chunked", "--data-binary", String(repeating: "x", count: 100)]
+            )
+            #expect(chunkedLarge.status == 413)
+            let empty = try await curlRequest(base + "/echo", ["-X", "POST"])
+            #expect(empty.status == 400)
+            #expect(empty.headers["content-type"] == "application/json")
+            #expect(Self.json(empty) == ["error": "empty body"])
+        }
+    }
+
+    @Test("Two methods on one path; others get 405 with both in Allow, as JSON for a JSON client")
+    func methods() async throws {
+        let path = "/api/v1/breakers/{name}/override"
+        let post = Route.post(path, access: .public) { _ in .text("set\n") }
+        let delete = Route.delete(path, access: .public) { _ in HTTPResponse(status: .noContent) }
+        try await withServer(routes: [post, delete]) { _, base in
+            let url = base + "/api/v1/breakers/x/override"
+            #expect(try await curlRequest(url, ["-X", "POST"]).text == "set\n")
+            #expect(try await curlRequest(url, ["-X", "DELETE"]).status == 204)
+            let get = try await curlRequest(url, ["-H", "Accept: application/json"])
+            #expect(get.status == 405)
+            #expect(get.headers["allow"] == "POST, DELETE")
+            #expect(Self.json(get) == ["error": "Method Not Allowed"])
+        }
+    }
+
+    @Test("A service's own / replaces the landing page; the other standard routes stay")
+    func replaceLandingPage() async throws {
+        let page = Route.get("/", access: .public) { _ in .html("<p>status</p>") }
+        try await withServer(routes: [page]) { _, base async throws -> Void in
+            #expect(try await curlRequest(base + "/").text == "<p>status</p>")
+            #expect(try await curlRequest(base + "/-/healthy").status == 200)
+            #expect(try await curlRequest(base + "/metrics").status == 200)
+        }
+    }
+
+    @Test("A handler that throws gets a 500 with a JSON body; the server goes on")
+    func throwingHandler() async throws {
+        struct Failure: Error {}
+        let failing = Route.get("/fail", access: .public) { _ in throw Failure() }
+        let badHeader = Route.get("/bad-header", access: .public) { _ in
+            HTTPResponse(status: .ok, headers: ["X-Split": "a\r\nSet-Cookie: x=1"], body: [])
+        }
+        try await withServer(routes: [failing, badHeader]) { _, base in
+            let response = try await curlRequest(base + "/fail")
+            #expect(response.status == 500)
+            #expect(Self.json(response) == ["error": "internal server error"])
+            let split = try await curlRequest(base + "/bad-header")
+            #expect(split.status == 500)
+            #expect(split.headers["set-cookie"] == nil)
+            let metrics = try await curlRequest(base + "/metrics").text
+            #expect(metrics.contains("metrics_exporter_http_requests_total{code=\"500\",path=\"/fail\"} 1\n"))
+        }
+    }
+
+    @Test("Conflicting or malformed routes fail start() with invalidRoute")
+    func invalidRoutes() {
+        let handler: Route.Handler = { _ in .text("") }
+        let cases: [[Route]] = [
+            [.get("/a/{x}", access: .public, handler: handler), .get("/a/{y}", access: .public, handler: handler)],
+            [.get("no-slash", access: .public, handler: handler)],
+            [Route(methods: [], path: "/a", access: .public, handler: handler)],
+            [.post("/a", access: .public, bodyLimit: -1, handler: handler)],
+            [.post("/a", access: .public, bodyLimit: Route.maximumBodyLimit + 1, handler: handler)],
+        ]
+        for routes in cases {
+            let server = MetricsServer(
+                configuration: testConfiguration(),
+                logger: quietLogger,
+                exposition: ExpositionSources(text: sampleExposition),
+                routes: routes
+            )
+            let error = #expect(throws: MetricsServerError.self) { try server.start() }
+            #expect(error?.code == .invalidRoute, "\(String(describing: error))")
+            #expect(!server.isRunning)
+        }
+    }
+}
