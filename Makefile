@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-ops e2e bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs flake-check bench bench-micro bench-exporter clean
 
 all: build
 
@@ -21,29 +21,64 @@ demo:
 observe:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
-	scripts/observe.sh
+	e2e/observe.sh
 
-## Every test: unit and integration tests, the concurrency suite under ThreadSanitizer, the operations kit
-## (promtool rules and dashboard checks) and the end-to-end run against real Prometheus and Alertmanager.
-test: test-unit test-tsan test-ops e2e
+## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
+## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
+## build (a broken symbol link fails it).
+test: test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs
 
 test-unit:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+## Every test target under ThreadSanitizer; any report fails the run.
 test-tsan:
 	scripts/install-deps.sh test
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread --filter 'ConcurrencyTests|HalfOpenTests|GenerationTests|TimeoutTests'
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
+## The operations kit: rule checks and promtool tests at 15 s and 60 s scrapes, and the dashboard linter rules.
 test-ops:
 	scripts/install-deps.sh test
-	scripts/check-ops-kit.sh
+	alerts/check.sh
+	dashboards/check.sh
 
+## Alerts delivered through a real Alertmanager and resolved, and the dashboard's queries at 1,000 breakers on 2
+## instances (the scale proof needs the release demo: a debug build renders 90,000 series too slowly).
 e2e:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
-	BREAKER_DEMO=.build/debug/breaker-demo scripts/e2e.sh
+	$(SWIFT) build -c release --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
+
+## The operations API against the demo: status, event stream, overrides (restart with kill -9, expiry), 401/403/400.
+e2e-operations:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/operations/run.sh
+
+## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh.
+e2e-browser:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
+
+## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
+test-asan:
+	scripts/install-deps.sh test
+	scripts/test-asan.sh
+
+## The DocC documentation of every public module, warnings as errors (scripts/docs.sh).
+docs:
+	scripts/install-deps.sh build
+	scripts/docs.sh
+
+## The unit tests N times under two busy loops (not part of `make test`): make flake-check RUNS=10
+RUNS ?= 10
+flake-check:
+	scripts/install-deps.sh test
+	scripts/flake-check.sh $(RUNS)
 
 ## Benchmarks: the breaker and monitor micro-benchmarks (package-benchmark), then the exporter load test (wrk).
 bench: bench-micro bench-exporter
@@ -58,4 +93,4 @@ bench-exporter:
 	scripts/bench-exporter.sh .build/release/breaker-demo
 
 clean:
-	rm -rf .build .build-tsan Benchmarks/.build
+	rm -rf .build .build-tsan .build-asan .build-docs Benchmarks/.build

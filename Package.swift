@@ -1,6 +1,8 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
@@ -14,6 +16,7 @@ let package = Package(
         .library(name: "CircuitBreakerPrometheus", targets: ["CircuitBreakerPrometheus"]),
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
+        .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
     ],
     dependencies: [
@@ -85,12 +88,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CircuitBreakerOperations",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "breaker-demo",
             dependencies: [
                 "CircuitBreaker",
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerMonitors",
+                "CircuitBreakerOperations",
                 "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,9 +149,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CircuitBreakerOperationsTests",
+            dependencies: [
+                "CircuitBreakerOperations",
+                "CircuitBreakerInternals",
+                "CircuitBreakerPrometheus",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MetricsExporterTests",
             dependencies: ["MetricsExporter", "CircuitBreakerInternals"],
             swiftSettings: swiftSettings
         ),
     ]
 )
+
+// The DocC plugin builds the documentation (`make docs`). It stays out of users' dependency graphs: only a build
+// with BREAKER_DOCS set (as `make docs` does) adds it.
+if ProcessInfo.processInfo.environment["BREAKER_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -29,6 +29,11 @@ public protocol BreakerMonitor: Sendable {
     /// breaker's creation failed after this monitor was bound: release what was bound to it.
     func didDetach(from breaker: BreakerDescription)
 
+    /// Whether the monitor receives the per-call events (calls, rejections, slow calls, fallbacks). A monitor that
+    /// only follows state changes and overrides returns `false`, and the breaker then skips it on every call, so it
+    /// costs the call path nothing. Read once, when the breaker is created.
+    var observesCalls: Bool { get }
+
     /// Whether the events should carry call durations. Measuring costs two reads of a precise clock per call, so
     /// breakers skip it unless a monitor asks for it (or a slow-call threshold is configured).
     var wantsDurations: Bool { get }
@@ -80,6 +85,8 @@ extension BreakerMonitor {
     public func didAttach(to breaker: CircuitBreaker) {}
     /// Does nothing.
     public func didDetach(from breaker: BreakerDescription) {}
+    /// `true`.
+    public var observesCalls: Bool { true }
     /// `false`.
     public var wantsDurations: Bool { false }
     /// Does nothing.

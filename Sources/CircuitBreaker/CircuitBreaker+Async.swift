@@ -14,7 +14,7 @@ extension CircuitBreaker {
         try await execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
-    /// Runs `operation` like ``execute(_:)-(()async->T)``, and counts a returned value as a failure when
+    /// Runs `operation` like the async `execute(_:)`, and counts a returned value as a failure when
     /// `isFailure` says so. The value is returned to the caller either way.
     @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(
@@ -74,10 +74,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) async throws -> T) async throws -> T {
         do {
             let value = try await fallback(reason)
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }

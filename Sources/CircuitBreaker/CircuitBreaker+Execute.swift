@@ -14,8 +14,8 @@ extension CircuitBreaker {
         try execute(treatingResultAsFailure: { _ in false }, operation)
     }
 
-    /// Runs `operation` like ``execute(_:)``, and counts a returned value as a failure when `isFailure` says so
-    /// (an HTTP 503 response, say). The value is returned to the caller either way.
+    /// Runs `operation` like the synchronous `execute(_:)`, and counts a returned value as a failure when
+    /// `isFailure` says so (an HTTP 503 response, say). The value is returned to the caller either way.
     @inlinable
     public func execute<T>(treatingResultAsFailure isFailure: (T) -> Bool, _ operation: () throws -> T) throws -> T {
         let permit = try admit()
@@ -83,10 +83,10 @@ extension CircuitBreaker {
     func runFallback<T>(_ reason: FallbackReason, _ fallback: (FallbackReason) throws -> T) throws -> T {
         do {
             let value = try fallback(reason)
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: true) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: true) }
             return value
         } catch {
-            if hasMonitors { monitor.fallbackCompleted(self, reason: reason, succeeded: false) }
+            if hasCallMonitors { callMonitor.fallbackCompleted(self, reason: reason, succeeded: false) }
             throw error
         }
     }

@@ -17,7 +17,7 @@ extension CircuitBreaker {
             let now = clock.coarseNanoseconds()
             let until = openUntil.load(ordering: .relaxed)
             if now < until && enforcing {
-                if hasMonitors { monitor.callRejected(self, state: .open) }
+                if hasCallMonitors { callMonitor.callRejected(self, state: .open) }
                 return .rejected(CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now))
             }
         }
@@ -40,7 +40,7 @@ extension CircuitBreaker {
             let now = clock.coarseNanoseconds()
             let until = openUntil.load(ordering: .relaxed)
             if now < until && enforcing {
-                if hasMonitors { monitor.callRejected(self, state: .open) }
+                if hasCallMonitors { callMonitor.callRejected(self, state: .open) }
                 throw CallRejectedError(breakerName: name, state: .open, retryAfterNanoseconds: until &- now)
             }
         }
@@ -73,9 +73,9 @@ extension CircuitBreaker {
     @inlinable
     func recordSuccess(_ permit: Permit) {
         let (duration, slow) = elapsed(since: permit)
-        if hasMonitors {
-            monitor.callSucceeded(self, duration: duration)
-            if slow, let duration { monitor.slowCall(self, duration: duration) }
+        if hasCallMonitors {
+            callMonitor.callSucceeded(self, duration: duration)
+            if slow, let duration { callMonitor.slowCall(self, duration: duration) }
         }
         if permit.word.isHalfOpen {
             settleTrial(permit, failure: false)
@@ -92,7 +92,7 @@ extension CircuitBreaker {
             return true
         }
         let (duration, _) = elapsed(since: permit)
-        if hasMonitors { monitor.callIgnored(self, error: error, duration: duration) }
+        if hasCallMonitors { callMonitor.callIgnored(self, error: error, duration: duration) }
         if permit.word.isHalfOpen { settleTrial(permit, failure: nil) }
         return false
     }
@@ -102,13 +102,13 @@ extension CircuitBreaker {
     func recordFailure(_ permit: Permit, error: (any Error)?, timeout: Duration? = nil) {
         let (measured, slow) = elapsed(since: permit)
         if let timeout {
-            if hasMonitors { monitor.callTimedOut(self, duration: timeout) }
+            if hasCallMonitors { callMonitor.callTimedOut(self, duration: timeout) }
         } else {
             let error = error ?? FailedResultError(breakerName: name)
-            if hasMonitors { monitor.callFailed(self, error: error, duration: measured) }
+            if hasCallMonitors { callMonitor.callFailed(self, error: error, duration: measured) }
         }
         if slow, let measured {
-            if hasMonitors { monitor.slowCall(self, duration: measured) }
+            if hasCallMonitors { callMonitor.slowCall(self, duration: measured) }
         }
         if permit.word.isHalfOpen {
             settleTrial(permit, failure: true)

@@ -139,7 +139,7 @@ extension CircuitBreaker {
     @usableFromInline
     func refusal(in state: CircuitState, retryAfter: Duration?) -> Admission {
         guard enforcing else {
-            if hasMonitors { monitor.callShadowRejected(self, state: state) }
+            if hasCallMonitors { callMonitor.callShadowRejected(self, state: state) }
             return .admitted(Permit(word: .shadow, start: startTime()))
         }
         return .rejected(rejection(in: state, retryAfter: retryAfter))
@@ -148,7 +148,7 @@ extension CircuitBreaker {
     /// Reports a rejection to the monitors and returns the error to throw.
     @usableFromInline
     func rejection(in state: CircuitState, retryAfter: Duration?) -> CallRejectedError {
-        if hasMonitors { monitor.callRejected(self, state: state) }
+        if hasCallMonitors { callMonitor.callRejected(self, state: state) }
         return CallRejectedError(breakerName: name, state: state, retryAfter: retryAfter)
     }
 

@@ -40,11 +40,17 @@ public final class CircuitBreaker: Sendable {
     let rule: TripRule
     /// The bound monitors, for attaching and detaching.
     let monitors: [any BreakerMonitor]
-    /// All of them as one existential, for events (see ``MonitorFanOut``).
+    /// All of them as one existential, for state and override events (see ``MonitorFanOut``).
     @usableFromInline
     let monitor: any BreakerMonitor
     @usableFromInline
     let hasMonitors: Bool
+    /// The monitors that observe calls (``BreakerMonitor/observesCalls``), for per-call events: a monitor that
+    /// only follows state changes costs the call path nothing.
+    @usableFromInline
+    let callMonitor: any BreakerMonitor
+    @usableFromInline
+    let hasCallMonitors: Bool
     @usableFromInline
     let measuresDurations: Bool
     /// Calls longer than this many nanoseconds are slow (`Int64.max` when no threshold is configured).
@@ -87,6 +93,9 @@ public final class CircuitBreaker: Sendable {
         self.monitors = bound
         self.monitor = MonitorFanOut.combining(bound)
         self.hasMonitors = !bound.isEmpty
+        let callMonitors = bound.filter(\.observesCalls)
+        self.callMonitor = MonitorFanOut.combining(callMonitors)
+        self.hasCallMonitors = !callMonitors.isEmpty
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.enforcing = configuration.enforcement.rejectsCalls
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }

@@ -28,6 +28,9 @@ final class MonitorFanOut: BreakerMonitor {
     var wantsDurations: Bool { first.wantsDurations || rest.wantsDurations }
 
     @usableFromInline
+    var observesCalls: Bool { first.observesCalls || rest.observesCalls }
+
+    @usableFromInline
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
         first.callSucceeded(breaker, duration: duration)
         rest.callSucceeded(breaker, duration: duration)

@@ -8,7 +8,7 @@ import CircuitBreakerInternals
 /// .slowCallRatio(0.8, window: .time(.seconds(60)), minimumCalls: 50)   // needs Configuration.slowCallThreshold
 /// ```
 /// A struct with static constructors rather than an enum, so that policies can be added without breaking code that
-/// uses them. A policy is carried out by a ``TripRule``, which owns the store of outcomes it needs.
+/// uses them. A policy is carried out by the breaker's trip rule, which owns the store of outcomes it needs.
 public struct TripPolicy: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Sendable, Hashable {
         case consecutiveFailures(Int)

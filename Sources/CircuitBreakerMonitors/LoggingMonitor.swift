@@ -11,7 +11,7 @@ public import Logging
 /// | event | level | message |
 /// |---|---|---|
 /// | → open, → forced open | ``Configuration-swift.struct/openedLevel`` (warning) | `circuit opened` |
-/// | half-open → closed, ``CircuitBreaker/CircuitBreaker/reset()`` | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit reset` |
+/// | half-open → closed, ``/CircuitBreaker/CircuitBreaker/reset()`` | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit reset` |
 /// | → disabled | warning | `circuit disabled` |
 /// | → half-open | info | `circuit half-open` |
 /// | an operator's override expired | ``Configuration-swift.struct/resetLevel`` (notice) | `circuit override expired` |
@@ -87,7 +87,7 @@ public struct LoggingMonitor: BreakerMonitor {
         logger.log(level: level, message, metadata: metadata)
     }
 
-    /// Logs `circuit reset` with reason `reset`: an operator called ``CircuitBreaker/CircuitBreaker/reset()``.
+    /// Logs `circuit reset` with reason `reset`: an operator called ``/CircuitBreaker/CircuitBreaker/reset()``.
     public func breakerReset(_ breaker: CircuitBreaker) {
         let level = configuration.resetLevel
         guard logger.logLevel <= level else { return }

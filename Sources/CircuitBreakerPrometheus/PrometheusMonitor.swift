@@ -25,13 +25,13 @@ public import Prometheus
 ///
 /// Every ``PrometheusMonitor`` on one registry shares its table of breakers: a breaker name is registered once,
 /// ``Configuration-swift.struct/maximumBreakers`` counts them all, and ``emit(into:)`` on any of them renders all.
-/// A breaker removed from its ``CircuitBreaker/BreakerRegistry`` takes its series with it.
+/// A breaker removed from its ``/CircuitBreaker/BreakerRegistry`` takes its series with it.
 ///
 /// The names `circuit_breaker_*` belong to the monitor: should other code register a family of one of its names in
 /// the registry, the registry's family is emitted and the breakers' samples of it are left out, so that the
 /// exposition stays valid (one family, one `# TYPE`).
 ///
-/// The monitor runs on the calling thread, synchronously, like every ``CircuitBreaker/BreakerMonitor``.
+/// The monitor runs on the calling thread, synchronously, like every ``/CircuitBreaker/BreakerMonitor``.
 public final class PrometheusMonitor: BreakerMonitor {
     /// The registry whose output ``emit(into:)`` serves before the breakers' series; it holds the service's own
     /// metrics and `circuit_breaker_registrations_rejected_total`.

@@ -11,7 +11,7 @@ extension PrometheusMonitor {
     public struct Configuration: Sendable, Hashable {
         /// Whether to record `circuit_breaker_call_duration_seconds`. Measuring a call costs the breaker two reads
         /// of a precise clock, so it is off by default; turning it on makes the monitor ask breakers for durations
-        /// (``CircuitBreaker/BreakerMonitor/wantsDurations``).
+        /// (``/CircuitBreaker/BreakerMonitor/wantsDurations``).
         public var recordsDurations: Bool
         /// Upper bounds of the duration histogram's buckets (`+Inf` is implicit). They are sorted, deduplicated,
         /// and bounds of zero or less dropped.

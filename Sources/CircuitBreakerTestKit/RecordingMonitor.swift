@@ -13,33 +13,33 @@ import CircuitBreakerInternals
 public final class RecordingMonitor: BreakerMonitor {
     /// One recorded event.
     public enum Event: Sendable, CustomStringConvertible {
-        /// ``BreakerMonitor/didAttach(to:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/didAttach(to:)``.
         case attached(breaker: String)
-        /// ``BreakerMonitor/didDetach(from:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/didDetach(from:)``.
         case detached(breaker: String)
-        /// ``BreakerMonitor/callSucceeded(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callSucceeded(_:duration:)``.
         case succeeded(breaker: String, duration: Duration?)
-        /// ``BreakerMonitor/callFailed(_:error:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callFailed(_:error:duration:)``.
         case failed(breaker: String, error: any Error, duration: Duration?)
-        /// ``BreakerMonitor/callIgnored(_:error:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callIgnored(_:error:duration:)``.
         case ignored(breaker: String, error: any Error, duration: Duration?)
-        /// ``BreakerMonitor/callTimedOut(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callTimedOut(_:duration:)``.
         case timedOut(breaker: String, duration: Duration)
-        /// ``BreakerMonitor/callRejected(_:state:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callRejected(_:state:)``.
         case rejected(breaker: String, state: CircuitState)
-        /// ``BreakerMonitor/slowCall(_:duration:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/slowCall(_:duration:)``.
         case slow(breaker: String, duration: Duration)
-        /// ``BreakerMonitor/stateChanged(_:transition:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/stateChanged(_:transition:)``.
         case transition(breaker: String, StateTransition)
-        /// ``BreakerMonitor/breakerReset(_:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/breakerReset(_:)``.
         case reset(breaker: String)
-        /// ``BreakerMonitor/fallbackCompleted(_:reason:succeeded:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/fallbackCompleted(_:reason:succeeded:)``.
         case fallback(breaker: String, reason: FallbackReason, succeeded: Bool)
-        /// ``BreakerMonitor/callShadowRejected(_:state:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/callShadowRejected(_:state:)``.
         case shadowRejected(breaker: String, state: CircuitState)
-        /// ``BreakerMonitor/overrideApplied(_:override:restored:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/overrideApplied(_:override:restored:)``.
         case overrideApplied(breaker: String, BreakerOverride, restored: Bool)
-        /// ``BreakerMonitor/overrideEnded(_:override:expired:)``.
+        /// ``/CircuitBreaker/BreakerMonitor/overrideEnded(_:override:expired:)``.
         case overrideEnded(breaker: String, BreakerOverride, expired: Bool)
 
         /// The name of the breaker the event came from.
@@ -80,7 +80,7 @@ public final class RecordingMonitor: BreakerMonitor {
     // The package's one lock, which ThreadSanitizer sees (see `Lock` in CircuitBreakerInternals).
     private let storage = Locked<[Event]>([])
 
-    /// Whether events should carry durations (passed on as ``BreakerMonitor/wantsDurations``).
+    /// Whether events should carry durations (passed on as ``/CircuitBreaker/BreakerMonitor/wantsDurations``).
     public let wantsDurations: Bool
 
     /// Creates a recorder; `wantsDurations` makes breakers measure every call for it.

@@ -1,5 +1,6 @@
 import CircuitBreaker
 import CircuitBreakerMonitors
+import CircuitBreakerOperations
 import CircuitBreakerPrometheus
 import Logging
 import MetricsExporter
@@ -31,14 +32,19 @@ let prometheusMonitor = PrometheusMonitor(
     registry: prometheus,
     configuration: .init(
         recordsDurations: true,
-        maximumBreakers: max(1_000, options.extraBreakers + 4),
+        maximumBreakers: max(1_000, options.extraBreakers + 5),
         durationHistogram: options.nativeHistograms ? .native : .classic,
         exemplarTraceIDs: DemoTracing.source
     )
 )
 let statistics = CallStatistics()
+// Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.
+let operations = BreakerOperations(
+    configuration: .init(stateFile: options.stateFile, maximumTTL: options.maximumOverrideTTL),
+    logger: logger
+)
 let registry = BreakerRegistry(
-    monitors: [prometheusMonitor, LoggingMonitor(logger: logger), statistics]
+    monitors: [prometheusMonitor, LoggingMonitor(logger: logger), statistics] + operations.monitors
 )
 
 let started = ContinuousClock.now
@@ -73,6 +79,15 @@ do {
             ),
             cachedAnswer: nil
         ),
+        .init(
+            breaker: try registry.breaker(named: "search", configuration: DemoBreakers.search),
+            dependency: SimulatedDependency(
+                name: "search",
+                behaviour: .flaky(failureRate: options.shadowFailureRate, slowRate: 0),
+                started: started
+            ),
+            cachedAnswer: nil
+        ),
     ]
     for index in 0..<options.extraBreakers {
         _ = try registry.breaker(named: "idle-\(index)")
@@ -95,6 +110,11 @@ var serverConfiguration = MetricsServerConfiguration(
 )
 serverConfiguration.serviceName = "breaker-demo"
 serverConfiguration.limits.perIPConnectionLimit = options.perIPConnectionLimit
+do {
+    serverConfiguration = try DemoUsers.apply(options, to: serverConfiguration)
+} catch {
+    exitWithError("\(error)", code: 2)
+}
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
@@ -106,12 +126,8 @@ let server = MetricsServer(
             exporterMetrics.appendProtobuf(to: &buffer)
         }
     ),
-    status: {
-        registry.snapshots().filter { !$0.name.hasPrefix("idle-") }.map { snapshot in
-            "\(snapshot.name): \(snapshot.state.label)"
-                + (snapshot.retryAfter.map { ", retry in \($0.seconds.formatted1) s" } ?? "")
-        }.joined(separator: "\n")
-    }
+    // The live status page replaces the landing page at `/`.
+    routes: operations.routes(for: registry)
 )
 
 do {
@@ -121,7 +137,7 @@ do {
 }
 if let address = server.boundAddress {
     logger.notice("serving metrics", metadata: ["url": "http://\(address)/metrics"])
-    if !options.quiet { print("metrics: http://\(address)/metrics   landing page: http://\(address)/") }
+    if !options.quiet { print("metrics: http://\(address)/metrics   status page: http://\(address)/") }
 }
 
 var services: [any Service] = [
@@ -171,13 +187,6 @@ struct Timer: Service {
         try? await cancelWhenGracefulShutdown {
             try await Task.sleep(for: after)
         }
-    }
-}
-
-extension Double {
-    var formatted1: String {
-        let tenths = Int((self * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 

@@ -44,7 +44,7 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID()).prom")
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let script = ExternalTool.repositoryRoot.appendingPathComponent("scripts/check-exposition.sh").path
+        let script = ExternalTool.repositoryRoot.appendingPathComponent("e2e/check-exposition.sh").path
         let result = try await ExternalTool.run("/bin/bash", [script, file.path], stdin: Data())
         #expect(result.status == 0, "check-exposition.sh:\n\(result.output)")
         #expect(result.output.contains("promtool check metrics: ok"))

@@ -14,7 +14,7 @@ import Synchronization
 /// from the declarations, and ``snapshot(openConnections:)`` gives them format-neutral to a protobuf encoder.
 final class SelfMetrics: Sendable {
     /// The version reported by `metrics_exporter_build_info`.
-    static let libraryVersion = "0.2.0"
+    static let libraryVersion = "0.1.0"
     /// Codes counted in a fixed slot; any other code is counted in a dictionary.
     static let commonCodes: [Int] = [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 422, 500, 503]
     static let bucketBounds: [Double] = [

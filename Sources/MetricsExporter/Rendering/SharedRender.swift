@@ -142,23 +142,7 @@ final class SharedRender: @unchecked Sendable {
     /// Starts the render thread, which calls `render`; false if the system refused to create one. The closure is
     /// held by the thread only (not by this object), so it may capture the object that owns this one.
     func start(render: @escaping Render) -> Bool {
-        let retained = Unmanaged.passRetained(RenderThread(shared: self, render: render)).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(
-            &thread,
-            nil,
-            { argument in
-                guard let argument else { return nil }
-                let thread = Unmanaged<RenderThread>.fromOpaque(argument).takeRetainedValue()
-                thread.shared.loop(thread.render)
-                return nil
-            },
-            retained
-        )
-        guard result == 0 else {
-            Unmanaged<RenderThread>.fromOpaque(retained).release()
-            return false
-        }
+        guard let thread = startServerThread({ [self] in self.loop(render) }) else { return false }
         self.lock.lock()
         self.thread = thread
         self.threadRunning = true
@@ -227,17 +211,6 @@ final class SharedRender: @unchecked Sendable {
             self.lock.lock()
         }
         self.lock.unlock()
-    }
-}
-
-/// What the render thread is started with.
-private final class RenderThread: Sendable {
-    let shared: SharedRender
-    let render: SharedRender.Render
-
-    init(shared: SharedRender, render: @escaping SharedRender.Render) {
-        self.shared = shared
-        self.render = render
     }
 }
 

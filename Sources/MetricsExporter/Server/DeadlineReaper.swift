@@ -7,10 +7,7 @@ import Synchronization
     import Musl
 #endif
 
-/// A dedicated thread that enforces ``ConnectionDeadlines`` a few times a second.
-///
-/// A plain thread rather than a task: the slowloris defence must keep working when the application's Swift
-/// concurrency pool is saturated or blocked.
+/// A dedicated thread (see ``startServerThread(_:)``) that enforces ``ConnectionDeadlines`` a few times a second.
 final class DeadlineReaper: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let interval: UInt64
@@ -25,23 +22,7 @@ final class DeadlineReaper: Sendable {
 
     /// Starts the thread; false if the system refused to create one.
     func start() -> Bool {
-        let retained = Unmanaged.passRetained(self).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(
-            &thread,
-            nil,
-            { argument in
-                guard let argument else { return nil }
-                let reaper = Unmanaged<DeadlineReaper>.fromOpaque(argument).takeRetainedValue()
-                reaper.loop()
-                return nil
-            },
-            retained
-        )
-        guard result == 0 else {
-            Unmanaged<DeadlineReaper>.fromOpaque(retained).release()
-            return false
-        }
+        guard let thread = startServerThread({ [self] in self.loop() }) else { return false }
         self.thread.withLock { $0 = thread }
         return true
     }

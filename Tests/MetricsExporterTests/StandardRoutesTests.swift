@@ -7,8 +7,8 @@ import Testing
     import FoundationNetworking
 #endif
 
-@Suite("Routes")
-struct RoutesTests {
+@Suite("Standard routes")
+struct StandardRoutesTests {
     @Test("GET /metrics serves the source and the self-metrics as text format 0.0.4")
     func metrics() async throws {
         try await withServer { _, base in

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the DocC documentation of every public module as one combined archive, with warnings as errors, so that a
+# broken symbol link fails the build. The DocC plugin is added to the package only for this build (BREAKER_DOCS), in
+# a scratch folder of its own, so it never enters users' dependency graphs or the main build.
+#
+# Usage: scripts/docs.sh            Output: .build-docs/plugins/Swift-DocC/outputs/swift-circuit-breaker.doccarchive
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The library products, from the package description itself (the executable demo has no documentation catalog).
+modules=$(swift package dump-package | python3 -c '
+import json, sys
+package = json.load(sys.stdin)
+for product in package["products"]:
+    if "library" in product["type"]:
+        print(" ".join(product["targets"]))
+')
+arguments=()
+for module in $modules; do
+    [ -d "Sources/$module/Documentation.docc" ] || { echo "error: $module has no Documentation.docc catalog" >&2; exit 1; }
+    arguments+=(--target "$module")
+done
+BREAKER_DOCS=1 swift package --scratch-path .build-docs --disable-sandbox generate-documentation \
+    "${arguments[@]}" --enable-experimental-combined-documentation --warnings-as-errors
