@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the formats end-to-end test (run_formats_e2e.py) in the repository's virtualenv (.venv/, created with
-# requirements.txt beside this script the first time). Needs Debian's prometheus (2.42) and a built breaker-demo
-# (BREAKER_DEMO, default .build/debug/breaker-demo). Prints "N passed, M failed".
+# The formats end-to-end test (formats_e2e.py): one breaker-demo scraped by two real Prometheus 2.42 servers, one
+# negotiating protobuf (native histograms) and one OpenMetrics. Needs Debian's prometheus and a built demo
+# (BREAKER_DEMO, default .build/debug/breaker-demo). Prints "formats: N passed, M failed"; exits non-zero on a
+# failure. Bounded: the run stops itself after 170 s, this script after 200 s.
 #
-# Usage: e2e/formats/run.sh
+# Usage: e2e/formats/run.sh [--demo PATH] [--keep]
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-python=$("$here/venv-python.sh")
-# Bounded whatever happens inside: the harness stops itself after E2E_FORMATS_TIMEOUT (170 s), this after 200 s.
-exec timeout --kill-after=10 200 "$python" "$here/run_formats_e2e.py" "$@"
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+exec timeout --kill-after=10 200 e2e/python.sh e2e/formats/formats_e2e.py "$@"
