@@ -68,15 +68,7 @@ extension BreakerSeries {
         let length = protobufBreakerLabel.count &+ labels.count &+ 2 &+ valueLength
         writer.writeNumber { bytes in
             bytes[0] = 4 << 3 | UInt8(ProtobufWireType.lengthDelimited.rawValue)
-            var remaining = UInt64(length)
-            var count = 1
-            while remaining >= 0x80 {
-                bytes[count] = UInt8(truncatingIfNeeded: remaining) | 0x80
-                remaining &>>= 7
-                count &+= 1
-            }
-            bytes[count] = UInt8(truncatingIfNeeded: remaining)
-            return count &+ 1
+            return 1 &+ UInt64.writeVarint(UInt64(length), to: bytes + 1)
         }
         writer.write(protobufBreakerLabel)
         writer.write(labels)

@@ -60,10 +60,7 @@ extension RegistryFamily {
             family.metric = groupedMetrics(without: "le") { metric, suffix, sample in
                 switch suffix {
                 case "_bucket":
-                    let bound = sample.labels.first { $0.name == "le" }.flatMap {
-                        RegistryExpositionParser.parseValue(Substring($0.value))
-                    }
-                    guard let bound else { return }
+                    guard let bound = sample.number(labelled: "le") else { return }
                     var bucket = Io_Prometheus_Client_Bucket()
                     bucket.upperBound = bound
                     bucket.cumulativeCount = UInt64(clampingCount: sample.value)
@@ -78,10 +75,7 @@ extension RegistryFamily {
             family.metric = groupedMetrics(without: "quantile") { metric, suffix, sample in
                 switch suffix {
                 case "":
-                    let quantile = sample.labels.first { $0.name == "quantile" }.flatMap {
-                        RegistryExpositionParser.parseValue(Substring($0.value))
-                    }
-                    guard let quantile else { return }
+                    guard let quantile = sample.number(labelled: "quantile") else { return }
                     var entry = Io_Prometheus_Client_Quantile()
                     entry.quantile = quantile
                     entry.value = sample.value
@@ -127,6 +121,13 @@ extension RegistryFamily {
             return pair
         }
         return metric
+    }
+}
+
+extension RegistryFamily.Sample {
+    /// The number that label `name` holds (`le`, `quantile`), if it has that label and it is a number.
+    func number(labelled name: Substring) -> Double? {
+        labels.first { $0.name == name }.flatMap { RegistryExpositionParser.parseValue(Substring($0.value)) }
     }
 }
 

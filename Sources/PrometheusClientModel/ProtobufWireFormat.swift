@@ -71,25 +71,29 @@ extension [UInt8] {
             self[lengthIndex] = UInt8(truncatingIfNeeded: length)
             return
         }
-        var varint: (UInt64, UInt64) = (0, 0)  // room for the 10 bytes of the longest varint
-        let count = Swift.withUnsafeMutableBytes(of: &varint) { bytes in
-            var remaining = UInt64(length)
-            var count = 0
-            while remaining >= 0x80 {
-                bytes[count] = UInt8(truncatingIfNeeded: remaining) | 0x80
-                remaining &>>= 7
-                count &+= 1
-            }
-            bytes[count] = UInt8(truncatingIfNeeded: remaining)
-            return count &+ 1
-        }
-        Swift.withUnsafeBytes(of: &varint) { bytes in
-            replaceSubrange(lengthIndex..<(lengthIndex &+ 1), with: bytes.prefix(count))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { varint in
+            guard let base = varint.baseAddress else { return }
+            let count = UInt64.writeVarint(UInt64(length), to: base)
+            replaceSubrange(lengthIndex..<(lengthIndex &+ 1), with: UnsafeBufferPointer(start: base, count: count))
         }
     }
 }
 
 extension UInt64 {
+    /// Writes `value` as a varint at `destination` (room for 10 bytes); returns the bytes written.
+    @inline(__always)
+    package static func writeVarint(_ value: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
+        var remaining = value
+        var count = 0
+        while remaining >= 0x80 {
+            destination[count] = UInt8(truncatingIfNeeded: remaining) | 0x80
+            remaining &>>= 7
+            count &+= 1
+        }
+        destination[count] = UInt8(truncatingIfNeeded: remaining)
+        return count &+ 1
+    }
+
     /// The bytes `value` takes as a varint.
     package static func varintLength(_ value: UInt64) -> Int {
         var length = 1
