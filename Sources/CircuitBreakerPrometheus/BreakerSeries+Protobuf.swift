@@ -85,9 +85,12 @@ extension BreakerSeries {
     /// The transitions `StateTable` did not expect, once they occurred (see `appendUnexpectedTransitions`).
     private func encodeUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
-            let value = cells.load(SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue))
+            let value = cells.load(
+                SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)
+            )
             guard value > 0 else { continue }
-            let labels = ProtobufLabels.labelPairField("from", from.label) + ProtobufLabels.labelPairField("to", to.label)
+            let labels =
+                ProtobufLabels.labelPairField("from", from.label) + ProtobufLabels.labelPairField("to", to.label)
             buffer.appendRendered(bound: protobufBreakerLabel.count &+ labels.count &+ 64) { writer in
                 writeMetric(labels: labels, valueField: 3, value: Double(value), into: &writer)
             }
@@ -177,7 +180,11 @@ extension BreakerSeries {
                     ? NativeDurationHistograms.zeroThreshold
                     : NativeDurationHistograms.upperBound(ofIndex: NativeDurationHistograms.firstIndex &+ offset &- 1)
                 Self.appendBucket(
-                    cumulativeCount: UInt64(cumulative), upperBound: upperBound, exemplar: latest, into: &body)
+                    cumulativeCount: UInt64(cumulative),
+                    upperBound: upperBound,
+                    exemplar: latest,
+                    into: &body
+                )
             }
             body.appendVarintField(5, UInt64(zigzag: Int64(NativeDurationHistograms.schema)))
             body.appendDoubleField(6, NativeDurationHistograms.zeroThreshold)

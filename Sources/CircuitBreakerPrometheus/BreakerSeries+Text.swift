@@ -13,7 +13,12 @@ enum TextFormat {
 extension BreakerSeries {
     /// Appends the family's header lines and the samples of every breaker in `all` (nothing if no breaker has a
     /// series in the family): the family's samples, grouped, breaker after breaker.
-    static func render(_ family: BreakerFamily, of all: [BreakerSeries], as format: TextFormat, into buffer: inout [UInt8]) {
+    static func render(
+        _ family: BreakerFamily,
+        of all: [BreakerSeries],
+        as format: TextFormat,
+        into buffer: inout [UInt8]
+    ) {
         var bound = 0
         for series in all { bound &+= series.bound(of: family, as: format) }
         guard bound > 0 else { return }
@@ -46,7 +51,8 @@ extension BreakerSeries {
     }
 
     /// ` # {trace_id="…"} value timestamp`: the trace id escaped (at most twice its length) and two numbers.
-    private static let exemplarBound = 16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
+    private static let exemplarBound =
+        16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
 
     private func write(_ slots: Range<Int>, values: [SeriesLayout.Value], into writer: inout ExpositionWriter) {
         let cells = cells
@@ -154,7 +160,9 @@ extension BreakerSeries {
     /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
     private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
-            let value = cells.load(SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue))
+            let value = cells.load(
+                SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)
+            )
             guard value > 0 else { continue }
             buffer.append(contentsOf: "\(MetricContract.transitions.name){".utf8)
             buffer.appendLabel("breaker", name)

@@ -33,7 +33,8 @@ struct LazyAtomicBlocks: ~Copyable, @unchecked Sendable {
 
     deinit {
         for index in 0..<count {
-            if let block = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: addresses[index].load(ordering: .acquiring)) {
+            if let block = UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: addresses[index].load(ordering: .acquiring))
+            {
                 AtomicCells.freeBlock(block, count: cellsPerBlock)
             }
         }

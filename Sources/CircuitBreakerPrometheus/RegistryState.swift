@@ -150,7 +150,8 @@ final class RegistryState: Sendable {
                 try family.protobufMessage.appendDelimited(to: &buffer)
                 return false
             } catch {
-                failures.append(PrometheusMonitorError(.unconvertibleRegistryFamily, breakerName: "", detail: "\(family.name): \(error)"))
+                let detail = "\(family.name): \(error)"
+                failures.append(PrometheusMonitorError(.unconvertibleRegistryFamily, breakerName: "", detail: detail))
                 return true
             }
         }
@@ -176,7 +177,11 @@ final class RegistryState: Sendable {
         let (families, errors) = RegistryExpositionParser.parse(text)
         if !errors.isEmpty {
             let converted = errors.map {
-                PrometheusMonitorError(.unconvertibleRegistryFamily, breakerName: "", detail: "\($0.reason): \($0.line)")
+                PrometheusMonitorError(
+                    .unconvertibleRegistryFamily,
+                    breakerName: "",
+                    detail: "\($0.reason): \($0.line)"
+                )
             }
             conversionErrors.withLock { $0 = converted }
         }

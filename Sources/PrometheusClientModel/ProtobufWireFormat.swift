@@ -137,7 +137,9 @@ extension Io_Prometheus_Client_MetricFamily {
                 if byte < 0x80 { break }
             }
             guard length <= stream.count - index else { throw BinaryDecodingError.truncated }
-            families.append(try Io_Prometheus_Client_MetricFamily(serializedBytes: Array(stream[index..<(index + length)])))
+            families.append(
+                try Io_Prometheus_Client_MetricFamily(serializedBytes: Array(stream[index..<(index + length)]))
+            )
             index += length
         }
         return families

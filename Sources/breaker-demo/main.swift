@@ -95,7 +95,11 @@ do {
     if options.calibration {
         let clock = ManualClock(wallClockOrigin: Date().timeIntervalSince1970)
         calibration = CalibrationLoad(
-            breaker: try CircuitBreaker(name: CalibrationLoad.breakerName, monitors: [prometheusMonitor], clock: .manual(clock)),
+            breaker: try CircuitBreaker(
+                name: CalibrationLoad.breakerName,
+                monitors: [prometheusMonitor],
+                clock: .manual(clock)
+            ),
             clock: clock,
             callsPerSecond: options.rate
         )

@@ -9,7 +9,15 @@ import Testing
         #expect(exemplars.store(.success, slot: 0, traceID: "a", nanoseconds: 1, timestamp: 10))
         #expect(exemplars.store(.success, slot: 0, traceID: "b", nanoseconds: 2, timestamp: 11))
         #expect(exemplars.store(.success, slot: 2, traceID: "c", nanoseconds: 3, timestamp: 9))
-        #expect(!exemplars.store(.success, slot: 1, traceID: String(repeating: "x", count: 33), nanoseconds: 4, timestamp: 12))
+        #expect(
+            !exemplars.store(
+                .success,
+                slot: 1,
+                traceID: String(repeating: "x", count: 33),
+                nanoseconds: 4,
+                timestamp: 12
+            )
+        )
         #expect(!exemplars.store(.success, slot: 1, traceID: "", nanoseconds: 4, timestamp: 12))
         #expect(!exemplars.store(.success, slot: 3, traceID: "d", nanoseconds: 4, timestamp: 12))
         let id32 = String(repeating: "f", count: 32)
@@ -30,7 +38,12 @@ import Testing
                     for index in 0..<20_000 {
                         let value = UInt64(writer * 1_000_000 + index)
                         exemplars.store(
-                            .failure, slot: 0, traceID: String(value), nanoseconds: value, timestamp: Double(value))
+                            .failure,
+                            slot: 0,
+                            traceID: String(value),
+                            nanoseconds: value,
+                            timestamp: Double(value)
+                        )
                     }
                     return 0
                 }

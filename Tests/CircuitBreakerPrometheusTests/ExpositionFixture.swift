@@ -19,7 +19,11 @@ struct ExpositionFixture {
     ) throws {
         monitor = PrometheusMonitor(
             registry: registry,
-            configuration: .init(recordsDurations: true, durationHistogram: histogram, exemplarTraceIDs: TestTraceID.source)
+            configuration: .init(
+                recordsDurations: true,
+                durationHistogram: histogram,
+                exemplarTraceIDs: TestTraceID.source
+            )
         )
         if serviceMetrics { Self.registerServiceMetrics(in: registry) }
         let clock = clock

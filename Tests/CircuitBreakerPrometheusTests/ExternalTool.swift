@@ -10,7 +10,9 @@ enum ExternalTool {
 
     /// Runs the tool on a thread of its own, so that waiting for it does not hold one of the few threads of the
     /// cooperative pool that other tests (and their timers) need.
-    static func run(_ executable: String, _ arguments: [String], stdin: Data) async throws -> (status: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String], stdin: Data) async throws -> (
+        status: Int32, output: String
+    ) {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
@@ -24,7 +26,9 @@ enum ExternalTool {
 
     /// Writes `bytes` to a temporary file, runs `script` (relative to the repository) on it with bash, and removes
     /// the file.
-    static func check(_ bytes: [UInt8], with script: String, suffix: String) async throws -> (status: Int32, output: String) {
+    static func check(_ bytes: [UInt8], with script: String, suffix: String) async throws -> (
+        status: Int32, output: String
+    ) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID()).\(suffix)")
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -32,7 +36,9 @@ enum ExternalTool {
         return try await run("/bin/bash", [path, file.path], stdin: Data())
     }
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], stdin: Data) throws -> (status: Int32, output: String) {
+    private static func runBlocking(_ executable: String, _ arguments: [String], stdin: Data) throws -> (
+        status: Int32, output: String
+    ) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -70,7 +70,8 @@ import Testing
         // 3 ms falls in le="0.005"; the exemplar time is the manual clock's wall time after the call.
         #expect(
             text.contains(
-                prefix + #""success",le="0.005"} 1 # {trace_id="4bf92f3577b34da6a3ce929d0e0e4100"} 0.003 1700000000.253"#
+                prefix
+                    + #""success",le="0.005"} 1 # {trace_id="4bf92f3577b34da6a3ce929d0e0e4100"} 0.003 1700000000.253"#
             ),
             "\(text)"
         )

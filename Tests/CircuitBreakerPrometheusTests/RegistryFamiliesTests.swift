@@ -27,7 +27,9 @@ import Testing
         #expect(families[1].help == nil)
         #expect(families[1].samples.map(\.value).prefix(2) == [.infinity, -.infinity])
         #expect(families[1].samples[2].value.isNaN)
-        #expect(families[2].samples.map(\.name) == ["latency_bucket", "latency_bucket", "latency_sum", "latency_count"])
+        #expect(
+            families[2].samples.map(\.name) == ["latency_bucket", "latency_bucket", "latency_sum", "latency_count"]
+        )
         let histogram = families[2].protobufMessage
         #expect(histogram.type == .histogram)
         #expect(histogram.metric.count == 1)

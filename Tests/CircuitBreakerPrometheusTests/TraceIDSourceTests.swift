@@ -26,7 +26,11 @@ import Testing
     @Test func w3cTraceparentAndB3HeadersGiveTheTraceID() {
         let injector = PropagatedTraceID.TraceIDInjector()
         var carrier = PropagatedTraceID.Carrier()
-        injector.inject("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", forKey: "traceparent", into: &carrier)
+        injector.inject(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            forKey: "traceparent",
+            into: &carrier
+        )
         #expect(carrier.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
         var b3 = PropagatedTraceID.Carrier()
         injector.inject("80f198ee56343ba864fe8b2a57d3eff7", forKey: "X-B3-TraceId", into: &b3)

@@ -107,9 +107,9 @@ def body(run, demo):
         and query(openmetrics, 'circuit_breaker_calls_total{breaker="catalog",outcome="success"}')
         and [s["value"][1] for s in query(openmetrics, 'circuit_breaker_state{breaker="catalog",state="closed"}')]
         == ["1"]))
+    count = f"circuit_breaker_call_duration_seconds_count{{{CALIBRATION}}}"
     run.wait_until(20, "OpenMetrics instance: the native histogram shows as its _count", lambda: (
-        [float(s["value"][1]) for s in query(openmetrics, f"circuit_breaker_call_duration_seconds_count{{{CALIBRATION}}}")]
-        > [0.0]))
+        [float(s["value"][1]) for s in query(openmetrics, count)] > [0.0]))
 
     # (a) the native histogram, its p99, and the exporter's own metrics over protobuf.
     run.wait_until(30, "native instance: the duration series is a native histogram", lambda: (

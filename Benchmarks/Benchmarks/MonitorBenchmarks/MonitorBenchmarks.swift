@@ -58,8 +58,8 @@ let benchmarks: @Sendable () -> Void = {
     /// A closed-state call through a breaker with a `PrometheusMonitor` of `configuration`, inside a traced task
     /// (whose trace id the monitor's source reads) if `traced`.
     func monitoredCall(_ name: String, _ configuration: PrometheusMonitor.Configuration, traced: Bool = false) {
-        Benchmark("Closed call\(traced ? " inside a trace" : ""), PrometheusMonitor\(name)", configuration: callConfiguration) {
-            benchmark in
+        let title = "Closed call\(traced ? " inside a trace" : ""), PrometheusMonitor\(name)"
+        Benchmark(title, configuration: callConfiguration) { benchmark in
             let monitor = PrometheusMonitor(configuration: configuration)
             let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
             var context = ServiceContext.topLevel
