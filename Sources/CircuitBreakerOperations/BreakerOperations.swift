@@ -27,7 +27,7 @@ public final class BreakerOperations: Sendable {
     /// - Parameters:
     ///   - configuration: where overrides are saved, limits, refresh interval.
     ///   - logger: where the audit lines and errors go; the module never creates a logger of its own.
-    ///   - clock: the clock of event timestamps and override expiry checks (``CircuitBreaker/BreakerClock/system``,
+    ///   - clock: the clock of event timestamps and override expiry checks (``/CircuitBreaker/BreakerClock/system``,
     ///     or a manual clock in tests, the same as the registry's).
     public init(configuration: Configuration = .default, logger: Logger, clock: BreakerClock = .system) {
         self.configuration = configuration
@@ -49,7 +49,7 @@ public final class BreakerOperations: Sendable {
         self.callCounter = configuration.countsCalls ? CallCounter() : nil
     }
 
-    /// The monitors to give the registry (``CircuitBreaker/BreakerRegistry/init(defaultConfiguration:monitors:clock:)``):
+    /// The monitors to give the registry (``/CircuitBreaker/BreakerRegistry/init(defaultConfiguration:monitors:clock:)``):
     /// the events and overrides monitor, which does not observe calls, and, with
     /// ``Configuration-swift.struct/countsCalls``, the call counter.
     public var monitors: [any BreakerMonitor] {

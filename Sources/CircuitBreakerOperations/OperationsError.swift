@@ -3,7 +3,7 @@
 /// ```swift
 /// catch let error as OperationsError where error.code == .unknownBreaker { … }
 /// ```
-/// The module's one error shape, like the core's ``CircuitBreaker/ConfigurationError``: a ``code`` that new cases
+/// The module's one error shape, like the core's ``/CircuitBreaker/ConfigurationError``: a ``code`` that new cases
 /// can be added to without breaking the API, and equality on the code alone. The source location that raised it is
 /// kept for debugging only. Every code has the HTTP status the API answers with and a snake-case name, the `code`
 /// of the JSON error body.

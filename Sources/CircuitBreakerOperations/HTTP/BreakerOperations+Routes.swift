@@ -19,9 +19,11 @@ extension BreakerOperations {
     /// | `POST` | `/api/v1/breakers/{name}/override` | admin users |
     /// | `DELETE` | `/api/v1/breakers/{name}/override` | admin users |
     ///
-    /// - Parameter readAccess: who may read: `.scrape` (the default: like `/metrics`, public when the web config
-    ///   lists no scrape users) or `.public`. Overrides always need an admin user (`admin_users` in the web config):
-    ///   401 without credentials, 403 for a scrape user.
+    /// - Parameters:
+    ///   - registry: the breakers the routes show and act on.
+    ///   - readAccess: who may read: `.scrape` (the default: like `/metrics`, public when the web config lists no
+    ///     scrape users) or `.public`. Overrides always need an admin user (`admin_users` in the web config): 401
+    ///     without credentials, 403 for a scrape user.
     public func routes(for registry: BreakerRegistry, readAccess: AccessLevel = .scrape) -> [Route] {
         let handlers = handlers(for: registry)
         return OperationsRoute.routes(handlers).map { route in
