@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser docs
+test: test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -70,6 +70,13 @@ e2e-browser:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
+
+## The demo's other exports, each scraped by a real Prometheus: TLS and basic auth from a web config, and the
+## swift-metrics backend showing the same metric contract.
+e2e-demo:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/demo/run.sh
 
 ## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
 test-asan:

@@ -21,6 +21,7 @@ struct DemoOptions: Sendable {
     var maximumOverrideTTL: Duration = .seconds(24 * 3600)
     var shadowFailureRate = 0.3
     var nativeHistograms = false
+    var metricsBackend = MetricsBackend.prometheus
     var calibration = false
     var traceIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     var help = false
@@ -59,7 +60,15 @@ struct DemoOptions: Sendable {
                                     exporter connections allowed from one address (default 32; 0: no limit)
           --admin-user NAME:HASH    an admin user (repeatable); HASH is bcrypt: --admin-user "$(htpasswd -nbB NAME PW)"
           --scrape-user NAME:HASH   a scrape-only user (repeatable): reads metrics and status, gets 403 on overrides
-          --web-config FILE         exporter-toolkit web config (tls_server_config, basic_auth_users, admin_users)
+          --web-config FILE         exporter-toolkit web config: TLS (tls_server_config), scrape users
+                                    (basic_auth_users) and admin users (admin_users), bcrypt hashes; for example
+                                      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \\
+                                        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem
+                                      printf 'tls_server_config:\\n  cert_file: cert.pem\\n  key_file: key.pem\\n' > web.yml
+                                      breaker-demo --web-config web.yml; curl --cacert cert.pem https://localhost:9464/metrics
+          --metrics-backend B       prometheus (default): PrometheusMonitor, in text, OpenMetrics and protobuf; or
+                                    swift-metrics: MetricsMonitor into swift-prometheus's PrometheusMetricsFactory,
+                                    the same metric contract through swift-metrics (text 0.0.4)
           --state-file FILE         where overrides are saved to survive a restart (default: none, kept in memory)
           --max-override-ttl D      longest override ttl, e.g. 4h (default 24h)
           --shadow-failure-rate P   share of search calls that fail, 0-1 (default 0.3)
@@ -131,6 +140,12 @@ struct DemoOptions: Sendable {
                 options.maximumOverrideTTL = ttl
             case "--shadow-failure-rate": options.shadowFailureRate = try number(flag, in: 0...1)
             case "--native-histograms": options.nativeHistograms = true
+            case "--metrics-backend":
+                let text = try value(flag)
+                guard let backend = MetricsBackend(rawValue: text) else {
+                    throw ParseError(description: "--metrics-backend takes prometheus or swift-metrics, not \(text)")
+                }
+                options.metricsBackend = backend
             case "--calibration": options.calibration = true
             case "--trace-id-prefix": options.traceIDPrefix = try value(flag)
             case "--quiet": options.quiet = true

@@ -4,7 +4,6 @@ import CircuitBreakerOperations
 import CircuitBreakerPrometheus
 import Logging
 import MetricsExporter
-import Prometheus
 import ServiceLifecycle
 
 import Foundation
@@ -27,16 +26,7 @@ LoggingSystem.bootstrap { label in
 }
 let logger = Logger(label: "breaker-demo")
 
-let prometheus = PrometheusCollectorRegistry()
-let prometheusMonitor = PrometheusMonitor(
-    registry: prometheus,
-    configuration: .init(
-        recordsDurations: true,
-        maximumBreakers: max(1_000, options.extraBreakers + 5),
-        durationHistogram: options.nativeHistograms ? .native : .classic,
-        exemplarTraceIDs: DemoTracing.source
-    )
-)
+let exporting = DemoMonitors(options)
 let statistics = CallStatistics()
 // Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.
 let operations = BreakerOperations(
@@ -44,7 +34,7 @@ let operations = BreakerOperations(
     logger: logger
 )
 let registry = BreakerRegistry(
-    monitors: [prometheusMonitor, LoggingMonitor(logger: logger), statistics] + operations.monitors
+    monitors: [exporting.monitor, LoggingMonitor(logger: logger), statistics] + operations.monitors
 )
 
 let started = ContinuousClock.now
@@ -97,7 +87,7 @@ do {
         calibration = CalibrationLoad(
             breaker: try CircuitBreaker(
                 name: CalibrationLoad.breakerName,
-                monitors: [prometheusMonitor],
+                monitors: exporting.prometheusMonitor.map { [$0] } ?? [],
                 clock: .manual(clock)
             ),
             clock: clock,
@@ -122,14 +112,7 @@ do {
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
-    exposition: ExpositionSources(
-        text: { buffer in prometheusMonitor.emit(into: &buffer) },
-        openMetrics: { buffer in prometheusMonitor.emitOpenMetrics(into: &buffer) },
-        protobuf: { buffer, exporterMetrics in
-            prometheusMonitor.emitProtobuf(into: &buffer)
-            exporterMetrics.appendProtobuf(to: &buffer)
-        }
-    ),
+    exposition: exporting.exposition,
     // The live status page replaces the landing page at `/`.
     routes: operations.routes(for: registry)
 )
