@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import CircuitBreaker
 import Foundation
 
@@ -26,8 +27,8 @@ struct StatusRow {
     func append(to html: inout [UInt8]) {
         let snapshot = status.snapshot
         let state = snapshot.state
-        var row = "<tr data-breaker=\"\(escape(snapshot.name))\" data-state=\"\(state.label)\">"
-        row += "<th scope=\"row\">\(escape(snapshot.name))</th>"
+        var row = "<tr data-breaker=\"\(HTMLText.escape(snapshot.name))\" data-state=\"\(state.label)\">"
+        row += "<th scope=\"row\">\(HTMLText.escape(snapshot.name))</th>"
         row += "<td><span class=\"badge \(state.label)\">\(Self.symbol(state)) \(Self.words(state))</span>"
         if status.configuration.enforcement == .shadow { row += " <small>(shadow)</small>" }
         row += "</td>"
@@ -60,8 +61,8 @@ struct StatusRow {
 
     private func override() -> String {
         guard let active = status.snapshot.activeOverride else { return "none" }
-        return "\(active.action) by \(escape(active.actor)) until \(Self.clock(active.expiresAt)): "
-            + escape(active.reason)
+        return "\(active.action) by \(HTMLText.escape(active.actor)) until \(Self.clock(active.expiresAt)): "
+            + HTMLText.escape(active.reason)
     }
 
     /// `42 s`, `3 m 4 s`, `2 h 5 m`, `3 d 4 h`.
@@ -77,22 +78,5 @@ struct StatusRow {
     static func clock(_ unixSeconds: Double) -> String {
         let seconds = Int(unixSeconds.rounded(.down)) % 86_400
         return String(format: "%02d:%02d:%02dZ", seconds / 3_600, (seconds % 3_600) / 60, seconds % 60)
-    }
-
-    /// Escapes text for HTML element content and quoted attribute values.
-    private func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(character)
-            }
-        }
-        return result
     }
 }

@@ -1,16 +1,17 @@
+import CircuitBreakerInternals
 /// Renders the small HTML landing page served at `/`.
 struct LandingPage: Sendable {
     private let head: [UInt8]
     private let tail: [UInt8]
 
     init(serviceName: String, serviceVersion: String, metricsPath: String) {
-        let name = Self.escape(serviceName)
-        let version = serviceVersion.isEmpty ? "" : "<p>Version " + Self.escape(serviceVersion) + "</p>\n"
-        let link = Self.escape(metricsPath)
+        let name = HTMLText.escape(serviceName)
+        let version = serviceVersion.isEmpty ? "" : "<p>Version " + HTMLText.escape(serviceVersion) + "</p>\n"
+        let link = HTMLText.escape(metricsPath)
         self.head = Array(
             ("<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" + name
                 + "</title></head>\n<body>\n<h1>" + name + "</h1>\n" + version
-                + "<p><a href=\"" + link + "\">Metrics</a> · <a href=\"" + Self.escape(StandardPaths.healthy)
+                + "<p><a href=\"" + link + "\">Metrics</a> · <a href=\"" + HTMLText.escape(StandardPaths.healthy)
                 + "\">Health</a></p>\n").utf8
         )
         self.tail = Array("</body>\n</html>\n".utf8)
@@ -21,27 +22,10 @@ struct LandingPage: Sendable {
         buffer.append(contentsOf: self.head)
         if let status {
             buffer.append(contentsOf: "<h2>Status</h2>\n<pre>".utf8)
-            buffer.append(contentsOf: Self.escape(status()).utf8)
+            buffer.append(contentsOf: HTMLText.escape(status()).utf8)
             buffer.append(contentsOf: "</pre>\n".utf8)
         }
         buffer.append(contentsOf: self.tail)
     }
 
-    /// Escapes text for HTML element content and quoted attribute values.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            case "\0": result += "\u{FFFD}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
 }
