@@ -197,25 +197,38 @@ SHORT_OPENS = Scenario(
     ],
 )
 
-# payments forced open on i1 from 5m to 45m, with failed scrapes at 30m and 40m; disabled on i2 for 15 minutes.
+# Overrides in place from 5m. i1: payments forced open by a plain forceOpen() (no end, expiry 0) until 45m, with
+# failed scrapes at 30m and 40m. i2: payments disabled through the API for 15 minutes. i3: payments forced open
+# through the API with a 50-minute TTL (ends at 55m, within the hour from 5m on), with a failed scrape at 40m; ledger
+# forced open by an exporter without the override series until 45m. i4: payments forced open for 1h30m (ends at
+# 95m): more than an hour away until 35m.
 OVERRIDE = Scenario(
     "an operator override left in place",
     "47m",
     [
         instance("api", "i1", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open"),
-                                                                  ("45m", "closed")])),
+                                                                  ("45m", "closed")], overrides=[])),
                  scrape=failing_at("30m", "40m")),
         instance("api", "i2", three(payments=Breaker("payments", [(0, "closed"), ("5m", "disabled"),
-                                                                  ("20m", "closed")]))),
-        instance("api", "i3", three()),
-        instance("api", "i4", three()),
+                                                                  ("20m", "closed")],
+                                                     overrides=[("5m", "disable", "15m")]))),
+        instance("api", "i3", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open"),
+                                                                  ("55m", "closed")],
+                                                     overrides=[("5m", "force_open", "50m")]),
+                                    ledger=Breaker("ledger", [(0, "closed"), ("5m", "forced_open"),
+                                                              ("45m", "closed")])),
+                 scrape=failing_at("40m")),
+        instance("api", "i4", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open")],
+                                                     overrides=[("5m", "force_open", "1h30m")]))),
     ],
     [
         Alerts("19m", "CircuitBreakerOverridden", []),
         Alerts("31m", "CircuitBreakerOverridden", []),
-        Alerts("34m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
-        Alerts("40m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
-        Alerts("44m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
+        Alerts("34m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger"),
+                                                   fired("api", "i4", "payments")]),
+        Alerts("36m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
+        Alerts("40m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
+        Alerts("44m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
         Alerts("45m", "CircuitBreakerOverridden", []),
         Samples("10m", 'instance:circuit_breaker_state:code{breaker="payments", instance=~"i1|i2"}', [
             ('instance:circuit_breaker_state:code{job="api", instance="i1", breaker="payments"}', 3),
