@@ -4,7 +4,8 @@ A scenario describes each breaker as a list of state changes (time, state, calls
 as a scrape schedule (every scrape good, one failed, never up, crash-looping, gone from discovery). This module turns
 that into the samples Prometheus stores at a given scrape interval, by the metric contract
 (docs/metric-contract.json): the state gauge (the state at the scrape), the time-in-state counter, calls by outcome,
-transitions and, on request, a duration histogram, the override series and the registrations-rejected counter.
+transitions and, on request, a duration histogram, the override series, the shadow-mode outcome and the
+registrations-rejected counter.
 
 A failed scrape stores what Prometheus stores: `up` 0 and a staleness marker for every series the target had, and
 nothing for those series while the failures go on. Time is simulated in whole seconds, from the Unix epoch as
@@ -45,7 +46,8 @@ class Breaker:
 
     Calls arrive at `rate` per second unless a change gives its own rate. Closed and disabled breakers run their
     calls (outcome success); open, half_open and forced_open reject them (half-open probes are left out: they are
-    too few to matter to any rule).
+    too few to matter to any rule). A `shadow` breaker runs those calls too and counts each of them as
+    `shadow_rejected` as well, as the library does.
 
     `overrides` lists the operator's overrides through the API as (time, action, ttl): each is counted in
     circuit_breaker_overrides_total and sets the expiry gauge to time + ttl until the breaker's state leaves
@@ -58,6 +60,7 @@ class Breaker:
     changes: list
     rate: int = 10
     histogram: bool = False
+    shadow: bool = False
     overrides: list = None
 
     def __post_init__(self):
@@ -84,6 +87,8 @@ class Breaker:
         time-in-state and calls of the seconds before it) and the expiry gauge's value."""
         in_state = dict.fromkeys(STATES, 0)
         calls = {"success": 0, "rejected": 0}
+        if self.shadow:
+            calls["shadow_rejected"] = 0
         transitions = {("closed", "open"): 0}
         applied = dict.fromkeys(OVERRIDE_ACTIONS, 0)
         expiry = 0
@@ -111,7 +116,13 @@ class Breaker:
                 values[("expiry",)] = expiry
             timeline.append((state, values))
             in_state[state] += 1
-            calls["rejected" if state in REJECTING_STATES else "success"] += rate
+            if state not in REJECTING_STATES:
+                calls["success"] += rate
+            elif self.shadow:
+                calls["success"] += rate
+                calls["shadow_rejected"] += rate
+            else:
+                calls["rejected"] += rate
         return timeline
 
 
@@ -190,7 +201,7 @@ def _target_samples(target, times, duration):
                 1 if timeline[t][0] == state else 0 for t in times]
             breaker_series[series_name("circuit_breaker_state_seconds_total", dict(base, state=state))] = [
                 timeline[t][1][("state_seconds", state)] for t in times]
-        for outcome in ("success", "rejected"):
+        for outcome in ("success", "rejected") + (("shadow_rejected",) if breaker.shadow else ()):
             breaker_series[series_name("circuit_breaker_calls_total", dict(base, outcome=outcome))] = [
                 timeline[t][1][("calls", outcome)] for t in times]
         pairs = sorted({key[1] for _, values in timeline for key in values if key[0] == "transitions"})

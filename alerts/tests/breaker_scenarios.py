@@ -1,5 +1,5 @@
 """Scenarios about breaker states: outages on one instance and on half a fleet, blips, a failed scrape in the middle
-of an outage, idle tripped breakers, short opens and operator overrides."""
+of an outage, idle tripped breakers, short opens, operator overrides and breakers in shadow mode."""
 
 from breaker_model import Breaker, failing_at
 from scenario_kit import Alerts, Samples, Scenario, fired, healthy, instance, quiet_everywhere
@@ -237,4 +237,39 @@ OVERRIDE = Scenario(
     + quiet_everywhere(["CircuitBreakerOpen", "CircuitBreakerFleetRejecting"], ["10m", "20m", "34m"]),
 )
 
-SCENARIOS = [ONE_INSTANCE, HALF_FLEET, BLIP, FAILED_SCRAPE, IDLE, SHORT_OPENS, OVERRIDE]
+# Breakers in shadow mode trip but reject nothing. search, in shadow mode on both instances, is open from 10m to 25m
+# (enforcing, it would page); ledger, enforcing, is open as long beside it and pages. On i1, catalog in shadow mode
+# opens for 5 s every 2 minutes (enforcing, it would flap). i2 fails a scrape at 15m.
+SHADOW = Scenario(
+    "breakers in shadow mode neither page, nor warn as open, nor flap",
+    "30m",
+    [
+        instance("api", "i1", [
+            Breaker("search", [(0, "closed"), ("10m", "open"), ("25m", "closed")], shadow=True),
+            Breaker("ledger", [(0, "closed"), ("10m", "open"), ("25m", "closed")]),
+            Breaker("catalog", [(0, "closed")] + [
+                change for minute in range(2, 20, 2) for change in ((f"{minute}m3s", "open"),
+                                                                     (f"{minute}m8s", "closed"))], shadow=True)]),
+        instance("api", "i2", [
+            Breaker("search", [(0, "closed"), ("10m", "open"), ("25m", "closed")], shadow=True),
+            Breaker("ledger", [(0, "closed"), ("10m", "open"), ("25m", "closed")]),
+            healthy("catalog")], scrape=failing_at("15m")),
+    ],
+    [
+        Alerts("13m", "CircuitBreakerOpen", [fired("api", "i1", "ledger"), fired("api", "i2", "ledger")]),
+        Alerts("20m", "CircuitBreakerOpen", [fired("api", "i1", "ledger"), fired("api", "i2", "ledger")]),
+        Alerts("16m", "CircuitBreakerFleetRejecting", [dict(job="api", breaker="ledger")]),
+        Alerts("20m", "CircuitBreakerFleetRejecting", [dict(job="api", breaker="ledger")]),
+        Samples("15m", "instance:circuit_breaker_shadow_mode:present", [
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i1", breaker="search"}', 1),
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i1", breaker="catalog"}', 1),
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i2", breaker="search"}', 1)]),
+        Samples("15m", 'instance:circuit_breaker_tripped:now{breaker=~"search|ledger"}', [
+            ('instance:circuit_breaker_tripped:now{job="api", instance="i1", breaker="ledger"}', 1),
+            ('instance:circuit_breaker_tripped:now{job="api", instance="i2", breaker="ledger"}', 1)]),
+        Samples("15m", 'job:circuit_breaker_instances_rejecting:ratio{breaker="search"}', []),
+    ]
+    + quiet_everywhere(["CircuitBreakerFlapping"], ["12m", "16m", "20m"]),
+)
+
+SCENARIOS = [ONE_INSTANCE, HALF_FLEET, BLIP, FAILED_SCRAPE, IDLE, SHORT_OPENS, OVERRIDE, SHADOW]
