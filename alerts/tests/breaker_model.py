@@ -8,8 +8,9 @@ transitions and, on request, a duration histogram, the override series, the shad
 registrations-rejected counter.
 
 A failed scrape stores what Prometheus stores: `up` 0 and a staleness marker for every series the target had, and
-nothing for those series while the failures go on. Time is simulated in whole seconds, from the Unix epoch as
-promtool's are, so a timestamp gauge holds the scenario time in seconds.
+nothing for those series while the failures go on. A target whose Prometheus stopped (an edge server killed in a
+tiered setup) leaves nothing at all, not even staleness markers. Time is simulated in whole seconds, from the Unix
+epoch as promtool's are, so a timestamp gauge holds the scenario time in seconds.
 """
 
 from dataclasses import dataclass, field
@@ -141,7 +142,8 @@ class Target:
     registrations_rejected: object = None
 
     def status(self, time):
-        """'ok', 'fail' (up 0), 'empty' (up 1 without breaker series) or 'gone' (not discovered) at `time`."""
+        """'ok', 'fail' (up 0), 'empty' (up 1 without breaker series), 'gone' (not discovered) or 'silent' (its
+        Prometheus stopped) at `time`."""
         return self.scrape(time)
 
 
@@ -164,6 +166,19 @@ def down_until(until):
     """Never up until `until`, then good."""
     limit = seconds(until)
     return lambda time: "fail" if time < limit else "ok"
+
+
+def down_from(start):
+    """Good until `start`, then every scrape fails."""
+    limit = seconds(start)
+    return lambda time: "fail" if time >= limit else "ok"
+
+
+def silent_from(start, until=None):
+    """Nothing at all from `start` on (until `until`, when given), not even staleness markers: the Prometheus that
+    scraped the target (an edge server that remote-writes to a global tier) was killed, and later restarted."""
+    begin, end = seconds(start), seconds(until) if until is not None else None
+    return lambda time: "silent" if time >= begin and (end is None or time < end) else "ok"
 
 
 def gone_from(start, schedule=good):
@@ -234,10 +249,13 @@ def _target_samples(target, times, duration):
 
 def _apply_schedule(values, statuses, present_when):
     """The stored samples: the value where the series is scraped, one staleness marker where it stops being
-    scraped, nothing after that until it is scraped again."""
+    scraped, nothing after that until it is scraped again; nothing at all where its scraper is silent."""
     stored, present = [], False
     for value, status in zip(values, statuses):
-        if status in present_when:
+        if status == "silent":  # a restarted scraper has no memory of the series: no staleness marker later
+            stored.append(MISSING)
+            present = False
+        elif status in present_when:
             stored.append(value)
             present = True
         else:
