@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs flake-check bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e e2e-operations e2e-browser docs
+test: test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -51,6 +51,13 @@ e2e:
 	$(SWIFT) build --product breaker-demo
 	$(SWIFT) build -c release --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
+
+## The three exposition formats with real Prometheus servers: a native-histogram quantile over protobuf, exemplars
+## with the demo's trace ids, and a healthy OpenMetrics scrape.
+e2e-formats:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/formats/run.sh
 
 ## The operations API against the demo: status, event stream, overrides (restart with kill -9, expiry), 401/403/400.
 e2e-operations:
@@ -81,7 +88,7 @@ flake-check:
 	scripts/flake-check.sh $(RUNS)
 
 ## Benchmarks: the breaker and monitor micro-benchmarks (package-benchmark), then the exporter load test (wrk).
-bench: bench-micro bench-exporter
+bench: bench-micro bench-exporter bench-formats
 
 bench-micro:
 	scripts/install-deps.sh bench
@@ -91,6 +98,12 @@ bench-exporter:
 	scripts/install-deps.sh bench
 	$(SWIFT) build -c release --product breaker-demo
 	scripts/bench-exporter.sh .build/release/breaker-demo
+
+## The scrape latency and body size of each exposition format at 1,000 breakers (wrk, release demo).
+bench-formats:
+	scripts/install-deps.sh bench
+	$(SWIFT) build -c release --product breaker-demo
+	scripts/bench-formats.sh .build/release/breaker-demo
 
 clean:
 	rm -rf .build .build-tsan .build-asan .build-docs Benchmarks/.build

@@ -14,6 +14,7 @@ let package = Package(
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
         .executableTarget(
@@ -32,6 +33,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CircuitBreaker", package: rootPackage),
                 .product(name: "CircuitBreakerPrometheus", package: rootPackage),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             path: "Benchmarks/MonitorBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

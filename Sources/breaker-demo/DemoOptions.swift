@@ -20,6 +20,9 @@ struct DemoOptions: Sendable {
     var stateFile: String?
     var maximumOverrideTTL: Duration = .seconds(24 * 3600)
     var shadowFailureRate = 0.3
+    var nativeHistograms = false
+    var calibration = false
+    var traceIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     var help = false
 
     static let usage = """
@@ -60,6 +63,11 @@ struct DemoOptions: Sendable {
           --state-file FILE         where overrides are saved to survive a restart (default: none, kept in memory)
           --max-override-ttl D      longest override ttl, e.g. 4h (default 24h)
           --shadow-failure-rate P   share of search calls that fail, 0-1 (default 0.3)
+          --native-histograms       record call durations in Prometheus native histograms (served over protobuf)
+          --calibration             also call a breaker "calibration" with known durations: 49 in 50 take 20 ms,
+                                    one 320 ms (for end-to-end tests of quantiles)
+          --trace-id-prefix HEX     first 16 hex digits of the demo's trace ids (default random); each call runs
+                                    in a traced task, so duration buckets keep exemplars
           --quiet                   no live status lines
           --help                    this text
         """
@@ -122,6 +130,9 @@ struct DemoOptions: Sendable {
                 }
                 options.maximumOverrideTTL = ttl
             case "--shadow-failure-rate": options.shadowFailureRate = try number(flag, in: 0...1)
+            case "--native-histograms": options.nativeHistograms = true
+            case "--calibration": options.calibration = true
+            case "--trace-id-prefix": options.traceIDPrefix = try value(flag)
             case "--quiet": options.quiet = true
             case "--help", "-h": options.help = true
             default: throw ParseError(description: "unknown option \(flag) (see --help)")

@@ -30,7 +30,12 @@ let logger = Logger(label: "breaker-demo")
 let prometheus = PrometheusCollectorRegistry()
 let prometheusMonitor = PrometheusMonitor(
     registry: prometheus,
-    configuration: .init(recordsDurations: true, maximumBreakers: max(1_000, options.extraBreakers + 4))
+    configuration: .init(
+        recordsDurations: true,
+        maximumBreakers: max(1_000, options.extraBreakers + 5),
+        durationHistogram: options.nativeHistograms ? .native : .classic,
+        exemplarTraceIDs: DemoTracing.source
+    )
 )
 let statistics = CallStatistics()
 // Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.
@@ -44,6 +49,7 @@ let registry = BreakerRegistry(
 
 let started = ContinuousClock.now
 let routes: [TrafficGenerator.Route]
+var calibration: CalibrationLoad?
 do {
     routes = [
         .init(
@@ -86,6 +92,18 @@ do {
     for index in 0..<options.extraBreakers {
         _ = try registry.breaker(named: "idle-\(index)")
     }
+    if options.calibration {
+        let clock = ManualClock(wallClockOrigin: Date().timeIntervalSince1970)
+        calibration = CalibrationLoad(
+            breaker: try CircuitBreaker(
+                name: CalibrationLoad.breakerName,
+                monitors: [prometheusMonitor],
+                clock: .manual(clock)
+            ),
+            clock: clock,
+            callsPerSecond: options.rate
+        )
+    }
 } catch {
     exitWithError("cannot create the breakers: \(error)", code: 1)
 }
@@ -104,7 +122,14 @@ do {
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
-    exposition: ExpositionSources(text: { buffer in prometheusMonitor.emit(into: &buffer) }),
+    exposition: ExpositionSources(
+        text: { buffer in prometheusMonitor.emit(into: &buffer) },
+        openMetrics: { buffer in prometheusMonitor.emitOpenMetrics(into: &buffer) },
+        protobuf: { buffer, exporterMetrics in
+            prometheusMonitor.emitProtobuf(into: &buffer)
+            exporterMetrics.appendProtobuf(to: &buffer)
+        }
+    ),
     // The live status page replaces the landing page at `/`.
     routes: operations.routes(for: registry)
 )
@@ -121,8 +146,9 @@ if let address = server.boundAddress {
 
 var services: [any Service] = [
     RunningServer(server: server),
-    TrafficGenerator(routes: routes, callsPerSecond: options.rate),
+    TrafficGenerator(routes: routes, callsPerSecond: options.rate, tracing: DemoTracing(prefix: options.traceIDPrefix)),
 ]
+if let calibration { services.append(calibration) }
 if !options.quiet {
     services.append(
         StatusBoard(registry: registry, statistics: statistics, names: routes.map(\.breaker.name), interval: .seconds(2))
