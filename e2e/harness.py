@@ -262,6 +262,13 @@ def run_command(run, argv, log_name):
     return status
 
 
+def interrupted(run, signum):
+    """timeout(1) ends a run that overran with SIGTERM: a failed run, left through `finally`, which stops every
+    process it started."""
+    run.check(False, f"the run went to its end (stopped by signal {signum})")
+    sys.exit(128 + signum)
+
+
 def main(name, doc, deadline_seconds, body):
     """The command line of an end-to-end run: --demo PATH (default $BREAKER_DEMO or .build/debug/breaker-demo) and
     --keep; runs body(run, demo path) and always finishes the run. Returns the exit status."""
@@ -270,6 +277,7 @@ def main(name, doc, deadline_seconds, body):
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     run = Run(name, deadline_seconds=deadline_seconds, keep=args.keep)
+    signal.signal(signal.SIGTERM, lambda signum, frame: interrupted(run, signum))
     try:
         body(run, os.path.abspath(args.demo))
     except Exception:  # a bug or an unexpected answer: a failed run, with its traceback, and every process stopped
