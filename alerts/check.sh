@@ -30,7 +30,7 @@ if ! command -v promtool >/dev/null 2>&1; then
     exit 1
 fi
 
-run_check "promtool check rules" promtool check rules recording-rules.yml alerting-rules.yml
+run_check "promtool check rules" promtool check rules recording-rules.yml alerting-rules.yml global-rules.yml
 run_check "unit tests up to date with their scenarios" "$python" tests/render_tests.py --check
 run_check "promtool test rules (15 s and 60 s scrape intervals)" \
     promtool test rules tests/scrape-15s.test.yml tests/scrape-60s.test.yml

@@ -1,5 +1,6 @@
 """What the end-to-end runs share: a work directory, loopback ports, processes that are always stopped, bounded
-waits, the checks' tally, and the configurations of the real Prometheus and Alertmanager they start.
+waits, the checks' tally, the configurations of the real Prometheus and Alertmanager they start, the webhook that
+receives Alertmanager's notifications, and queries of their state.
 
 Every process a run starts is stopped when the run ends, however it ends (SIGTERM, then SIGKILL after 10 s), and
 its log is printed when a check failed.
@@ -47,6 +48,9 @@ def contract_series():
         else:
             names.append(family["name"])
     return names
+
+
+SHIPPED_RULE_FILES = ("recording-rules.yml", "alerting-rules.yml")
 
 
 def find_tool(*names):
@@ -115,6 +119,10 @@ class Run:
         self.log(f"started {name} (pid {process.pid})")
         return process
 
+    def process(self, name):
+        """The process started under `name`."""
+        return next(process for started, process, _ in self.processes if started == name)
+
     def stop(self, process, grace=10.0):
         """SIGTERM, then SIGKILL after `grace` seconds; returns the exit status (negative: killed by a signal)."""
         if process.poll() is None:
@@ -159,8 +167,7 @@ class Run:
         entry of `jobs` ({job name: [host:port, ...]})."""
         document = {
             "global": {"scrape_interval": interval, "scrape_timeout": interval, "evaluation_interval": interval},
-            "rule_files": [os.path.join(ROOT, "alerts", "recording-rules.yml"),
-                           os.path.join(ROOT, "alerts", "alerting-rules.yml")],
+            "rule_files": [os.path.join(ROOT, "alerts", name) for name in SHIPPED_RULE_FILES],
             "scrape_configs": [{"job_name": job, "static_configs": [{"targets": targets}]}
                                for job, targets in jobs.items()],
         }
@@ -169,25 +176,97 @@ class Run:
                 {"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]}
         return self.write_yaml("prometheus.yml", document)
 
-    def start_prometheus(self, config, port):
-        data = os.path.join(self.work, "prometheus-data")
-        self.start("prometheus", ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}",
-                                  f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1d"])
+    def start_prometheus(self, config, port, name="prometheus", options=()):
+        data = os.path.join(self.work, f"{name}-data")
+        self.start(name, ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}",
+                          f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1d", *options])
         prometheus = dashboard_queries.Prometheus(f"http://127.0.0.1:{port}", timeout=10)
-        self.wait_until(60, "prometheus ready", lambda: prometheus.get("/api/v1/status/buildinfo")[0])
+        self.wait_until(60, f"{name} ready", lambda: prometheus.get("/api/v1/status/buildinfo")[0])
         return prometheus
 
-    def rules_healthy(self, prometheus):
-        """True when every rule group of the shipped files is loaded and every rule evaluated without error."""
+    def start_webhook(self):
+        """Starts webhook_receiver.py on a free port; returns (port, path of its JSON Lines log), or None."""
+        log = os.path.join(self.work, "notifications.jsonl")
+        port_file = os.path.join(self.work, "webhook.port")
+        self.start("webhook", [sys.executable, os.path.join(ROOT, "e2e", "webhook_receiver.py"), "--port", "0",
+                               "--port-file", port_file, "--output", log])
+        if not self.wait_until(20, "webhook receiver listening", lambda: os.path.getsize(port_file) > 0):
+            return None
+        with open(port_file, encoding="utf-8") as handle:
+            return int(handle.read()), log
+
+    def start_alertmanager(self, port, hook_port, routing):
+        """Starts Alertmanager on `port`, notifying the webhook at once (1 s group wait, 2 s group interval) with
+        resolved notifications; `routing` gives the route's group_by and, optionally, inhibit_rules."""
+        config = self.write_yaml("alertmanager.yml", {
+            "route": {"receiver": "webhook", "group_by": routing["group_by"], "group_wait": "1s",
+                      "group_interval": "2s", "repeat_interval": "1h"},
+            "receivers": [{"name": "webhook", "webhook_configs": [
+                {"url": f"http://127.0.0.1:{hook_port}/alerts", "send_resolved": True}]}],
+            "inhibit_rules": routing.get("inhibit_rules", [])})
+        self.start("alertmanager", [find_tool("prometheus-alertmanager", "alertmanager"), f"--config.file={config}",
+                                    f"--storage.path={os.path.join(self.work, 'alertmanager-data')}",
+                                    f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="])
+
+    def rules_healthy(self, prometheus, files=SHIPPED_RULE_FILES):
+        """True when every rule group of `files` (in alerts/) is loaded and every rule evaluated without error."""
         data, error, _ = prometheus.get("/api/v1/rules")
         if error:
             return False
         shipped = 0
-        for name in ("recording-rules.yml", "alerting-rules.yml"):
+        for name in files:
             with open(os.path.join(ROOT, "alerts", name), encoding="utf-8") as handle:
                 shipped += sum(len(group["rules"]) for group in yaml.safe_load(handle)["groups"])
         rules = [rule for group in data["groups"] for rule in group["rules"]]
         return len(rules) == shipped and all(rule.get("health") == "ok" for rule in rules)
+
+
+def series(prometheus, query, **params):
+    """The result of an instant query (params: time=…), or None on an error."""
+    data, error, _ = prometheus.get("/api/v1/query", query=query, **params)
+    return None if error else data["result"]
+
+
+def alerts(prometheus, name, state, **labels):
+    """Alerts of the rule `name` in `state` (pending, firing, or any) whose labels include `labels`."""
+    data, error, _ = prometheus.get("/api/v1/alerts")
+    if error:
+        return []
+    return [a for a in data["alerts"] if a["labels"].get("alertname") == name and state in ("any", a["state"])
+            and all(a["labels"].get(k) == v for k, v in labels.items())]
+
+
+def notified_alerts(path):
+    """Every alert of every notification the webhook recorded, in order."""
+    with open(path, encoding="utf-8") as handle:
+        return [alert for line in handle if line.strip() for alert in json.loads(line).get("alerts", [])]
+
+
+def notified(path, status, name, **labels):
+    """How many alerts with `status` and these labels reached the webhook."""
+    return sum(1 for alert in notified_alerts(path) if alert.get("status") == status
+               and alert["labels"].get("alertname") == name
+               and all(alert["labels"].get(k) == v for k, v in labels.items()))
+
+
+def run_command(run, argv, log_name):
+    """Runs a checker to its end (at most 2 minutes) with its output in the work directory; prints its failures."""
+    path = os.path.join(run.work, log_name)
+    with open(path, "wb") as handle:
+        status = subprocess.run(argv, stdout=handle, stderr=subprocess.STDOUT, timeout=120).returncode
+    if status != 0:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.startswith(("FAIL", "NOTE", "    query")):
+                    print(f"    {line.rstrip()}")
+    return status
+
+
+def interrupted(run, signum):
+    """timeout(1) ends a run that overran with SIGTERM: a failed run, left through `finally`, which stops every
+    process it started."""
+    run.check(False, f"the run went to its end (stopped by signal {signum})")
+    sys.exit(128 + signum)
 
 
 def main(name, doc, deadline_seconds, body):
@@ -198,6 +277,7 @@ def main(name, doc, deadline_seconds, body):
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     run = Run(name, deadline_seconds=deadline_seconds, keep=args.keep)
+    signal.signal(signal.SIGTERM, lambda signum, frame: interrupted(run, signum))
     try:
         body(run, os.path.abspath(args.demo))
     except Exception:  # a bug or an unexpected answer: a failed run, with its traceback, and every process stopped

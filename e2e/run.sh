@@ -4,23 +4,30 @@
 # minute). Each starts its own demos, Prometheus and Alertmanager on loopback ports and stops every process.
 # Usage: BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
 # (SCALE_PROOF_DEMO defaults to BREAKER_DEMO). Prints "N passed, M failed" for each run and overall.
+# Other runs: e2e/run.sh NAME SCRIPT:DEMO... runs each e2e/SCRIPT with --demo DEMO the same way (e2e/fleet/run.sh).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/.." || exit 2
-passed=0
-failed=0
 demo="${BREAKER_DEMO:-.build/debug/breaker-demo}"
-# The scale proof measures Prometheus, not the demo: a release build renders the 2 x 1,003 breakers in milliseconds,
+# The scale proof measures Prometheus, not the demo: a release build renders the 2 x 1,004 breakers in milliseconds,
 # where a debug build on busy cores can take longer than the exporter's 5 s render timeout.
 scale_demo="${SCALE_PROOF_DEMO:-$demo}"
-for run in "alerts_e2e.py $demo" "scale_proof.py $scale_demo"; do
-    read -r script binary <<<"$run"
+name="e2e"
+runs=("alerts_e2e.py:$demo" "scale_proof.py:$scale_demo")
+if [ $# -gt 0 ]; then
+    name="$1"
+    shift
+    runs=("$@")
+fi
+passed=0
+failed=0
+for run in "${runs[@]}"; do
     # timeout(1) bounds a run that hangs anyway; each run bounds its own waits well below it.
-    if timeout --kill-after=30 420 "$here/python.sh" "$here/$script" --demo "$binary"; then
+    if timeout --kill-after=30 420 "$here/python.sh" "$here/${run%%:*}" --demo "${run#*:}"; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
     fi
 done
-echo "e2e runs: $passed passed, $failed failed"
+echo "$name runs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

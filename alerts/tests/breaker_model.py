@@ -4,16 +4,21 @@ A scenario describes each breaker as a list of state changes (time, state, calls
 as a scrape schedule (every scrape good, one failed, never up, crash-looping, gone from discovery). This module turns
 that into the samples Prometheus stores at a given scrape interval, by the metric contract
 (docs/metric-contract.json): the state gauge (the state at the scrape), the time-in-state counter, calls by outcome,
-transitions and, on request, a duration histogram and the registrations-rejected counter.
+transitions and, on request, a duration histogram, the override series, the shadow-mode outcome and the
+registrations-rejected counter.
 
 A failed scrape stores what Prometheus stores: `up` 0 and a staleness marker for every series the target had, and
-nothing for those series while the failures go on. Time is simulated in whole seconds.
+nothing for those series while the failures go on. A target whose Prometheus stopped (an edge server killed in a
+tiered setup) leaves nothing at all, not even staleness markers. Time is simulated in whole seconds, from the Unix
+epoch as promtool's are, so a timestamp gauge holds the scenario time in seconds.
 """
 
 from dataclasses import dataclass, field
 
 STATES = ("closed", "open", "half_open", "forced_open", "disabled")
 REJECTING_STATES = {"open", "half_open", "forced_open"}
+OVERRIDE_STATES = {"forced_open", "disabled"}
+OVERRIDE_ACTIONS = ("force_open", "disable", "reset")
 STALE = "stale"
 MISSING = "_"
 
@@ -42,13 +47,22 @@ class Breaker:
 
     Calls arrive at `rate` per second unless a change gives its own rate. Closed and disabled breakers run their
     calls (outcome success); open, half_open and forced_open reject them (half-open probes are left out: they are
-    too few to matter to any rule).
+    too few to matter to any rule). A `shadow` breaker runs those calls too and counts each of them as
+    `shadow_rejected` as well, as the library does.
+
+    `overrides` lists the operator's overrides through the API as (time, action, ttl): each is counted in
+    circuit_breaker_overrides_total and sets the expiry gauge to time + ttl until the breaker's state leaves
+    forced_open and disabled. The state changes themselves are in `changes`. A change to forced_open or disabled
+    without an override is a plain forceOpen() or disable(): no end, expiry 0, nothing counted. With `overrides`
+    None the two override families are left out, as an exporter from before they existed would.
     """
 
     name: str
     changes: list
     rate: int = 10
     histogram: bool = False
+    shadow: bool = False
+    overrides: list = None
 
     def __post_init__(self):
         parsed = []
@@ -63,13 +77,23 @@ class Breaker:
         if not parsed or parsed[0][0] != 0:
             raise ValueError(f"{self.name}: the timeline starts at time 0")
         self.changes = parsed
+        if self.overrides is not None:
+            for _, action, _ in self.overrides:
+                if action not in OVERRIDE_ACTIONS:
+                    raise ValueError(f"{self.name}: unknown override action {action!r}")
+            self.overrides = sorted((seconds(time), action, seconds(ttl)) for time, action, ttl in self.overrides)
 
     def counters(self, end):
-        """Per second from 0 to `end`: (state, {counter series key: value}) with the counters' values at that
-        second (the time-in-state and calls of the seconds before it)."""
+        """Per second from 0 to `end`: (state, {series key: value}) with the counters' values at that second (the
+        time-in-state and calls of the seconds before it) and the expiry gauge's value."""
         in_state = dict.fromkeys(STATES, 0)
         calls = {"success": 0, "rejected": 0}
+        if self.shadow:
+            calls["shadow_rejected"] = 0
         transitions = {("closed", "open"): 0}
+        applied = dict.fromkeys(OVERRIDE_ACTIONS, 0)
+        expiry = 0
+        pending = list(self.overrides or [])
         timeline = []
         index = 0
         state, rate = self.changes[0][1], self.changes[0][2]
@@ -79,12 +103,27 @@ class Breaker:
                 previous, (_, state, rate) = state, self.changes[index]
                 if previous != state:
                     transitions[(previous, state)] = transitions.get((previous, state), 0) + 1
+                if state not in OVERRIDE_STATES:
+                    expiry = 0
+            while pending and pending[0][0] <= second:
+                time, action, ttl = pending.pop(0)
+                applied[action] += 1
+                expiry = time + ttl if action != "reset" else 0
             values = {("state_seconds", s): in_state[s] for s in STATES}
             values.update({("calls", outcome): count for outcome, count in calls.items()})
             values.update({("transitions", pair): count for pair, count in transitions.items()})
+            if self.overrides is not None:
+                values.update({("overrides", action): count for action, count in applied.items()})
+                values[("expiry",)] = expiry
             timeline.append((state, values))
             in_state[state] += 1
-            calls["rejected" if state in REJECTING_STATES else "success"] += rate
+            if state not in REJECTING_STATES:
+                calls["success"] += rate
+            elif self.shadow:
+                calls["success"] += rate
+                calls["shadow_rejected"] += rate
+            else:
+                calls["rejected"] += rate
         return timeline
 
 
@@ -103,7 +142,8 @@ class Target:
     registrations_rejected: object = None
 
     def status(self, time):
-        """'ok', 'fail' (up 0), 'empty' (up 1 without breaker series) or 'gone' (not discovered) at `time`."""
+        """'ok', 'fail' (up 0), 'empty' (up 1 without breaker series), 'gone' (not discovered) or 'silent' (its
+        Prometheus stopped) at `time`."""
         return self.scrape(time)
 
 
@@ -126,6 +166,19 @@ def down_until(until):
     """Never up until `until`, then good."""
     limit = seconds(until)
     return lambda time: "fail" if time < limit else "ok"
+
+
+def down_from(start):
+    """Good until `start`, then every scrape fails."""
+    limit = seconds(start)
+    return lambda time: "fail" if time >= limit else "ok"
+
+
+def silent_from(start, until=None):
+    """Nothing at all from `start` on (until `until`, when given), not even staleness markers: the Prometheus that
+    scraped the target (an edge server that remote-writes to a global tier) was killed, and later restarted."""
+    begin, end = seconds(start), seconds(until) if until is not None else None
+    return lambda time: "silent" if time >= begin and (end is None or time < end) else "ok"
 
 
 def gone_from(start, schedule=good):
@@ -163,7 +216,7 @@ def _target_samples(target, times, duration):
                 1 if timeline[t][0] == state else 0 for t in times]
             breaker_series[series_name("circuit_breaker_state_seconds_total", dict(base, state=state))] = [
                 timeline[t][1][("state_seconds", state)] for t in times]
-        for outcome in ("success", "rejected"):
+        for outcome in ("success", "rejected") + (("shadow_rejected",) if breaker.shadow else ()):
             breaker_series[series_name("circuit_breaker_calls_total", dict(base, outcome=outcome))] = [
                 timeline[t][1][("calls", outcome)] for t in times]
         pairs = sorted({key[1] for _, values in timeline for key in values if key[0] == "transitions"})
@@ -171,6 +224,12 @@ def _target_samples(target, times, duration):
             labels = dict(base, **{"from": source, "to": destination})
             breaker_series[series_name("circuit_breaker_transitions_total", labels)] = [
                 timeline[t][1].get(("transitions", (source, destination)), 0) for t in times]
+        if breaker.overrides is not None:
+            for action in OVERRIDE_ACTIONS:
+                name = series_name("circuit_breaker_overrides_total", dict(base, action=action))
+                breaker_series[name] = [timeline[t][1][("overrides", action)] for t in times]
+            name = series_name("circuit_breaker_override_expiry_timestamp_seconds", base)
+            breaker_series[name] = [timeline[t][1][("expiry",)] for t in times]
         if breaker.histogram:  # every call that ran took under 100 ms; none timed out
             for outcome, count in (("success", lambda t: timeline[t][1][("calls", "success")]), ("timeout", None)):
                 for le in ("0.1", "+Inf"):
@@ -190,10 +249,13 @@ def _target_samples(target, times, duration):
 
 def _apply_schedule(values, statuses, present_when):
     """The stored samples: the value where the series is scraped, one staleness marker where it stops being
-    scraped, nothing after that until it is scraped again."""
+    scraped, nothing after that until it is scraped again; nothing at all where its scraper is silent."""
     stored, present = [], False
     for value, status in zip(values, statuses):
-        if status in present_when:
+        if status == "silent":  # a restarted scraper has no memory of the series: no staleness marker later
+            stored.append(MISSING)
+            present = False
+        elif status in present_when:
             stored.append(value)
             present = True
         else:

@@ -1,5 +1,5 @@
 """Scenarios about breaker states: outages on one instance and on half a fleet, blips, a failed scrape in the middle
-of an outage, idle tripped breakers, short opens and operator overrides."""
+of an outage, idle tripped breakers, short opens, operator overrides and breakers in shadow mode."""
 
 from breaker_model import Breaker, failing_at
 from scenario_kit import Alerts, Samples, Scenario, fired, healthy, instance, quiet_everywhere
@@ -197,25 +197,38 @@ SHORT_OPENS = Scenario(
     ],
 )
 
-# payments forced open on i1 from 5m to 45m, with failed scrapes at 30m and 40m; disabled on i2 for 15 minutes.
+# Overrides in place from 5m. i1: payments forced open by a plain forceOpen() (no end, expiry 0) until 45m, with
+# failed scrapes at 30m and 40m. i2: payments disabled through the API for 15 minutes. i3: payments forced open
+# through the API with a 50-minute TTL (ends at 55m, within the hour from 5m on), with a failed scrape at 40m; ledger
+# forced open by an exporter without the override series until 45m. i4: payments forced open for 1h30m (ends at
+# 95m): more than an hour away until 35m.
 OVERRIDE = Scenario(
     "an operator override left in place",
     "47m",
     [
         instance("api", "i1", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open"),
-                                                                  ("45m", "closed")])),
+                                                                  ("45m", "closed")], overrides=[])),
                  scrape=failing_at("30m", "40m")),
         instance("api", "i2", three(payments=Breaker("payments", [(0, "closed"), ("5m", "disabled"),
-                                                                  ("20m", "closed")]))),
-        instance("api", "i3", three()),
-        instance("api", "i4", three()),
+                                                                  ("20m", "closed")],
+                                                     overrides=[("5m", "disable", "15m")]))),
+        instance("api", "i3", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open"),
+                                                                  ("55m", "closed")],
+                                                     overrides=[("5m", "force_open", "50m")]),
+                                    ledger=Breaker("ledger", [(0, "closed"), ("5m", "forced_open"),
+                                                              ("45m", "closed")])),
+                 scrape=failing_at("40m")),
+        instance("api", "i4", three(payments=Breaker("payments", [(0, "closed"), ("5m", "forced_open")],
+                                                     overrides=[("5m", "force_open", "1h30m")]))),
     ],
     [
         Alerts("19m", "CircuitBreakerOverridden", []),
         Alerts("31m", "CircuitBreakerOverridden", []),
-        Alerts("34m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
-        Alerts("40m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
-        Alerts("44m", "CircuitBreakerOverridden", [fired("api", "i1", "payments")]),
+        Alerts("34m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger"),
+                                                   fired("api", "i4", "payments")]),
+        Alerts("36m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
+        Alerts("40m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
+        Alerts("44m", "CircuitBreakerOverridden", [fired("api", "i1", "payments"), fired("api", "i3", "ledger")]),
         Alerts("45m", "CircuitBreakerOverridden", []),
         Samples("10m", 'instance:circuit_breaker_state:code{breaker="payments", instance=~"i1|i2"}', [
             ('instance:circuit_breaker_state:code{job="api", instance="i1", breaker="payments"}', 3),
@@ -224,4 +237,39 @@ OVERRIDE = Scenario(
     + quiet_everywhere(["CircuitBreakerOpen", "CircuitBreakerFleetRejecting"], ["10m", "20m", "34m"]),
 )
 
-SCENARIOS = [ONE_INSTANCE, HALF_FLEET, BLIP, FAILED_SCRAPE, IDLE, SHORT_OPENS, OVERRIDE]
+# Breakers in shadow mode trip but reject nothing. search, in shadow mode on both instances, is open from 10m to 25m
+# (enforcing, it would page); ledger, enforcing, is open as long beside it and pages. On i1, catalog in shadow mode
+# opens for 5 s every 2 minutes (enforcing, it would flap). i2 fails a scrape at 15m.
+SHADOW = Scenario(
+    "breakers in shadow mode neither page, nor warn as open, nor flap",
+    "30m",
+    [
+        instance("api", "i1", [
+            Breaker("search", [(0, "closed"), ("10m", "open"), ("25m", "closed")], shadow=True),
+            Breaker("ledger", [(0, "closed"), ("10m", "open"), ("25m", "closed")]),
+            Breaker("catalog", [(0, "closed")] + [
+                change for minute in range(2, 20, 2) for change in ((f"{minute}m3s", "open"),
+                                                                     (f"{minute}m8s", "closed"))], shadow=True)]),
+        instance("api", "i2", [
+            Breaker("search", [(0, "closed"), ("10m", "open"), ("25m", "closed")], shadow=True),
+            Breaker("ledger", [(0, "closed"), ("10m", "open"), ("25m", "closed")]),
+            healthy("catalog")], scrape=failing_at("15m")),
+    ],
+    [
+        Alerts("13m", "CircuitBreakerOpen", [fired("api", "i1", "ledger"), fired("api", "i2", "ledger")]),
+        Alerts("20m", "CircuitBreakerOpen", [fired("api", "i1", "ledger"), fired("api", "i2", "ledger")]),
+        Alerts("16m", "CircuitBreakerFleetRejecting", [dict(job="api", breaker="ledger")]),
+        Alerts("20m", "CircuitBreakerFleetRejecting", [dict(job="api", breaker="ledger")]),
+        Samples("15m", "instance:circuit_breaker_shadow_mode:present", [
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i1", breaker="search"}', 1),
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i1", breaker="catalog"}', 1),
+            ('instance:circuit_breaker_shadow_mode:present{job="api", instance="i2", breaker="search"}', 1)]),
+        Samples("15m", 'instance:circuit_breaker_tripped:now{breaker=~"search|ledger"}', [
+            ('instance:circuit_breaker_tripped:now{job="api", instance="i1", breaker="ledger"}', 1),
+            ('instance:circuit_breaker_tripped:now{job="api", instance="i2", breaker="ledger"}', 1)]),
+        Samples("15m", 'job:circuit_breaker_instances_rejecting:ratio{breaker="search"}', []),
+    ]
+    + quiet_everywhere(["CircuitBreakerFlapping"], ["12m", "16m", "20m"]),
+)
+
+SCENARIOS = [ONE_INSTANCE, HALF_FLEET, BLIP, FAILED_SCRAPE, IDLE, SHORT_OPENS, OVERRIDE, SHADOW]

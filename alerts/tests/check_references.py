@@ -14,7 +14,7 @@ import sys
 import yaml
 
 ALERTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RULE_FILES = ("recording-rules.yml", "alerting-rules.yml")
+RULE_FILES = ("recording-rules.yml", "alerting-rules.yml", "global-rules.yml")
 TEST_FILES = ("tests/scrape-15s.test.yml", "tests/scrape-60s.test.yml")
 RUNBOOK_PREFIX = "https://github.com/example/swift-circuit-breaker/blob/main/alerts/runbook.md#"
 

@@ -27,11 +27,12 @@ import breaker_scenarios  # noqa: E402
 import scenario_kit  # noqa: E402
 import target_scenarios  # noqa: E402
 
-ALERTS = os.path.join(HERE, "..", "alerting-rules.yml")
+RULE_FILES = ("recording-rules.yml", "alerting-rules.yml", "global-rules.yml")
 INTERVALS = (15, 60)
 # Rules before the rules that read them, as a Prometheus whose groups happen to run in this order within an
 # evaluation interval (groups run independently, so a real one may read a recorded value one interval late).
-GROUP_ORDER = ("circuit-breaker.instance", "circuit-breaker.fleet", "circuit-breaker.alerts")
+GROUP_ORDER = ("circuit-breaker.instance", "circuit-breaker.fleet", "circuit-breaker.alerts",
+               "circuit-breaker.global")
 TEMPLATE = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
 
 
@@ -40,13 +41,14 @@ def output_path(interval):
 
 
 def load_alert_rules():
-    with open(ALERTS, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
     rules = {}
-    for group in document["groups"]:
-        for rule in group["rules"]:
-            if "alert" in rule:
-                rules[rule["alert"]] = rule
+    for name in RULE_FILES:
+        with open(os.path.join(HERE, "..", name), encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
+        for group in document["groups"]:
+            for rule in group["rules"]:
+                if "alert" in rule:
+                    rules[rule["alert"]] = rule
     return rules
 
 
@@ -105,8 +107,7 @@ def render(interval, alert_rules):
         " then run it.",
         f"# Scrape and rule evaluation interval: {interval} s.",
         "rule_files:",
-        "  - ../recording-rules.yml",
-        "  - ../alerting-rules.yml",
+        *[f"  - ../{name}" for name in RULE_FILES],
         f"evaluation_interval: {interval}s",
         f"group_eval_order: [{', '.join(GROUP_ORDER)}]",
         "tests:",

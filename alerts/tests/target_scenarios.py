@@ -1,7 +1,9 @@
 """Scenarios about scrape targets and fleets: targets that never came up or crash-loop, a job that vanished from
-service discovery, the cardinality cap, and two clusters that share a job name."""
+service discovery, the cardinality cap, two clusters that share a job name, and, at the global tier of a tiered
+setup, a cluster whose edge Prometheus was killed."""
 
-from breaker_model import Breaker, crash_looping, down_until, failing_at, gone_from, never_up
+from breaker_model import (Breaker, crash_looping, down_from, down_until, failing_at, gone_from, never_up,
+                          silent_from)
 from scenario_kit import Alerts, Samples, Scenario, fired, healthy, instance, quiet_everywhere
 
 # i3 never came up until 10m; i4 is a replacement that crash-loops and never exports; i1 fails one scrape at 6m.
@@ -87,4 +89,43 @@ TWO_CLUSTERS = Scenario(
     ],
 )
 
-SCENARIOS = [NEVER_UP, VANISHED, CAP, TWO_CLUSTERS]
+# The global tier of a tiered setup: each cluster's edge Prometheus remote-writes its targets' series with its
+# external label `cluster`. a's edge works (a1 fails scrapes at 10m and 11m). b's edge is killed at 10m and restarted
+# at 24m: nothing arrives from b in between, not even staleness markers; b's payments has been tripped on b1 (one
+# instance of three) since 5m. c's edge works, but its only target is down from 5m. Only b has no data. It is known
+# before b1's CircuitBreakerOpen resolves for lack of data, or at a 60 s scrape in the same evaluation, so that an
+# inhibit rule in Alertmanager holds that resolved notification; b's series vanish minutes later (that warning is
+# folded under the no-data one by the same inhibit rule).
+EDGE_KILLED = Scenario(
+    "an edge Prometheus killed: no data from its cluster, no page",
+    "26m",
+    [
+        clustered("a", "a1", [healthy("payments")], scrape=failing_at("10m", "11m")),
+        clustered("a", "a2", [healthy("payments")]),
+        clustered("b", "b1", [Breaker("payments", [(0, "closed"), ("5m", "open")])],
+                  scrape=silent_from("10m", until="24m")),
+    ]
+    + [clustered("b", f"b{n}", [healthy("payments")], scrape=silent_from("10m", until="24m")) for n in (2, 3)]
+    + [clustered("c", "c1", [healthy("payments")], scrape=down_from("5m"))],
+    [
+        Alerts("9m", "CircuitBreakerClusterNoData", []),
+        Alerts("11m", "CircuitBreakerClusterNoData", []),
+        Alerts("12m", "CircuitBreakerClusterNoData", [dict(cluster="b")]),
+        Alerts("23m", "CircuitBreakerClusterNoData", [dict(cluster="b")]),
+        Alerts("24m", "CircuitBreakerClusterNoData", []),
+        Alerts("9m", "CircuitBreakerOpen", [fired("api", "b1", "payments", cluster="b")]),
+        Alerts("11m", "CircuitBreakerOpen", [fired("api", "b1", "payments", cluster="b")]),
+        Alerts("12m", "CircuitBreakerOpen", [fired("api", "b1", "payments", cluster="b")], intervals=(15,)),
+        Alerts("12m", "CircuitBreakerOpen", [], intervals=(60,)),  # in the evaluation where b's no-data fires
+        Alerts("13m", "CircuitBreakerOpen", []),
+        Alerts("12m", "CircuitBreakerTargetDown", [dict(job="api", cluster="c", instance="c1")]),
+        Alerts("20m", "CircuitBreakerTargetDown", [dict(job="api", cluster="c", instance="c1")]),
+        Alerts("21m", "CircuitBreakerSeriesVanished", [dict(job="api", cluster="b"), dict(job="api", cluster="c")]),
+        Samples("12m", "cluster:up:count_present2m", [
+            ('cluster:up:count_present2m{cluster="a"}', 2),
+            ('cluster:up:count_present2m{cluster="c"}', 1)]),
+    ]
+    + quiet_everywhere(["CircuitBreakerFleetRejecting"], ["9m", "12m", "14m", "20m"]),
+)
+
+SCENARIOS = [NEVER_UP, VANISHED, CAP, TWO_CLUSTERS, EDGE_KILLED]
