@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs
+test: test-unit test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -51,6 +51,14 @@ e2e:
 	$(SWIFT) build --product breaker-demo
 	$(SWIFT) build -c release --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
+
+## Two tiers: edge Prometheus servers of clusters a and b remote-write to a global Prometheus that pages through
+## Alertmanager, then the remote-write cost at 1,000 breakers per instance (e2e/fleet/run.sh, about 4 minutes).
+e2e-fleet:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	$(SWIFT) build -c release --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo RELEASE_DEMO=.build/release/breaker-demo e2e/fleet/run.sh
 
 ## The three exposition formats with real Prometheus servers: a native-histogram quantile over protobuf, exemplars
 ## with the demo's trace ids, and a healthy OpenMetrics scrape.
