@@ -112,7 +112,7 @@ extension ServerContext {
 
     /// Writes one format: the source's output, then the server's own metrics (and `# EOF` for OpenMetrics).
     private func write(_ format: ExpositionFormat, into text: inout [UInt8]) {
-        let connections = self.deadlines.count
+        let connections = self.connections.count
         switch format.kind {
         case .text:
             self.sources.text(&text)
