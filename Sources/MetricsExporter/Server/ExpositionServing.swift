@@ -33,6 +33,16 @@ extension ServerContext {
         if let body = self.shared.fresh(slot: slot, ticket: state.renderTicket) {
             return self.respond(connection, state, body, slot: slot)
         }
+        if !state.deferredOnce {
+            // Wait for a render, but not yet: suspended now, libmicrohttpd 0.9.75 would still hold this connection
+            // in its reading state (the state of the last pass over it, from before the request was complete) and,
+            // on resuming, read first: a client that half-closed after its request (HTTP/1.1 allows it) would be
+            // read at its end, and the connection closed without an answer. Answering nothing this once moves the
+            // connection out of the reading state, and libmicrohttpd calls again at once (daemon.c keeps a
+            // connection that waits for the application ready, and polls with a zero timeout while one is).
+            state.deferredOnce = true
+            return .YES
+        }
         let pending = PendingScrape(
             connection: connection,
             ticket: state.renderTicket,
