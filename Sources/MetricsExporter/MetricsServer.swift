@@ -234,6 +234,7 @@ public final class MetricsServer: Service, Sendable {
             )
         else {
             close(descriptor)
+            context.budget.close()
             context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
             retained.release()
@@ -245,6 +246,7 @@ public final class MetricsServer: Service, Sendable {
         let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
         let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
         guard reaper.start() else {
+            context.budget.close()
             context.shared.close()
             MHD_stop_daemon(daemon)
             retained.release()
@@ -306,6 +308,8 @@ public final class MetricsServer: Service, Sendable {
         let context = running.context.takeUnretainedValue()
         context.connections.beginStopping()
         context.endStreams(gracefully: false)
+        // A render waiting for a permit gives up.
+        context.budget.close()
         context.shared.close()
         MHD_stop_daemon(running.daemon)
         if closeListenSocket { close(running.listenDescriptor) }

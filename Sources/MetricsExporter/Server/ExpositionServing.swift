@@ -89,11 +89,13 @@ extension ServerContext {
     }
 
     /// Renders render number `number` for the wanted slots: each wanted format once (its source, then the
-    /// self-metrics), then its plain body (sent without a copy) and its gzip compression. Records the render
-    /// time. Runs on the render thread.
+    /// self-metrics), then its plain body (sent without a copy) and its gzip compression. Takes a permit of the
+    /// ``RenderBudget`` first (which may wait for an earlier render's bodies to be sent); no bodies once the budget
+    /// is closed. Records the render time. Runs on the render thread.
     func render(wanted: [Bool], number: UInt64) -> [RenderedBody?] {
-        let started = self.clock.nanoseconds()
         var bodies = [RenderedBody?](repeating: nil, count: wanted.count)
+        guard let permit = self.budget.acquire() else { return bodies }
+        let started = self.clock.nanoseconds()
         for kind in ExpositionFormat.Kind.allCases {
             let format = ExpositionFormat(kind: kind)
             let plainSlot = SharedRender.slot(format: format, gzip: false)
@@ -104,12 +106,12 @@ extension ServerContext {
             let buffer = self.pool.take()
             self.write(format, into: &buffer.text)
             if wantGzip, let level = self.gzipLevel {
-                bodies[gzipSlot] = buffer.gzipText(level: level).map {
-                    RenderedBody(gzip: $0.bytes, count: $0.count, renderNumber: number)
+                bodies[gzipSlot] = self.compressor.compress(&buffer.text, level: level).map {
+                    RenderedBody(gzip: $0.bytes, count: $0.count, renderNumber: number, permit: permit)
                 }
             }
             if wantPlain {
-                bodies[plainSlot] = RenderedBody(keepingText: buffer, renderNumber: number)
+                bodies[plainSlot] = RenderedBody(keepingText: buffer, renderNumber: number, permit: permit)
             } else {
                 self.pool.giveBack(buffer)
             }

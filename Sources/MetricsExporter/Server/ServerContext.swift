@@ -35,6 +35,10 @@ final class ServerContext: @unchecked Sendable {
     let connections: ConnectionTable
     let selfMetrics: SelfMetrics
     let pool: ResponseBufferPool
+    /// Bounds how many renders' bodies exist at once.
+    let budget = RenderBudget()
+    /// Compresses on the render thread.
+    let compressor = GzipCompressor()
     /// Single-flight rendering shared by concurrent scrapes; its thread runs from `MetricsServer.launch` until
     /// `MetricsServer.tearDown`.
     let shared = SharedRender()
@@ -90,7 +94,8 @@ final class ServerContext: @unchecked Sendable {
             pathLabels: table.groups.map(\.pattern.description),
             alwaysShown: metricsGroup.map { table.groupOfRoute[$0] } ?? -1
         )
-        self.pool = ResponseBufferPool(capacity: configuration.workerThreads * 2 + 2)
+        // Enough for every render the budget allows, in each format offered.
+        self.pool = ResponseBufferPool(capacity: RenderBudget.defaultRenders * sources.formats.count)
         self.requestTimeout = configuration.limits.requestTimeout.clampedNanoseconds
         self.keepAliveAllowance = configuration.limits.connectionTimeout.clampedNanoseconds
         self.gzipLevel = configuration.gzipLevel.map { Int32($0) }
