@@ -58,6 +58,7 @@ public final class MetricsServer: Service, Sendable {
     private let sources: ExpositionSources
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
+    private let renderInterposer = Locked<(@Sendable (UInt64) -> Void)?>(nil)
 
     /// Creates a server that offers the text format from one source; it does not listen until ``start()`` or
     /// ``run()``.
@@ -213,7 +214,8 @@ public final class MetricsServer: Service, Sendable {
             sources: self.sources,
             routes: self.routes,
             status: self.status,
-            admission: admission
+            admission: admission,
+            renderInterposer: self.renderInterposer.withLock { $0 }
         )
         let (descriptor, port) = try ListeningSocket.open(
             configuration.bindAddress,
@@ -266,7 +268,9 @@ public final class MetricsServer: Service, Sendable {
     /// Stops the server: stops accepting connections at once and closes the idle ones, lets responses in flight
     /// finish for up to ``MetricsServerConfiguration/shutdownGracePeriod`` (closing each connection after its
     /// response, so keep-alive clients go rather than send more), then closes every connection and joins the
-    /// worker threads. Idempotent: calling it on a server that is not running does nothing.
+    /// worker threads. A render still running then is abandoned, not waited for: `stop()` returns within the grace
+    /// period plus the time libmicrohttpd takes to close its connections, whatever the exposition source does.
+    /// Idempotent: calling it on a server that is not running does nothing.
     public func stop() async {
         await self.stop(gracePeriod: self.configuration.shutdownGracePeriod)
     }
@@ -308,7 +312,7 @@ public final class MetricsServer: Service, Sendable {
         let context = running.context.takeUnretainedValue()
         context.connections.beginStopping()
         context.endStreams(gracefully: false)
-        // A render waiting for a permit gives up.
+        // A render waiting for a permit gives up; one in progress is abandoned (see `SharedRender.close`).
         context.budget.close()
         context.shared.close()
         MHD_stop_daemon(running.daemon)
@@ -346,6 +350,13 @@ public final class MetricsServer: Service, Sendable {
     /// Idle connections evicted to make room so far; 0 when not running.
     package var evictedConnections: UInt64 {
         self.withRunning { $0.context.takeUnretainedValue().selfMetrics.evictions } ?? 0
+    }
+
+    /// Runs `body` at the start of every render, on the render thread, with the render's number; takes effect at
+    /// the next ``start()``. A test hook: the demo uses it to make renders hang (`--hang-renders-after`), to
+    /// measure shutdown with a render stuck.
+    package func interposeRenders(_ body: @escaping @Sendable (UInt64) -> Void) {
+        self.renderInterposer.withLock { $0 = body }
     }
 
     /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.

@@ -70,6 +70,20 @@ final class Gate: Sendable {
     }
 }
 
+/// A started server on a ``ManualServerClock``, for tests that stop it themselves.
+func startedServer(_ configuration: MetricsServerConfiguration, source: @escaping ExpositionSource) throws
+    -> MetricsServer
+{
+    let server = MetricsServer(
+        configuration: configuration,
+        logger: quietLogger,
+        clock: ManualServerClock(),
+        source: source
+    )
+    try server.start()
+    return server
+}
+
 /// Starts a server, runs `body` with it and its base URL, and always stops it.
 ///
 /// The server's clock is a ``ManualServerClock`` unless the test passes one: it never moves by itself, so no

@@ -68,6 +68,8 @@ final class SharedRender: @unchecked Sendable {
     private let lock = Lock()
     private var closed = false
     private var threadRunning = false
+    /// Whether the render thread is inside a render.
+    private var rendering = false
     private var thread = pthread_t()
     /// How many renders have started; render `n` is the `n`-th.
     private var rendersStarted: UInt64 = 0
@@ -152,8 +154,13 @@ final class SharedRender: @unchecked Sendable {
         return true
     }
 
-    /// Refuses new requests, resumes every queued one with 503 and joins the render thread (after the render in
-    /// progress, if any). Must run before `MHD_stop_daemon`, which must not find suspended connections.
+    /// Refuses new requests, resumes every queued one with 503, and lets the render thread end. Must run before
+    /// `MHD_stop_daemon`, which must not find suspended connections.
+    ///
+    /// A thread between renders is joined (it ends at once). A render in progress is abandoned: the thread is
+    /// detached and ends when the source returns, without touching a connection (nothing is queued any more), so
+    /// a source that hangs cannot hold the server's shutdown (or the process's exit) hostage. The closure it runs
+    /// keeps what it uses alive until then.
     func close() {
         self.lock.lock()
         self.closed = true
@@ -166,12 +173,17 @@ final class SharedRender: @unchecked Sendable {
             self.waiters[slot].removeAll()
         }
         let thread = self.threadRunning ? self.thread : nil
+        let abandoned = self.rendering
         self.threadRunning = false
+        let latest = self.latest
         self.latest = [RenderedBody?](repeating: nil, count: Self.slotCount)
         self.lock.broadcast()
         self.lock.unlock()
         for pending in queued { MHD_resume_connection(pending.connection) }
-        if let thread { pthread_join(thread, nil) }
+        withExtendedLifetime(latest) {}
+        if let thread {
+            if abandoned { pthread_detach(thread) } else { pthread_join(thread, nil) }
+        }
     }
 
     private func loop(_ render: Render) {
@@ -185,6 +197,7 @@ final class SharedRender: @unchecked Sendable {
             }
             self.rendersStarted += 1
             let number = self.rendersStarted
+            self.rendering = true
             // A request arriving from now on has a ticket of at least `number`: the latest bodies can serve none of
             // them. (One already being read could have used them; it waits for this render instead.)
             let superseded = self.latest
@@ -195,6 +208,13 @@ final class SharedRender: @unchecked Sendable {
             let rendered = render(wanted, number)
 
             self.lock.lock()
+            self.rendering = false
+            if self.closed {
+                // Abandoned by `close`: nothing waits for this render any more.
+                self.lock.unlock()
+                withExtendedLifetime(rendered) {}
+                return
+            }
             var ready: [PendingScrape] = []
             for slot in wanted.indices where wanted[slot] {
                 let body = slot < rendered.count ? rendered[slot] : nil

@@ -95,6 +95,7 @@ extension ServerContext {
     func render(wanted: [Bool], number: UInt64) -> [RenderedBody?] {
         var bodies = [RenderedBody?](repeating: nil, count: wanted.count)
         guard let permit = self.budget.acquire() else { return bodies }
+        self.renderInterposer?(number)
         let started = self.clock.nanoseconds()
         for kind in ExpositionFormat.Kind.allCases {
             let format = ExpositionFormat(kind: kind)

@@ -39,6 +39,8 @@ final class ServerContext: @unchecked Sendable {
     let budget = RenderBudget()
     /// Compresses on the render thread.
     let compressor = GzipCompressor()
+    /// Runs at the start of each render, after its permit: a test hook (see ``MetricsServer/interposeRenders(_:)``).
+    let renderInterposer: (@Sendable (UInt64) -> Void)?
     /// Single-flight rendering shared by concurrent scrapes; its thread runs from `MetricsServer.launch` until
     /// `MetricsServer.tearDown`.
     let shared = SharedRender()
@@ -61,8 +63,10 @@ final class ServerContext: @unchecked Sendable {
         sources: ExpositionSources,
         routes: [Route],
         status: StatusProvider?,
-        admission: ConnectionAdmission
+        admission: ConnectionAdmission,
+        renderInterposer: (@Sendable (UInt64) -> Void)? = nil
     ) throws(MetricsServerError) {
+        self.renderInterposer = renderInterposer
         self.configuration = configuration
         self.connections = ConnectionTable(admission: admission)
         self.logger = logger
