@@ -93,6 +93,8 @@ let server = MetricsServer(
     }
 )
 
+if let renders = options.hangRendersAfter { RenderHang.install(on: server, after: renders) }
+
 do {
     try server.start()
 } catch {
