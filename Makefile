@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e docs flake-check bench bench-micro bench-exporter clean
+.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -21,12 +21,12 @@ demo:
 observe:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
-	scripts/observe.sh
+	e2e/observe.sh
 
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e docs
+test: test-unit test-tsan test-asan test-ops e2e e2e-formats e2e-operations e2e-browser e2e-demo docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -38,14 +38,45 @@ test-tsan:
 	scripts/install-deps.sh test
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread
 
+## The operations kit: rule checks and promtool tests at 15 s and 60 s scrapes, and the dashboard linter rules.
 test-ops:
 	scripts/install-deps.sh test
-	scripts/check-ops-kit.sh
+	alerts/check.sh
+	dashboards/check.sh
 
+## Alerts delivered through a real Alertmanager and resolved, and the dashboard's queries at 1,000 breakers on 2
+## instances (the scale proof needs the release demo: a debug build renders 90,000 series too slowly).
 e2e:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
-	BREAKER_DEMO=.build/debug/breaker-demo scripts/e2e.sh
+	$(SWIFT) build -c release --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
+
+## The three exposition formats with real Prometheus servers: a native-histogram quantile over protobuf, exemplars
+## with the demo's trace ids, and a healthy OpenMetrics scrape.
+e2e-formats:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/formats/run.sh
+
+## The operations API against the demo: status, event stream, overrides (restart with kill -9, expiry), 401/403/400.
+e2e-operations:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/operations/run.sh
+
+## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh.
+e2e-browser:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
+
+## The demo's other exports, each scraped by a real Prometheus: TLS and basic auth from a web config, and the
+## swift-metrics backend showing the same metric contract.
+e2e-demo:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/demo/run.sh
 
 ## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
 test-asan:
@@ -64,7 +95,7 @@ flake-check:
 	scripts/flake-check.sh $(RUNS)
 
 ## Benchmarks: the breaker and monitor micro-benchmarks (package-benchmark), then the exporter load test (wrk).
-bench: bench-micro bench-exporter
+bench: bench-micro bench-exporter bench-formats
 
 bench-micro:
 	scripts/install-deps.sh bench
@@ -74,6 +105,12 @@ bench-exporter:
 	scripts/install-deps.sh bench
 	$(SWIFT) build -c release --product breaker-demo
 	scripts/bench-exporter.sh .build/release/breaker-demo
+
+## The scrape latency and body size of each exposition format at 1,000 breakers (wrk, release demo).
+bench-formats:
+	scripts/install-deps.sh bench
+	$(SWIFT) build -c release --product breaker-demo
+	scripts/bench-formats.sh .build/release/breaker-demo
 
 ## The exporter under pressure (not part of `make test`: about three minutes, both cores loaded): idle floods,
 ## half-closed requests, bursts of 500 scrapes with the peak RSS, SIGTERM with a render stuck; each figure printed

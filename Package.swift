@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CircuitBreakerPrometheus", targets: ["CircuitBreakerPrometheus"]),
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
+        .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
     ],
     dependencies: [
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
         // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
@@ -35,12 +38,26 @@ let package = Package(
             dependencies: ["CircuitBreaker", "CircuitBreakerInternals"],
             swiftSettings: swiftSettings
         ),
+        // The Prometheus exposition data model (io.prometheus.client) as swift-protobuf messages, generated from
+        // the .proto files beside them (see its README.md). Internal: not a product.
+        .target(
+            name: "PrometheusClientModel",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: [
+                "README.md", "generate.sh", "exemplar.proto", "family.proto", "histogram.proto", "labels.proto",
+                "values.proto",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CircuitBreakerPrometheus",
             dependencies: [
                 "CircuitBreaker",
                 "CircuitBreakerInternals",
+                "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -64,9 +81,20 @@ let package = Package(
             dependencies: [
                 "CMicroHTTPD",
                 "CircuitBreakerInternals",
+                "PrometheusClientModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CircuitBreakerOperations",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -76,9 +104,11 @@ let package = Package(
                 "CircuitBreaker",
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerMonitors",
+                "CircuitBreakerOperations",
                 "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -98,7 +128,12 @@ let package = Package(
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
+                "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -110,6 +145,18 @@ let package = Package(
                 "CircuitBreakerTestKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CircuitBreakerOperationsTests",
+            dependencies: [
+                "CircuitBreakerOperations",
+                "CircuitBreakerInternals",
+                "CircuitBreakerPrometheus",
+                "MetricsExporter",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

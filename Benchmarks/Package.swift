@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
         .executableTarget(
@@ -31,8 +33,20 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CircuitBreaker", package: rootPackage),
                 .product(name: "CircuitBreakerPrometheus", package: rootPackage),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             path: "Benchmarks/MonitorBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "OperationsBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CircuitBreaker", package: rootPackage),
+                .product(name: "CircuitBreakerOperations", package: rootPackage),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/OperationsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -7,7 +7,13 @@ extension [UInt8] {
     /// breakers' series are rendered here (see ``BreakerSeries``). A test checks that both produce the same bytes
     /// for hostile names.
     package mutating func appendEscapedLabelValue(_ value: String) {
-        for byte in value.utf8 {
+        appendEscapedLabelValue(value.utf8)
+    }
+
+    /// Appends the UTF-8 bytes `value` escaped for a label value, as ``appendEscapedLabelValue(_:)-(String)`` does;
+    /// OpenMetrics escapes label values the same way.
+    package mutating func appendEscapedLabelValue(_ value: some Sequence<UInt8>) {
+        for byte in value {
             switch byte {
             case UInt8(ascii: "\\"): append(contentsOf: #"\\"#.utf8)
             case UInt8(ascii: "\""): append(contentsOf: #"\""#.utf8)

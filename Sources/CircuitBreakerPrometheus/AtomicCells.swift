@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A fixed block of `UInt64` atomics in one allocation: every counter and gauge of one breaker
-/// (see ``SeriesLayout``).
+/// A fixed block of `UInt64` atomics in one allocation: every counter and gauge of one breaker (see
+/// ``SeriesLayout``), the buckets of its duration histograms, the slots of its exemplars.
 final class AtomicCells: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
     // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access goes
@@ -13,21 +13,38 @@ final class AtomicCells: @unchecked Sendable {
     /// Creates `count` cells at 0.
     init(count: Int) {
         self.count = count
-        self.cells = .allocate(capacity: count)
-        for index in 0..<count {
-            (cells + index).initialize(to: Atomic(0))
-        }
+        self.cells = Self.allocateBlock(count: count)
     }
 
     deinit {
-        cells.deinitialize(count: count)
-        cells.deallocate()
+        Self.freeBlock(cells, count: count)
+    }
+
+    /// Allocates `count` atomics, each initialised to 0: the one way every block of atomics here is made.
+    static func allocateBlock(count: Int) -> UnsafeMutablePointer<Atomic<UInt64>> {
+        let block = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: count)
+        for index in 0..<count {
+            (block + index).initialize(to: Atomic(0))
+        }
+        return block
+    }
+
+    /// Frees a block from ``allocateBlock(count:)``.
+    static func freeBlock(_ block: UnsafeMutablePointer<Atomic<UInt64>>, count: Int) {
+        block.deinitialize(count: count)
+        block.deallocate()
     }
 
     /// Adds 1 to cell `index`: one relaxed atomic add.
     @inline(__always)
     func increment(_ index: Int) {
         cells[index].wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Adds `value` to cell `index`, wrapping: one relaxed atomic add.
+    @inline(__always)
+    func add(_ value: UInt64, at index: Int) {
+        cells[index].wrappingAdd(value, ordering: .relaxed)
     }
 
     @inline(__always)

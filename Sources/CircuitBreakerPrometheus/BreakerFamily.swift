@@ -45,9 +45,31 @@ enum BreakerFamily: Int, CaseIterable {
         self = family
     }
 
+    /// The header lines of every family in `format`, by raw value.
+    static func headers(_ format: TextFormat) -> [[UInt8]] {
+        switch format {
+        case .prometheus: textHeaders
+        case .openMetrics: openMetricsHeaders
+        }
+    }
+
+    /// `# TYPE name type`, `# UNIT name unit` where the name ends with the unit, and `# HELP name text`, with a
+    /// counter's name without `_total`, as OpenMetrics 1.0 declares a family.
+    static let openMetricsHeaders: [[UInt8]] = allCases.map { family in
+        var header: [UInt8] = []
+        let contract = family.contract
+        header.appendOpenMetricsDescriptor(
+            name: contract.openMetricsName,
+            type: contract.kind.rawValue,
+            unit: contract.openMetricsUnit,
+            help: contract.help.utf8
+        )
+        return header
+    }
+
     /// `# HELP name text` and `# TYPE name type`, as swift-prometheus writes them (HELP first, backslashes in the
     /// text escaped: our texts have none).
-    static let headers: [[UInt8]] = allCases.map { family in
+    static let textHeaders: [[UInt8]] = allCases.map { family in
         var header: [UInt8] = []
         header.append(contentsOf: "# HELP \(family.name) ".utf8)
         for byte in family.contract.help.utf8 {

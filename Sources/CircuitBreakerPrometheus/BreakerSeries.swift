@@ -1,12 +1,15 @@
 import CircuitBreakerInternals
 import CircuitBreaker
+import Instrumentation
+import Synchronization
 
 /// The monitor a ``PrometheusMonitor`` returns from ``PrometheusMonitor/bind(to:)``: every series of one breaker,
 /// stored and rendered by hand.
 ///
 /// - Values: one block of atomics (``AtomicCells``, laid out by ``SeriesLayout``) for every counter and gauge,
-///   plus ``DurationHistograms`` when durations are recorded. Per call: one relaxed atomic add, two more with
-///   durations. No lock, no allocation, no lookup.
+///   plus ``DurationHistograms`` or ``NativeDurationHistograms`` when durations are recorded. Per call: one relaxed
+///   atomic add, two more with durations. No lock, no allocation, no lookup. With exemplars on, one more check: a
+///   call inside a traced task (a `ServiceContext` is set) also stores its trace id in ``DurationExemplars``.
 /// - Text: each series' line prefix (`name{breaker="…",label="…"} `) rendered once, at bind, into one byte buffer,
 ///   so that rendering a sample is a copy of its prefix, the number, and a line feed.
 ///
@@ -15,29 +18,47 @@ import CircuitBreaker
 final class BreakerSeries: BreakerMonitor {
     let name: String
     private let shared: RegistryState
-    private let cells: AtomicCells
+    let cells: AtomicCells
     /// The line prefixes of every present slot of ``SeriesLayout/slots``, back to back.
-    private let prefixes: [UInt8]
+    let prefixes: [UInt8]
     /// `prefixes[prefixEnds[s]..<prefixEnds[s + 1]]` is slot `s`'s prefix; empty for a series this breaker lacks.
-    private let prefixEnds: [UInt32]
-    /// The duration histograms, when the monitor records durations.
+    let prefixEnds: [UInt32]
+    /// The classic duration histograms, when the monitor records durations in them.
     let histograms: DurationHistograms?
-    private let bucketLabels: DurationBucketLabels?
-    /// The most bytes the histogram family of this breaker renders to (0 without durations).
-    private let histogramBound: Int
+    /// The native duration histograms, when the monitor records durations in them.
+    let nativeHistograms: NativeDurationHistograms?
+    /// The monitor's duration settings, when it records durations.
+    let durations: DurationRecording?
+    /// The latest exemplars, created on the first traced call.
+    let exemplars = AtomicLazyReference<DurationExemplars>()
+    /// The trace id of a context (the monitor's), when exemplars are kept: a copy, so that the call path reads
+    /// one stored property.
+    private let traceIDs: (@Sendable (ServiceContext) -> String?)?
+    /// The most bytes the histogram family of this breaker renders to as text, exemplars aside (0 without
+    /// durations).
+    let histogramBound: Int
     private let hasWindow: Bool
+    /// The failure-ratio threshold, for the protobuf exposition (the text prefix holds it already).
+    let threshold: Double?
+    /// The `breaker` label as a protobuf `LabelPair` field of a `Metric`.
+    let protobufBreakerLabel: [UInt8]
 
     /// The breaker (held weakly) and the generation the gauges show.
     private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
 
-    init(breaker: BreakerDescription, shared: RegistryState, bucketLabels: DurationBucketLabels?) {
+    init(breaker: BreakerDescription, shared: RegistryState, durations: DurationRecording?) {
         self.name = breaker.name
         self.shared = shared
         self.cells = AtomicCells(count: SeriesLayout.cellCount)
         hasWindow = breaker.configuration.trip.windowPolicy != nil
         let threshold = breaker.configuration.trip.failureRatioThreshold
-        self.bucketLabels = bucketLabels
-        self.histograms = bucketLabels.map { DurationHistograms(bounds: $0.bounds) }
+        self.threshold = threshold
+        self.durations = durations
+        let bucketLabels = durations?.textBuckets
+        self.histograms = durations.flatMap { $0.isNative ? nil : DurationHistograms(bounds: $0.bounds) }
+        self.nativeHistograms = durations.flatMap { $0.isNative ? NativeDurationHistograms() : nil }
+        self.traceIDs = durations?.traceIDs
+        self.protobufBreakerLabel = ProtobufLabels.labelPairField("breaker", breaker.name)
 
         // The prefixes: `breaker="…"` is escaped once and copied into each.
         var breakerLabel: [UInt8] = []
@@ -106,28 +127,66 @@ final class BreakerSeries: BreakerMonitor {
         gauges.detach()
     }
 
-    var wantsDurations: Bool { histograms != nil }
+    var wantsDurations: Bool { durations != nil }
 
     // MARK: Calls (the hot path: atomics only)
 
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
         cells.increment(SeriesLayout.calls + ExecutedOutcome.success.rawValue)
-        if let histograms, let duration { histograms.record(duration, outcome: .success) }
+        if let duration { record(duration, .success, breaker) }
     }
 
     func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
         cells.increment(SeriesLayout.calls + ExecutedOutcome.failure.rawValue)
-        if let histograms, let duration { histograms.record(duration, outcome: .failure) }
+        if let duration { record(duration, .failure, breaker) }
     }
 
     func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
         cells.increment(SeriesLayout.calls + ExecutedOutcome.ignored.rawValue)
-        if let histograms, let duration { histograms.record(duration, outcome: .ignored) }
+        if let duration { record(duration, .ignored, breaker) }
     }
 
     func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {
         cells.increment(SeriesLayout.calls + ExecutedOutcome.timeout.rawValue)
-        histograms?.record(duration, outcome: .timeout)
+        record(duration, .timeout, breaker)
+    }
+
+    /// Records a duration in the histogram; inside a traced task, also keeps the call as its bucket's exemplar.
+    @inline(__always)
+    private func record(_ duration: Duration, _ outcome: ExecutedOutcome, _ breaker: CircuitBreaker) {
+        if let histograms {
+            histograms.record(duration, outcome: outcome)
+        } else if let nativeHistograms {
+            nativeHistograms.record(duration, outcome: outcome)
+        } else {
+            return
+        }
+        // The one check a call outside a trace pays: the task-local context is nil.
+        if let traceIDs, let context = ServiceContext.current {
+            recordExemplar(context, traceIDs, duration, outcome, breaker)
+        }
+    }
+
+    @inline(never)
+    private func recordExemplar(
+        _ context: ServiceContext,
+        _ traceIDs: @Sendable (ServiceContext) -> String?,
+        _ duration: Duration,
+        _ outcome: ExecutedOutcome,
+        _ breaker: CircuitBreaker
+    ) {
+        guard let durations, let traceID = traceIDs(context) else { return }
+        let store =
+            exemplars.load()
+            ?? exemplars.storeIfNil(DurationExemplars(slotsPerOutcome: durations.bounds.count + 1))
+        let nanoseconds = max(duration.nanoseconds, 0)
+        store.store(
+            outcome,
+            slot: durations.slot(nanoseconds: nanoseconds),
+            traceID: traceID,
+            nanoseconds: UInt64(nanoseconds),
+            timestamp: breaker.clock.wallClockSeconds()
+        )
     }
 
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
@@ -183,126 +242,6 @@ final class BreakerSeries: BreakerMonitor {
             for state in CircuitState.allCases {
                 cells.storeDouble(snapshot.timeInState.seconds(in: state), at: SeriesLayout.stateSeconds + Int(state.rawValue))
             }
-        }
-    }
-
-    // MARK: Rendering
-
-    /// Appends the family's `# HELP` and `# TYPE` lines and the samples of every breaker in `all` (none of either
-    /// if no breaker has a series in the family): the family's samples, grouped, breaker after breaker.
-    static func render(_ family: BreakerFamily, of all: [BreakerSeries], into buffer: inout [UInt8]) {
-        var bound = 0
-        for series in all { bound &+= series.bound(of: family) }
-        guard bound > 0 else { return }
-        let header = BreakerFamily.headers[family.rawValue]
-        let slots = SeriesLayout.familySlots[family.rawValue]
-        let values = SeriesLayout.values
-        buffer.appendRendered(bound: bound + header.count) { writer in
-            writer.write(header)
-            if family == .callDuration {
-                for series in all { series.writeHistograms(into: &writer) }
-            } else {
-                for series in all { series.write(slots, values: values, into: &writer) }
-            }
-        }
-        if family == .transitions {
-            for series in all { series.appendUnexpectedTransitions(into: &buffer) }
-        }
-    }
-
-    /// The most bytes this breaker's samples of `family` take: their prefixes, plus a number and a line feed each.
-    private func bound(of family: BreakerFamily) -> Int {
-        if family == .callDuration { return histogramBound }
-        let slots = SeriesLayout.familySlots[family.rawValue]
-        let text = Int(prefixEnds[slots.upperBound] &- prefixEnds[slots.lowerBound])
-        return text == 0 ? 0 : text &+ slots.count &* (NumberFormatting.maximumLength &+ 1)
-    }
-
-    private func write(_ slots: Range<Int>, values: [SeriesLayout.Value], into writer: inout ExpositionWriter) {
-        let cells = cells
-        let state = cells.load(SeriesLayout.state)
-        prefixes.withUnsafeBufferPointer { text in
-            prefixEnds.withUnsafeBufferPointer { ends in
-                for slot in slots {
-                    let start = Int(ends[slot])
-                    let end = Int(ends[slot &+ 1])
-                    guard start < end else { continue }
-                    writer.write(UnsafeBufferPointer(rebasing: text[start..<end]))
-                    switch values[slot] {
-                    case .counter(let cell):
-                        let value = cells.load(cell)
-                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
-                    case .stateIs(let raw):
-                        let value: UInt64 = raw == state ? 1 : 0
-                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
-                    case .double(let cell):
-                        let value = cells.loadDouble(cell)
-                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
-                    case .constant, .histogram:
-                        continue
-                    }
-                    writer.writeLineFeed()
-                }
-            }
-        }
-    }
-
-    /// The buckets (cumulative, from one reading of each), `_sum` and `_count` of each executed outcome, so that
-    /// `le="+Inf"` always equals `_count`.
-    private func writeHistograms(into writer: inout ExpositionWriter) {
-        guard let histograms, let bucketLabels else { return }
-        prefixes.withUnsafeBufferPointer { text in
-            prefixEnds.withUnsafeBufferPointer { ends in
-                bucketLabels.text.withUnsafeBufferPointer { labels in
-                    func prefix(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
-                        UnsafeBufferPointer(rebasing: text[Int(ends[slot])..<Int(ends[slot &+ 1])])
-                    }
-                    for outcome in ExecutedOutcome.allCases {
-                        let slot = SeriesLayout.histogramSlots &+ 3 &* outcome.rawValue
-                        let bucketPrefix = prefix(slot)
-                        var cumulative: UInt64 = 0
-                        var labelStart = 0
-                        for bucket in 0..<histograms.bucketCount {
-                            cumulative &+= UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket))
-                            let labelEnd = bucketLabels.ends[bucket]
-                            writer.write(bucketPrefix)
-                            writer.write(UnsafeBufferPointer(rebasing: labels[labelStart..<labelEnd]))
-                            labelStart = labelEnd
-                            let value = cumulative
-                            writer.writeNumber { NumberFormatting.write(value, to: $0) }
-                            writer.writeLineFeed()
-                        }
-                        writer.write(prefix(slot &+ 1))
-                        // Non-negative observations only (negative durations are clamped to 0), so the sum read as
-                        // unsigned runs twice as long before it wraps.
-                        let sum = UInt64(bitPattern: histograms.sumNanoseconds(outcome))
-                        writer.writeNumber { NumberFormatting.writeSeconds(nanoseconds: sum, to: $0) }
-                        writer.writeLineFeed()
-                        writer.write(prefix(slot &+ 2))
-                        let count = cumulative
-                        writer.writeNumber { NumberFormatting.write(count, to: $0) }
-                        writer.writeLineFeed()
-                    }
-                }
-            }
-        }
-    }
-
-    /// Appends the transitions the breaker made that `StateTable` did not expect (none so far; only should
-    /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
-    private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
-        for (from, to) in SeriesLayout.unexpectedTransitions {
-            let value = cells.load(SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue))
-            guard value > 0 else { continue }
-            buffer.append(contentsOf: "\(MetricContract.transitions.name){".utf8)
-            buffer.appendLabel("breaker", name)
-            buffer.append(UInt8(ascii: ","))
-            buffer.appendLabel("from", from.label)
-            buffer.append(UInt8(ascii: ","))
-            buffer.appendLabel("to", to.label)
-            buffer.append(contentsOf: "} ".utf8)
-            buffer.appendDecimal(Int64(clamping: value))
-            buffer.append(UInt8(ascii: "\n"))
         }
     }
 }

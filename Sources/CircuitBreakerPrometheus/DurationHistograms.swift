@@ -1,5 +1,4 @@
 import CircuitBreakerInternals
-import Synchronization
 
 /// The call-duration histograms of one breaker, one per ``ExecutedOutcome``, recorded without a lock.
 ///
@@ -9,20 +8,14 @@ import Synchronization
 /// cumulative `le` counts and `_count` are computed when rendering, from one reading of every bucket, so a scrape
 /// is always internally consistent (`le="+Inf"` equals `_count`).
 ///
-/// All counters live in one allocation: `outcomes × (bounds + 1)` bucket counts (the last bucket of each outcome
-/// is the overflow above the highest bound), then one sum per outcome.
-final class DurationHistograms: @unchecked Sendable {
-    // Why `@unchecked Sendable` is safe: `cells` is allocated and initialised in `init`, never reassigned, and
-    // deinitialised and freed in `deinit`, when no other reference exists. Between the two, every access reads or
-    // writes an `Atomic` through its atomic operations, which are data-race free by definition; `bounds` and
-    // `bucketCount` are immutable.
-
+/// All counters live in one ``AtomicCells`` block: `outcomes × (bounds + 1)` bucket counts (the last bucket of each
+/// outcome is the overflow above the highest bound), then one sum per outcome.
+final class DurationHistograms: Sendable {
     /// Upper bounds of the buckets in nanoseconds, ascending, without `+Inf`.
     let bounds: [Int64]
     /// Buckets per outcome: `bounds.count + 1`.
     let bucketCount: Int
-    private let cells: UnsafeMutablePointer<Atomic<Int64>>
-    private let cellCount: Int
+    private let cells: AtomicCells
 
     private static let outcomeCount = ExecutedOutcome.allCases.count
 
@@ -30,16 +23,7 @@ final class DurationHistograms: @unchecked Sendable {
     init(bounds: [Int64]) {
         self.bounds = bounds
         self.bucketCount = bounds.count + 1
-        self.cellCount = Self.outcomeCount * (bounds.count + 1) + Self.outcomeCount
-        self.cells = .allocate(capacity: cellCount)
-        for index in 0..<cellCount {
-            (cells + index).initialize(to: Atomic(0))
-        }
-    }
-
-    deinit {
-        cells.deinitialize(count: cellCount)
-        cells.deallocate()
+        self.cells = AtomicCells(count: Self.outcomeCount * (bounds.count + 1) + Self.outcomeCount)
     }
 
     /// Records one call of `outcome` that took `duration`. Two relaxed atomic adds; no lock, no allocation.
@@ -51,18 +35,17 @@ final class DurationHistograms: @unchecked Sendable {
         while bucket < count && nanoseconds > bounds[bucket] {
             bucket &+= 1
         }
-        let base = outcome.rawValue &* bucketCount
-        cells[base &+ bucket].wrappingAdd(1, ordering: .relaxed)
-        cells[Self.outcomeCount &* bucketCount &+ outcome.rawValue].wrappingAdd(nanoseconds, ordering: .relaxed)
+        cells.increment(outcome.rawValue &* bucketCount &+ bucket)
+        cells.add(UInt64(nanoseconds), at: Self.outcomeCount &* bucketCount &+ outcome.rawValue)
     }
 
     /// The number of observations of `outcome` in bucket `bucket` alone (not cumulative).
     func count(_ outcome: ExecutedOutcome, bucket: Int) -> Int64 {
-        cells[outcome.rawValue &* bucketCount &+ bucket].load(ordering: .relaxed)
+        Int64(bitPattern: cells.load(outcome.rawValue &* bucketCount &+ bucket))
     }
 
     /// The sum of the observed durations of `outcome`, in nanoseconds.
     func sumNanoseconds(_ outcome: ExecutedOutcome) -> Int64 {
-        cells[Self.outcomeCount &* bucketCount &+ outcome.rawValue].load(ordering: .relaxed)
+        Int64(bitPattern: cells.load(Self.outcomeCount &* bucketCount &+ outcome.rawValue))
     }
 }

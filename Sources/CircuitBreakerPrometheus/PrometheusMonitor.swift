@@ -40,8 +40,8 @@ public final class PrometheusMonitor: BreakerMonitor {
     public let configuration: Configuration
 
     let shared: RegistryState
-    /// The `le` labels of the duration buckets, shared by every breaker; nil without durations.
-    private let bucketLabels: DurationBucketLabels?
+    /// How durations are recorded, shared by every breaker; nil without durations.
+    private let durations: DurationRecording?
 
     /// Creates a monitor recording into `registry` (a new one by default: pass the registry your service serves).
     public init(
@@ -51,8 +51,7 @@ public final class PrometheusMonitor: BreakerMonitor {
         self.registry = registry
         self.configuration = configuration
         self.shared = RegistryState.shared(for: registry)
-        self.bucketLabels =
-            configuration.recordsDurations ? DurationBucketLabels(bounds: configuration.normalizedBounds) : nil
+        self.durations = configuration.recordsDurations ? DurationRecording(configuration: configuration) : nil
     }
 
     /// Registers every series of the breaker (at 0) and returns the monitor that will update them.
@@ -62,7 +61,7 @@ public final class PrometheusMonitor: BreakerMonitor {
     ///   ``PrometheusMonitorError/Code/duplicateBreakerName`` if a breaker of that name is registered already.
     public func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
         try shared.reserve(breaker.name, limit: configuration.maximumBreakers)
-        let series = BreakerSeries(breaker: breaker, shared: shared, bucketLabels: bucketLabels)
+        let series = BreakerSeries(breaker: breaker, shared: shared, durations: durations)
         shared.add(series)
         return series
     }

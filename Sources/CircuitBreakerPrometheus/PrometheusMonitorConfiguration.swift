@@ -21,16 +21,26 @@ extension PrometheusMonitor {
         /// and `circuit_breaker_registrations_rejected_total` counts the refusal, which keeps the number of series
         /// bounded when breaker names come from data (tenants, hosts).
         public var maximumBreakers: Int
+        /// Whether the duration histogram is classic (the ``durationBuckets``) or a Prometheus native histogram,
+        /// which Prometheus gets over the protobuf exposition (see ``HistogramKind``).
+        public var durationHistogram: HistogramKind
+        /// Where the trace id of an exemplar comes from: the duration histogram keeps the latest traced call of
+        /// each bucket as an exemplar (``TraceIDSource/propagated`` by default; ``TraceIDSource/none`` for none).
+        public var exemplarTraceIDs: TraceIDSource
 
         /// Creates a configuration; every parameter has the documented default.
         public init(
             recordsDurations: Bool = false,
             durationBuckets: [Duration] = Configuration.defaultDurationBuckets,
-            maximumBreakers: Int = 1_000
+            maximumBreakers: Int = 1_000,
+            durationHistogram: HistogramKind = .classic,
+            exemplarTraceIDs: TraceIDSource = .propagated
         ) {
             self.recordsDurations = recordsDurations
             self.durationBuckets = durationBuckets
             self.maximumBreakers = maximumBreakers
+            self.durationHistogram = durationHistogram
+            self.exemplarTraceIDs = exemplarTraceIDs
         }
 
         /// No durations, the default buckets, at most 1,000 breakers.
@@ -42,6 +52,36 @@ extension PrometheusMonitor {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2_500), .seconds(5), .seconds(10),
         ]
+
+        /// The kind of duration histogram. New kinds may be added without breaking the API.
+        public struct HistogramKind: Sendable, Hashable, CustomStringConvertible {
+            private enum Backing: Hashable, Sendable {
+                case classic
+                case native
+            }
+
+            private let backing: Backing
+
+            /// Buckets with the fixed upper bounds of ``Configuration-swift.struct/durationBuckets``, in every
+            /// exposition format: `4 × (buckets + 3)` samples per breaker.
+            public static let classic = HistogramKind(backing: .classic)
+
+            /// A Prometheus native histogram: exponential buckets of schema 2 (each bucket 2^(1/4) ≈ 1.19 times as
+            /// wide as the one below it, so quantiles are within that factor) from 61 µs to 512 s, with memory
+            /// bounded per breaker. The protobuf exposition carries it whole; the text formats, which cannot
+            /// express it, show its `_count` and `_sum` (and the `+Inf` bucket) under the same name.
+            public static let native = HistogramKind(backing: .native)
+
+            /// `classic` or `native`.
+            public var description: String {
+                switch backing {
+                case .classic: "classic"
+                case .native: "native"
+                }
+            }
+
+            var isNative: Bool { backing == .native }
+        }
 
         /// The bucket bounds in nanoseconds: sorted, unique, positive.
         var normalizedBounds: [Int64] {

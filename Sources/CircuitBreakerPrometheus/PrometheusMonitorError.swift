@@ -11,6 +11,7 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
         private enum Backing: Hashable, Sendable {
             case tooManyBreakers
             case duplicateBreakerName
+            case unconvertibleRegistryFamily
         }
 
         private let backing: Backing
@@ -26,12 +27,16 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
         /// A breaker of the same name is already registered on the Prometheus registry: the two would share (and
         /// garble) one set of series.
         public static let duplicateBreakerName = Code(.duplicateBreakerName)
+        /// A family of the Prometheus registry's text could not be converted to OpenMetrics or protobuf, and was
+        /// left out of that exposition (see ``PrometheusMonitor/conversionErrors``); the text exposition has it.
+        public static let unconvertibleRegistryFamily = Code(.unconvertibleRegistryFamily)
 
         /// A short name of the code.
         public var description: String {
             switch backing {
             case .tooManyBreakers: "tooManyBreakers"
             case .duplicateBreakerName: "duplicateBreakerName"
+            case .unconvertibleRegistryFamily: "unconvertibleRegistryFamily"
             }
         }
     }
@@ -42,16 +47,26 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
     public let breakerName: String
     /// The limit in force, for ``Code/tooManyBreakers``.
     public let limit: Int?
+    /// What could not be converted and why, for ``Code/unconvertibleRegistryFamily``.
+    public let detail: String?
     /// The source file that raised the error (for debugging; not compared).
     public let file: String
     /// The source line that raised the error (for debugging; not compared).
     public let line: Int
 
     /// Creates an error.
-    public init(_ code: Code, breakerName: String, limit: Int? = nil, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code,
+        breakerName: String,
+        limit: Int? = nil,
+        detail: String? = nil,
+        file: String = #fileID,
+        line: Int = #line
+    ) {
         self.code = code
         self.breakerName = breakerName
         self.limit = limit
+        self.detail = detail
         self.file = file
         self.line = line
     }
@@ -76,6 +91,9 @@ public struct PrometheusMonitorError: Error, Hashable, CustomStringConvertible {
         case .duplicateBreakerName:
             "cannot export circuit breaker \"\(breakerName)\": a breaker of that name is already registered on "
                 + "this Prometheus registry"
+        case .unconvertibleRegistryFamily:
+            "cannot convert a family of the Prometheus registry to OpenMetrics or protobuf; it is left out of those "
+                + "formats: \(detail ?? "no detail")"
         default:
             "cannot export circuit breaker \"\(breakerName)\": \(code)"
         }

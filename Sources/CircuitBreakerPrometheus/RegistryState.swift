@@ -1,5 +1,6 @@
 import CircuitBreakerInternals
 import Prometheus
+import PrometheusClientModel
 import Synchronization
 
 /// What every ``PrometheusMonitor`` on one `PrometheusCollectorRegistry` shares: the breakers exported with the
@@ -122,8 +123,77 @@ final class RegistryState: Sendable {
         registry.emit(into: &buffer)
         let shadowed = Self.families(declaredIn: buffer, from: registryStart)
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            BreakerSeries.render(family, of: all, into: &buffer)
+            BreakerSeries.render(family, of: all, as: .prometheus, into: &buffer)
         }
+    }
+
+    /// Appends the same exposition in OpenMetrics 1.0, without the closing `# EOF`: the registry's families
+    /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
+    /// exemplars of the duration buckets.
+    func emitOpenMetrics(into buffer: inout [UInt8]) {
+        let (all, families) = refreshedSeriesAndRegistryFamilies()
+        for family in families { family.appendOpenMetrics(into: &buffer) }
+        let shadowed = Self.families(named: families)
+        for family in BreakerFamily.allCases where !shadowed.contains(family) {
+            BreakerSeries.render(family, of: all, as: .openMetrics, into: &buffer)
+        }
+    }
+
+    /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
+    /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
+    func emitProtobuf(into buffer: inout [UInt8]) {
+        let (all, converted) = refreshedSeriesAndRegistryFamilies()
+        var families = converted
+        var failures: [PrometheusMonitorError] = []
+        families.removeAll { family in
+            do {
+                try family.protobufMessage.appendDelimited(to: &buffer)
+                return false
+            } catch {
+                let detail = "\(family.name): \(error)"
+                failures.append(PrometheusMonitorError(.unconvertibleRegistryFamily, breakerName: "", detail: detail))
+                return true
+            }
+        }
+        if !failures.isEmpty { conversionErrors.withLock { $0 = failures } }
+        let shadowed = Self.families(named: families)
+        for family in BreakerFamily.allCases where !shadowed.contains(family) {
+            BreakerSeries.encode(family, of: all, into: &buffer)
+        }
+    }
+
+    /// Every breaker's series, gauges refreshed, and the registry's families.
+    private func refreshedSeriesAndRegistryFamilies() -> ([BreakerSeries], [RegistryFamily]) {
+        let all = series
+        for series in all { series.refresh() }
+        return (all, registryFamilies())
+    }
+
+    /// The registry's families, parsed from its text; a family that does not parse is left out, and
+    /// ``conversionErrors`` says why.
+    private func registryFamilies() -> [RegistryFamily] {
+        var text: [UInt8] = []
+        registry.emit(into: &text)
+        let (families, errors) = RegistryExpositionParser.parse(text)
+        if !errors.isEmpty {
+            let converted = errors.map {
+                PrometheusMonitorError(
+                    .unconvertibleRegistryFamily,
+                    breakerName: "",
+                    detail: "\($0.reason): \($0.line)"
+                )
+            }
+            conversionErrors.withLock { $0 = converted }
+        }
+        return families
+    }
+
+    /// The errors of the last conversion of the registry's families that had any.
+    let conversionErrors = Locked<[PrometheusMonitorError]>([])
+
+    /// The breaker families among `families` (by name), which the registry emits itself.
+    static func families(named families: [RegistryFamily]) -> Set<BreakerFamily> {
+        Set(families.compactMap { BreakerFamily(name: $0.name.utf8) })
     }
 
     /// The breaker families that `# TYPE` lines of `buffer[start...]` declare.

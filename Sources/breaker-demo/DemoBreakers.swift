@@ -35,4 +35,17 @@ enum DemoBreakers {
         invocationTimeout: .seconds(2),
         slowCallThreshold: .milliseconds(250)
     )
+
+    /// Shadow mode: trips at a failure ratio of 25 % over the last 20 calls, waits and probes as an enforcing breaker
+    /// would, but runs every call. The calls it would have rejected are counted as `outcome="shadow_rejected"`, so
+    /// the threshold can be tuned before it is enforced.
+    static let search: CircuitBreaker.Configuration = {
+        var configuration = CircuitBreaker.Configuration(
+            trip: .failureRatio(0.25, window: .count(20), minimumCalls: 20),
+            openWait: .fixed(.seconds(5)),
+            halfOpen: HalfOpenPolicy(trialCalls: 2)
+        )
+        configuration.enforcement = .shadow
+        return configuration
+    }()
 }

@@ -18,6 +18,16 @@ struct DemoOptions: Sendable {
     var quiet = false
     var extraBreakers = 0
     var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
+    var webConfig: String?
+    var adminUsers: [String: String] = [:]
+    var scrapeUsers: [String: String] = [:]
+    var stateFile: String?
+    var maximumOverrideTTL: Duration = .seconds(24 * 3600)
+    var shadowFailureRate = 0.3
+    var nativeHistograms = false
+    var metricsBackend = MetricsBackend.prometheus
+    var calibration = false
+    var traceIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     var help = false
 
     static let usage = """
@@ -26,8 +36,18 @@ struct DemoOptions: Sendable {
           catalog          healthy: answers in 5-20 ms
           recommendations  flaky: fails and answers slowly at random (fallback: cached recommendations)
           payments         goes through outages on a schedule: its breaker trips, probes, and recovers
+          search           SHADOW MODE: trips like the others but runs every call; the calls it would have
+                           rejected are counted as circuit_breaker_calls_total{outcome="shadow_rejected"}
 
-        Metrics: http://BIND:PORT/metrics   Landing page with breaker states: http://BIND:PORT/
+        Metrics: http://BIND:PORT/metrics   Live status page: http://BIND:PORT/   Admin page: http://BIND:PORT/admin
+        Status API: /api/v1/breakers, /api/v1/breakers/NAME   Events (SSE): /api/v1/events
+        Overrides (admin users): POST /api/v1/breakers/NAME/override with
+          {"action": "force_open"|"disable"|"reset", "reason": "...", "ttl": "30m"}; DELETE on the same path clears it.
+
+        An admin user, for the overrides (bcrypt hash, as htpasswd writes it):
+          breaker-demo --admin-user "$(htpasswd -nbB alice secret)" --state-file overrides.json
+          curl -u alice:secret -d '{"action":"force_open","reason":"drill","ttl":"10m"}' \\
+               http://127.0.0.1:9464/api/v1/breakers/payments/override
 
         Options:
           --port N                  exporter port (default 9464; 0 picks a free one)
@@ -42,6 +62,25 @@ struct DemoOptions: Sendable {
           --extra-breakers N        also register N idle breakers (for exporter load tests; default 0)
           --per-ip-connection-limit N
                                     exporter connections allowed from one address (default 32; 0: no limit)
+          --admin-user NAME:HASH    an admin user (repeatable); HASH is bcrypt: --admin-user "$(htpasswd -nbB NAME PW)"
+          --scrape-user NAME:HASH   a scrape-only user (repeatable): reads metrics and status, gets 403 on overrides
+          --web-config FILE         exporter-toolkit web config: TLS (tls_server_config), scrape users
+                                    (basic_auth_users) and admin users (admin_users), bcrypt hashes; for example
+                                      openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost \\
+                                        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout key.pem -out cert.pem
+                                      printf 'tls_server_config:\\n  cert_file: cert.pem\\n  key_file: key.pem\\n' > web.yml
+                                      breaker-demo --web-config web.yml; curl --cacert cert.pem https://localhost:9464/metrics
+          --metrics-backend B       prometheus (default): PrometheusMonitor, in text, OpenMetrics and protobuf; or
+                                    swift-metrics: MetricsMonitor into swift-prometheus's PrometheusMetricsFactory,
+                                    the same metric contract through swift-metrics (text 0.0.4)
+          --state-file FILE         where overrides are saved to survive a restart (default: none, kept in memory)
+          --max-override-ttl D      longest override ttl, e.g. 4h (default 24h)
+          --shadow-failure-rate P   share of search calls that fail, 0-1 (default 0.3)
+          --native-histograms       record call durations in Prometheus native histograms (served over protobuf)
+          --calibration             also call a breaker "calibration" with known durations: 49 in 50 take 20 ms,
+                                    one 320 ms (for end-to-end tests of quantiles)
+          --trace-id-prefix HEX     first 16 hex digits of the demo's trace ids (default random); each call runs
+                                    in a traced task, so duration buckets keep exemplars
           --quiet                   no live status lines
           --help                    this text
         """
@@ -64,6 +103,13 @@ struct DemoOptions: Sendable {
             }
             return number
         }
+        func user(_ flag: String) throws(ParseError) -> (String, String) {
+            let text = try value(flag)
+            guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text[colon...].count > 1 else {
+                throw ParseError(description: "\(flag) takes NAME:BCRYPT_HASH, as `htpasswd -nbB NAME PASSWORD` prints")
+            }
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        }
         while let flag = remaining.popFirst() {
             switch flag {
             case "--port":
@@ -83,11 +129,47 @@ struct DemoOptions: Sendable {
             case "--per-ip-connection-limit":
                 let limit = Int(try number(flag, in: 0...100_000))
                 options.perIPConnectionLimit = limit == 0 ? nil : limit
+            case "--admin-user":
+                let (name, hash) = try user(flag)
+                options.adminUsers[name] = hash
+            case "--scrape-user":
+                let (name, hash) = try user(flag)
+                options.scrapeUsers[name] = hash
+            case "--web-config": options.webConfig = try value(flag)
+            case "--state-file": options.stateFile = try value(flag)
+            case "--max-override-ttl":
+                let text = try value(flag)
+                guard let ttl = DemoOptions.duration(text) else {
+                    throw ParseError(description: "--max-override-ttl takes a duration such as 4h or 30m, not \(text)")
+                }
+                options.maximumOverrideTTL = ttl
+            case "--shadow-failure-rate": options.shadowFailureRate = try number(flag, in: 0...1)
+            case "--native-histograms": options.nativeHistograms = true
+            case "--metrics-backend":
+                let text = try value(flag)
+                guard let backend = MetricsBackend(rawValue: text) else {
+                    throw ParseError(description: "--metrics-backend takes prometheus or swift-metrics, not \(text)")
+                }
+                options.metricsBackend = backend
+            case "--calibration": options.calibration = true
+            case "--trace-id-prefix": options.traceIDPrefix = try value(flag)
             case "--quiet": options.quiet = true
             case "--help", "-h": options.help = true
             default: throw ParseError(description: "unknown option \(flag) (see --help)")
             }
         }
         return options
+    }
+
+    /// `30m`, `4h`, `90s`, `2d`: a whole number and one unit.
+    static func duration(_ text: String) -> Duration? {
+        guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "s": return .seconds(value)
+        case "m": return .seconds(value * 60)
+        case "h": return .seconds(value * 3_600)
+        case "d": return .seconds(value * 86_400)
+        default: return nil
+        }
     }
 }

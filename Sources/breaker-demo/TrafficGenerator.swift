@@ -12,6 +12,8 @@ struct TrafficGenerator: Service {
 
     let routes: [Route]
     let callsPerSecond: Double
+    /// Each call runs in a traced task (for exemplars).
+    let tracing: DemoTracing
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -44,10 +46,12 @@ struct TrafficGenerator: Service {
 
     private func call(_ route: Route) async {
         let dependency = route.dependency
-        if let cached = route.cachedAnswer {
-            _ = try? await route.breaker.execute({ try await dependency.call() }, fallback: { _ in cached })
-        } else {
-            _ = try? await route.breaker.execute { try await dependency.call() }
+        await tracing.traced {
+            if let cached = route.cachedAnswer {
+                _ = try? await route.breaker.execute({ try await dependency.call() }, fallback: { _ in cached })
+            } else {
+                _ = try? await route.breaker.execute { try await dependency.call() }
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 import CircuitBreaker
 import CircuitBreakerMonitors
+import CircuitBreakerOperations
 import CircuitBreakerPrometheus
 import Logging
 import MetricsExporter
-import Prometheus
 import ServiceLifecycle
 
 import Foundation
@@ -26,18 +26,20 @@ LoggingSystem.bootstrap { label in
 }
 let logger = Logger(label: "breaker-demo")
 
-let prometheus = PrometheusCollectorRegistry()
-let prometheusMonitor = PrometheusMonitor(
-    registry: prometheus,
-    configuration: .init(recordsDurations: true, maximumBreakers: max(1_000, options.extraBreakers + 3))
-)
+let exporting = DemoMonitors(options)
 let statistics = CallStatistics()
+// Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.
+let operations = BreakerOperations(
+    configuration: .init(stateFile: options.stateFile, maximumTTL: options.maximumOverrideTTL),
+    logger: logger
+)
 let registry = BreakerRegistry(
-    monitors: [prometheusMonitor, LoggingMonitor(logger: logger), statistics]
+    monitors: [exporting.monitor, LoggingMonitor(logger: logger), statistics] + operations.monitors
 )
 
 let started = ContinuousClock.now
 let routes: [TrafficGenerator.Route]
+var calibration: CalibrationLoad?
 do {
     routes = [
         .init(
@@ -67,9 +69,30 @@ do {
             ),
             cachedAnswer: nil
         ),
+        .init(
+            breaker: try registry.breaker(named: "search", configuration: DemoBreakers.search),
+            dependency: SimulatedDependency(
+                name: "search",
+                behaviour: .flaky(failureRate: options.shadowFailureRate, slowRate: 0),
+                started: started
+            ),
+            cachedAnswer: nil
+        ),
     ]
     for index in 0..<options.extraBreakers {
         _ = try registry.breaker(named: "idle-\(index)")
+    }
+    if options.calibration {
+        let clock = ManualClock(wallClockOrigin: Date().timeIntervalSince1970)
+        calibration = CalibrationLoad(
+            breaker: try CircuitBreaker(
+                name: CalibrationLoad.breakerName,
+                monitors: exporting.prometheusMonitor.map { [$0] } ?? [],
+                clock: .manual(clock)
+            ),
+            clock: clock,
+            callsPerSecond: options.rate
+        )
     }
 } catch {
     exitWithError("cannot create the breakers: \(error)", code: 1)
@@ -81,16 +104,17 @@ var serverConfiguration = MetricsServerConfiguration(
 )
 serverConfiguration.serviceName = "breaker-demo"
 serverConfiguration.limits.perIPConnectionLimit = options.perIPConnectionLimit
+do {
+    serverConfiguration = try DemoUsers.apply(options, to: serverConfiguration)
+} catch {
+    exitWithError("\(error)", code: 2)
+}
 let server = MetricsServer(
     configuration: serverConfiguration,
     logger: logger,
-    source: { buffer in prometheusMonitor.emit(into: &buffer) },
-    status: {
-        registry.snapshots().filter { !$0.name.hasPrefix("idle-") }.map { snapshot in
-            "\(snapshot.name): \(snapshot.state.label)"
-                + (snapshot.retryAfter.map { ", retry in \($0.seconds.formatted1) s" } ?? "")
-        }.joined(separator: "\n")
-    }
+    exposition: exporting.exposition,
+    // The live status page replaces the landing page at `/`.
+    routes: operations.routes(for: registry)
 )
 
 if let renders = options.hangRendersAfter { RenderHang.install(on: server, after: renders) }
@@ -102,13 +126,14 @@ do {
 }
 if let address = server.boundAddress {
     logger.notice("serving metrics", metadata: ["url": "http://\(address)/metrics"])
-    if !options.quiet { print("metrics: http://\(address)/metrics   landing page: http://\(address)/") }
+    if !options.quiet { print("metrics: http://\(address)/metrics   status page: http://\(address)/") }
 }
 
 var services: [any Service] = [
     RunningServer(server: server),
-    TrafficGenerator(routes: routes, callsPerSecond: options.rate),
+    TrafficGenerator(routes: routes, callsPerSecond: options.rate, tracing: DemoTracing(prefix: options.traceIDPrefix)),
 ]
+if let calibration { services.append(calibration) }
 if !options.quiet {
     services.append(
         StatusBoard(registry: registry, statistics: statistics, names: routes.map(\.breaker.name), interval: .seconds(2))
@@ -151,13 +176,6 @@ struct Timer: Service {
         try? await cancelWhenGracefulShutdown {
             try await Task.sleep(for: after)
         }
-    }
-}
-
-extension Double {
-    var formatted1: String {
-        let tenths = Int((self * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 

@@ -24,30 +24,8 @@ import Testing
         " ",
     ]
 
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-    }
-
     func hostileExposition() throws -> String {
-        let registry = PrometheusCollectorRegistry()
-        let monitor = PrometheusMonitor(registry: registry, configuration: .init(recordsDurations: true))
-        let clock = ManualClock()
-        for (index, name) in Self.hostileNames.enumerated() {
-            let configuration: CircuitBreaker.Configuration =
-                index.isMultiple(of: 2) ? .consecutiveFailures(1, openWait: .seconds(1)) : .default
-            let breaker = try CircuitBreaker(
-                name: name,
-                configuration: configuration,
-                monitors: [monitor],
-                clock: .manual(clock)
-            )
-            _ = try breaker.execute { clock.advance(by: .milliseconds(3)) }
-            _ = try? breaker.execute { () throws -> Int in throw TestFailure() }
-            _ = try? breaker.execute { 1 }
-            if index.isMultiple(of: 3) { breaker.forceOpen() }
-        }
-        return monitor.emitToString()
+        try ExpositionFixture(histogram: .classic, serviceMetrics: false).monitor.emitToString()
     }
 
     @Test func hostileNamesProduceValidExpositionForPromtool() async throws {
@@ -56,7 +34,7 @@ import Testing
             "promtool is not installed: `make test` installs it (apt-get install prometheus)"
         )
         let text = try hostileExposition()
-        let result = try await run(promtool, ["check", "metrics"], stdin: Data(text.utf8))
+        let result = try await ExternalTool.run(promtool, ["check", "metrics"], stdin: Data(text.utf8))
         #expect(result.status == 0, "promtool: \(result.output)")
         #expect(result.output.isEmpty, "promtool lint findings:\n\(result.output)")
     }
@@ -66,8 +44,8 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID()).prom")
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let script = Self.repositoryRoot.appendingPathComponent("scripts/check-exposition.sh").path
-        let result = try await run("/bin/bash", [script, file.path], stdin: Data())
+        let script = ExternalTool.repositoryRoot.appendingPathComponent("e2e/check-exposition.sh").path
+        let result = try await ExternalTool.run("/bin/bash", [script, file.path], stdin: Data())
         #expect(result.status == 0, "check-exposition.sh:\n\(result.output)")
         #expect(result.output.contains("promtool check metrics: ok"))
         // 13 breakers: 15 transitions, 5 states, 5 outcomes, 2 fallbacks, slow, timestamp, 5 state times, 3
@@ -90,38 +68,5 @@ import Testing
         for line in text.split(separator: "\n") {
             #expect(line.hasPrefix("#") || line.hasPrefix("circuit_breaker_"), "stray line: \(line)")
         }
-    }
-
-    /// Runs the tool on a thread of its own, so that waiting for it does not hold one of the few threads of the
-    /// cooperative pool that other tests (and their timers) need.
-    private func run(_ executable: String, _ arguments: [String], stdin: Data) async throws -> (status: Int32, output: String)
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    continuation.resume(returning: try runBlocking(executable, arguments, stdin: stdin))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
-    private func runBlocking(_ executable: String, _ arguments: [String], stdin: Data) throws -> (status: Int32, output: String)
-    {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

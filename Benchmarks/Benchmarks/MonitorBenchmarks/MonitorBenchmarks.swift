@@ -14,11 +14,19 @@
 //   divided by 1,000. The bare breakers are measured too, so the monitor's share is the difference;
 // - registering 1,000 breakers: milliseconds (wall clock of the same benchmarks), O(1) per breaker.
 //
+// Issue 13 (see FormatBenchmarks.swift for the formats): a native duration histogram costs no more per call than
+// the classic one (the closed call, and `Record a duration of 1 ms to 2 s`, which calls the monitor directly with
+// durations that exercise the classic bounds and the native index); the exemplar check costs a call outside a trace one task-local read (the classic histogram with
+// exemplars on, the default, against `exemplarTraceIDs: .none`); memory per breaker stays under 8 KiB with either
+// histogram, and with the exemplar slots a traced call allocates.
+//
 // Run: cd Benchmarks && swift package --disable-sandbox benchmark --target MonitorBenchmarks
 
 import Benchmark
+import Foundation
 import CircuitBreaker
 import CircuitBreakerPrometheus
+import Instrumentation
 
 private struct Failure: Error {}
 
@@ -47,16 +55,27 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Closed call, PrometheusMonitor", configuration: callConfiguration) { benchmark in
-        let monitor = PrometheusMonitor()
-        let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
+    /// A closed-state call through a breaker with a `PrometheusMonitor` of `configuration`, inside a traced task
+    /// (whose trace id the monitor's source reads) if `traced`.
+    func monitoredCall(_ name: String, _ configuration: PrometheusMonitor.Configuration, traced: Bool = false) {
+        let title = "Closed call\(traced ? " inside a trace" : ""), PrometheusMonitor\(name)"
+        Benchmark(title, configuration: callConfiguration) { benchmark in
+            let monitor = PrometheusMonitor(configuration: configuration)
+            let breaker = try CircuitBreaker(name: "monitored", monitors: [monitor])
+            var context = ServiceContext.topLevel
+            if traced { context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736" }
+            try ServiceContext.withValue(traced ? context : nil) {
+                benchmark.startMeasurement()
+                for index in benchmark.scaledIterations {
+                    blackHole(try breaker.execute { index })
+                }
+                benchmark.stopMeasurement()
+            }
+            blackHole(monitor)
         }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
     }
+
+    monitoredCall("", .default)
 
     Benchmark("Closed call, no-op monitor measuring durations", configuration: callConfiguration) { benchmark in
         let breaker = try CircuitBreaker(name: "clocked", monitors: [DurationsOnly()])
@@ -66,16 +85,38 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Closed call, PrometheusMonitor with duration histogram", configuration: callConfiguration) {
-        benchmark in
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
-        let breaker = try CircuitBreaker(name: "timed", monitors: [monitor])
-        benchmark.startMeasurement()
-        for index in benchmark.scaledIterations {
-            blackHole(try breaker.execute { index })
+    monitoredCall(" with duration histogram", .init(recordsDurations: true))
+    monitoredCall(" with duration histogram, exemplars off", .init(recordsDurations: true, exemplarTraceIDs: .none))
+    monitoredCall(" with native duration histogram", .init(recordsDurations: true, durationHistogram: .native))
+    monitoredCall(
+        " with duration histogram",
+        .init(recordsDurations: true, exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] }),
+        traced: true
+    )
+
+    // Recording alone, with durations spread from 1 ms to 2 s (where the classic histogram compares against several
+    // bounds and the native one computes an index): the monitor a breaker would call, called directly.
+    for (label, histogram, exemplars) in [
+        ("classic", .classic, .none), ("native", .native, .none), ("classic", .classic, .propagated),
+        ("native", .native, .propagated),
+    ] as [(String, PrometheusMonitor.Configuration.HistogramKind, PrometheusMonitor.TraceIDSource)] {
+        let suffix = exemplars == .none ? "" : ", exemplar check"
+        Benchmark("Record a duration of 1 ms to 2 s, \(label) histogram\(suffix)", configuration: callConfiguration) {
+            benchmark in
+            let monitor = PrometheusMonitor(
+                configuration: .init(recordsDurations: true, durationHistogram: histogram, exemplarTraceIDs: exemplars)
+            )
+            let breaker = try CircuitBreaker(name: "recorded")
+            let recorder = try monitor.bind(to: BreakerDescription(name: "recorded", configuration: .default))
+            // 64 durations, geometrically spaced.
+            let durations = (0..<64).map { Duration.nanoseconds(Int64(1e6 * pow(2_000, Double($0) / 63))) }
+            benchmark.startMeasurement()
+            for index in benchmark.scaledIterations {
+                recorder.callSucceeded(breaker, duration: durations[index & 63])
+            }
+            benchmark.stopMeasurement()
+            blackHole(monitor)
         }
-        benchmark.stopMeasurement()
-        blackHole(monitor)
     }
 
     Benchmark("Closed call failing, PrometheusMonitor", configuration: callConfiguration) { benchmark in
@@ -97,18 +138,12 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: Rendering
 
-    let nanosecondsPerSeries = BenchmarkMetric.custom(
-        "ns per series",
-        polarity: .prefersSmaller,
-        useScalingFactor: false
-    )
-
     for (count, durations) in [(100, false), (1_000, false), (100, true), (1_000, true)] {
         let name = "Render exposition, \(count) breakers" + (durations ? " with duration histograms" : "")
         Benchmark(
             name,
             configuration: .init(
-                metrics: [.wallClock, .mallocCountTotal, .instructions, nanosecondsPerSeries],
+                metrics: [.wallClock, .mallocCountTotal, .instructions, nanosecondsPerSeries, exposedBytes],
                 timeUnits: .microseconds,
                 maxDuration: .seconds(5),
                 maxIterations: 200
@@ -132,17 +167,7 @@ let benchmarks: @Sendable () -> Void = {
                 if lineStart && byte != UInt8(ascii: "#") { series += 1 }
                 lineStart = byte == UInt8(ascii: "\n")
             }
-            let clock = ContinuousClock()
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                buffer.removeAll(keepingCapacity: true)
-                let elapsed = clock.measure { monitor.emit(into: &buffer) }
-                blackHole(buffer)
-                let nanoseconds =
-                    elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-                benchmark.measurement(nanosecondsPerSeries, Int(nanoseconds) / max(series, 1))
-            }
-            benchmark.stopMeasurement()
+            measureRenders(benchmark, series: series, into: &buffer) { monitor.emit(into: &$0) }
             blackHole(breakers)
         }
     }
@@ -179,18 +204,53 @@ let benchmarks: @Sendable () -> Void = {
         blackHole((breakers, monitor))  // released after the measured region
     }
 
-    Benchmark(
-        "Register 1,000 breakers with PrometheusMonitor and duration histograms",
-        configuration: memoryConfiguration
-    ) { benchmark in
-        var breakers: [CircuitBreaker] = []
-        breakers.reserveCapacity(1_000)
-        benchmark.startMeasurement()
-        let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true))
-        for index in 0..<1_000 {
-            breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+    for (label, histogram) in [("duration histograms", .classic), ("native duration histograms", .native)]
+        as [(String, PrometheusMonitor.Configuration.HistogramKind)]
+    {
+        Benchmark("Register 1,000 breakers with PrometheusMonitor and \(label)", configuration: memoryConfiguration) {
+            benchmark in
+            var breakers: [CircuitBreaker] = []
+            breakers.reserveCapacity(1_000)
+            benchmark.startMeasurement()
+            let monitor = PrometheusMonitor(configuration: .init(recordsDurations: true, durationHistogram: histogram))
+            for index in 0..<1_000 {
+                breakers.append(try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor]))
+            }
+            benchmark.stopMeasurement()
+            blackHole((breakers, monitor))  // released after the measured region
         }
-        benchmark.stopMeasurement()
-        blackHole((breakers, monitor))  // released after the measured region
+
+        // The worst case: every breaker has made a traced call, which allocates its exemplar slots.
+        Benchmark(
+            "Register 1,000 breakers with PrometheusMonitor, \(label) and a traced call each",
+            configuration: memoryConfiguration
+        ) { benchmark in
+            var breakers: [CircuitBreaker] = []
+            breakers.reserveCapacity(1_000)
+            var context = ServiceContext.topLevel
+            context[TraceID.self] = "4bf92f3577b34da6a3ce929d0e0e4736"
+            benchmark.startMeasurement()
+            let monitor = PrometheusMonitor(
+                configuration: .init(
+                    recordsDurations: true,
+                    durationHistogram: histogram,
+                    exemplarTraceIDs: .custom("benchmark") { $0[TraceID.self] }
+                )
+            )
+            for index in 0..<1_000 {
+                let breaker = try CircuitBreaker(name: "breaker-\(index)", monitors: [monitor])
+                _ = try ServiceContext.withValue(context) { try breaker.execute { index } }
+                breakers.append(breaker)
+            }
+            benchmark.stopMeasurement()
+            blackHole((breakers, monitor))  // released after the measured region
+        }
     }
+
+    formatBenchmarks()
+}
+
+/// The trace id the traced benchmarks run under.
+enum TraceID: ServiceContextKey {
+    typealias Value = String
 }

@@ -16,7 +16,7 @@ import CircuitBreakerInternals
 ///   beyond it is refused with ``PublishResult/full`` and nothing is kept, so a slow client can never make the
 ///   producer or the server hold more (the producer decides: skip the event, or drop the client with ``finish()``).
 /// - **Pulling**: the server asks for bytes whenever the client has taken the previous ones. When the stream is
-///   empty the connection is suspended (no thread waits), and the next ``publish(_:)`` resumes it.
+///   empty the connection is suspended (no thread waits), and the next publish resumes it.
 /// - **Deadlines**: while the server waits for the producer, no deadline runs, so a healthy quiet stream lives as
 ///   long as the producer wants. While bytes wait for the client, the client must take them within the server's
 ///   request timeout, or it is cut like any slow reader (and ``onTermination(_:)`` reports

@@ -2,11 +2,10 @@
 # Checks a file of Prometheus text exposition with two independent parsers:
 #   1. `promtool check metrics` (Go, the parser Prometheus itself uses), which must exit 0 and print nothing
 #      (any output is a lint finding);
-#   2. prometheus_client's text parser (Python), through scripts/parse_exposition.py.
-# The Python parser runs in a virtualenv under .venv/ at the repository root, created (and prometheus_client
-# installed) the first time only.
+#   2. prometheus_client's text parser (Python), through e2e/parse_exposition.py, run with the kit's Python
+#      (e2e/python.sh: a virtualenv at .venv with e2e/requirements.txt, created on first use).
 #
-# Usage: scripts/check-exposition.sh FILE
+# Usage: e2e/check-exposition.sh FILE
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -18,9 +17,7 @@ if [[ ! -r $file ]]; then
     echo "error: cannot read $file" >&2
     exit 2
 fi
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv="$root/.venv"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # 1. promtool
 if ! command -v promtool >/dev/null 2>&1; then
@@ -36,10 +33,5 @@ if [[ $promtool_status -ne 0 || -n $promtool_output ]]; then
 fi
 echo "promtool check metrics: ok"
 
-# 2. prometheus_client, in a virtualenv created on first use
-if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import prometheus_client' >/dev/null 2>&1; then
-    echo "creating $venv with prometheus_client" >&2
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet prometheus_client >&2
-fi
-"$venv/bin/python" "$root/scripts/parse_exposition.py" "$file"
+# 2. prometheus_client
+"$here/python.sh" "$here/parse_exposition.py" "$file"

@@ -4,7 +4,7 @@
 Usage: parse_exposition.py FILE
 
 Prints one line per metric family (name, type, sample count) and a summary line, and exits with status 1 if the
-parser rejects the text or the file holds no metric family. Used by scripts/check-exposition.sh as an independent
+parser rejects the text or the file holds no metric family. Used by e2e/check-exposition.sh as an independent
 second opinion next to `promtool check metrics`.
 """
 

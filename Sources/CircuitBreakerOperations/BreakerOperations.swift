@@ -1,0 +1,98 @@
+import CircuitBreaker
+import Logging
+
+/// Operators' view and control of circuit breakers over HTTP: a JSON status API, a stream of server-sent events,
+/// time-limited and audited overrides saved across restarts, and a live status page.
+///
+/// ```swift
+/// let operations = BreakerOperations(configuration: .init(stateFile: "overrides.json"), logger: logger)
+/// let registry = BreakerRegistry(monitors: [prometheusMonitor] + operations.monitors)
+/// ```
+/// Create it before the registry, and give the registry its ``monitors``: they publish the events, restore saved
+/// overrides as breakers are registered (including breakers created long after start), and count calls for the
+/// page. Then serve its routes for the registry on the exporter (see the README's route list).
+public final class BreakerOperations: Sendable {
+    /// How the routes behave.
+    public let configuration: Configuration
+    let logger: Logger
+    let hub: EventHub
+    let keeper: OverrideKeeper
+    let monitor: OperationsMonitor
+    let callCounter: CallCounter?
+
+    /// Creates the operations and loads the state file, if one is configured. A state file that cannot be read or
+    /// parsed is logged as an error and moved aside (see ``stateFileError``); the service starts without saved
+    /// overrides and loses nothing else.
+    ///
+    /// - Parameters:
+    ///   - configuration: where overrides are saved, limits, refresh interval.
+    ///   - logger: where the audit lines and errors go; the module never creates a logger of its own.
+    ///   - clock: the clock of event timestamps and override expiry checks (``/CircuitBreaker/BreakerClock/system``,
+    ///     or a manual clock in tests, the same as the registry's).
+    public init(configuration: Configuration = .default, logger: Logger, clock: BreakerClock = .system) {
+        self.configuration = configuration
+        self.logger = logger
+        self.hub = EventHub(
+            limits: .init(
+                replayCapacity: configuration.replayCapacity,
+                clientQueueCapacity: configuration.clientQueueCapacity,
+                maximumClients: configuration.maximumEventClients
+            ),
+            firstID: UInt64(max(clock.wallClockSeconds() * 1e6, 1))
+        )
+        self.keeper = OverrideKeeper(
+            file: configuration.stateFile.map(OverrideStateFile.init(path:)),
+            clock: clock,
+            logger: logger
+        )
+        self.monitor = OperationsMonitor(hub: hub, keeper: keeper, logger: logger)
+        self.callCounter = configuration.countsCalls ? CallCounter() : nil
+    }
+
+    /// The monitors to give the registry (``/CircuitBreaker/BreakerRegistry/init(defaultConfiguration:monitors:clock:)``):
+    /// the events and overrides monitor, which does not observe calls, and, with
+    /// ``Configuration-swift.struct/countsCalls``, the call counter.
+    public var monitors: [any BreakerMonitor] {
+        [monitor] + (callCounter.map { [$0] } ?? [])
+    }
+
+    /// Why the state file was ignored at start, if it was (it was moved aside, and the error logged).
+    public var stateFileError: OperationsError? {
+        keeper.loadError
+    }
+
+    /// How many event-stream clients were dropped for falling behind since start (also in the status API's
+    /// `event_stream.dropped_clients`).
+    public var droppedEventClients: Int {
+        hub.droppedClients
+    }
+
+    /// The status document of `registry`, as `GET /api/v1/breakers` serves it (JSON): for transports other than
+    /// the exporter, and for the rendering benchmark.
+    public func statusDocument(for registry: BreakerRegistry) -> [UInt8] {
+        handlers(for: registry).renderer.renderList()
+    }
+
+    /// The status page of `registry`, as `GET /` (or, with `admin`, `GET /admin`) serves it (HTML).
+    public func statusPage(for registry: BreakerRegistry, admin: Bool = false) -> [UInt8] {
+        handlers(for: registry).statusPage(OperationsRequest(), admin: admin).bytes
+    }
+
+    /// A new client of the event stream, as `GET /api/v1/events` makes one (for transports other than the exporter):
+    /// events after `lastEventID` that are still buffered are replayed. `nil` when
+    /// ``Configuration-swift.struct/maximumEventClients`` clients are connected.
+    public func subscribeToEvents(lastEventID: String?) -> EventSubscription? {
+        EventSubscription.connect(to: hub, lastEventID: lastEventID)
+    }
+
+    /// The handlers of the routes for `registry`.
+    func handlers(for registry: BreakerRegistry) -> OperationsHandlers {
+        OperationsHandlers(
+            registry: registry,
+            renderer: StatusRenderer(registry: registry, calls: callCounter, hub: hub, monitor: monitor),
+            controller: OverrideController(keeper: keeper, maximumTTL: configuration.maximumTTL, logger: logger),
+            hub: hub,
+            configuration: configuration
+        )
+    }
+}

@@ -1,0 +1,178 @@
+import CircuitBreakerInternals
+import CircuitBreaker
+
+/// The two text formats the breakers' families are rendered in. Their samples are the same bytes; they differ in
+/// the family headers (``BreakerFamily/headers(_:)``) and in the exemplars OpenMetrics adds to bucket samples.
+enum TextFormat {
+    /// The Prometheus text format 0.0.4.
+    case prometheus
+    /// OpenMetrics 1.0, without the closing `# EOF`.
+    case openMetrics
+}
+
+extension BreakerSeries {
+    /// Appends the family's header lines and the samples of every breaker in `all` (nothing if no breaker has a
+    /// series in the family): the family's samples, grouped, breaker after breaker.
+    static func render(
+        _ family: BreakerFamily,
+        of all: [BreakerSeries],
+        as format: TextFormat,
+        into buffer: inout [UInt8]
+    ) {
+        var bound = 0
+        for series in all { bound &+= series.bound(of: family, as: format) }
+        guard bound > 0 else { return }
+        let header = BreakerFamily.headers(format)[family.rawValue]
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        let values = SeriesLayout.values
+        buffer.appendRendered(bound: bound + header.count) { writer in
+            writer.write(header)
+            if family == .callDuration {
+                for series in all { series.writeHistograms(as: format, into: &writer) }
+            } else {
+                for series in all { series.write(slots, values: values, into: &writer) }
+            }
+        }
+        if family == .transitions {
+            for series in all { series.appendUnexpectedTransitions(into: &buffer) }
+        }
+    }
+
+    /// The most bytes this breaker's samples of `family` take: their prefixes, plus a number and a line feed each
+    /// (and room for an exemplar on each bucket sample, in OpenMetrics, once the breaker has any).
+    private func bound(of family: BreakerFamily, as format: TextFormat) -> Int {
+        if family == .callDuration {
+            guard format == .openMetrics, exemplars.load() != nil, let durations else { return histogramBound }
+            return histogramBound &+ ExecutedOutcome.allCases.count &* durations.textBuckets.count &* Self.exemplarBound
+        }
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        let text = Int(prefixEnds[slots.upperBound] &- prefixEnds[slots.lowerBound])
+        return text == 0 ? 0 : text &+ slots.count &* (NumberFormatting.maximumLength &+ 1)
+    }
+
+    /// ` # {trace_id="…"} value timestamp`: the trace id escaped (at most twice its length) and two numbers.
+    private static let exemplarBound =
+        16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
+
+    private func write(_ slots: Range<Int>, values: [SeriesLayout.Value], into writer: inout ExpositionWriter) {
+        let cells = cells
+        let state = cells.load(SeriesLayout.state)
+        prefixes.withUnsafeBufferPointer { text in
+            prefixEnds.withUnsafeBufferPointer { ends in
+                for slot in slots {
+                    let start = Int(ends[slot])
+                    let end = Int(ends[slot &+ 1])
+                    guard start < end else { continue }
+                    writer.write(UnsafeBufferPointer(rebasing: text[start..<end]))
+                    switch values[slot] {
+                    case .counter(let cell):
+                        let value = cells.load(cell)
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .stateIs(let raw):
+                        let value: UInt64 = raw == state ? 1 : 0
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .double(let cell):
+                        let value = cells.loadDouble(cell)
+                        writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                    case .constant, .histogram:
+                        continue
+                    }
+                    writer.writeLineFeed()
+                }
+            }
+        }
+    }
+
+    /// The buckets (cumulative, from one reading of each), `_sum` and `_count` of each executed outcome, so that
+    /// `le="+Inf"` always equals `_count`. A native histogram shows its `+Inf` bucket only. In OpenMetrics, a bucket
+    /// with an exemplar shows it; the `+Inf` bucket of a native histogram shows the latest of the outcome.
+    private func writeHistograms(as format: TextFormat, into writer: inout ExpositionWriter) {
+        guard let durations else { return }
+        let bucketLabels = durations.textBuckets
+        let exemplars = format == .openMetrics ? exemplars.load() : nil
+        prefixes.withUnsafeBufferPointer { text in
+            prefixEnds.withUnsafeBufferPointer { ends in
+                bucketLabels.text.withUnsafeBufferPointer { labels in
+                    func prefix(_ slot: Int) -> UnsafeBufferPointer<UInt8> {
+                        UnsafeBufferPointer(rebasing: text[Int(ends[slot])..<Int(ends[slot &+ 1])])
+                    }
+                    for outcome in ExecutedOutcome.allCases {
+                        let slot = SeriesLayout.histogramSlots &+ 3 &* outcome.rawValue
+                        let bucketPrefix = prefix(slot)
+                        var cumulative: UInt64 = 0
+                        var labelStart = 0
+                        for bucket in 0..<bucketLabels.count {
+                            cumulative &+= bucketCount(outcome, bucket)
+                            let labelEnd = bucketLabels.ends[bucket]
+                            writer.write(bucketPrefix)
+                            writer.write(UnsafeBufferPointer(rebasing: labels[labelStart..<labelEnd]))
+                            labelStart = labelEnd
+                            let value = cumulative
+                            writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                            if let exemplars {
+                                let exemplar =
+                                    nativeHistograms != nil
+                                    ? exemplars.latest(outcome)?.exemplar : exemplars.load(outcome, slot: bucket)
+                                if let exemplar { Self.write(exemplar, into: &writer) }
+                            }
+                            writer.writeLineFeed()
+                        }
+                        writer.write(prefix(slot &+ 1))
+                        // Non-negative observations only (negative durations are clamped to 0), so the sum read as
+                        // unsigned runs twice as long before it wraps.
+                        let sum = UInt64(bitPattern: sumNanoseconds(outcome))
+                        writer.writeNumber { NumberFormatting.writeSeconds(nanoseconds: sum, to: $0) }
+                        writer.writeLineFeed()
+                        writer.write(prefix(slot &+ 2))
+                        let count = cumulative
+                        writer.writeNumber { NumberFormatting.write(count, to: $0) }
+                        writer.writeLineFeed()
+                    }
+                }
+            }
+        }
+    }
+
+    /// The observations of `outcome` in text bucket `bucket` alone: a classic bucket, or for a native histogram
+    /// (whose one text bucket is `+Inf`) all of them.
+    private func bucketCount(_ outcome: ExecutedOutcome, _ bucket: Int) -> UInt64 {
+        if let histograms { return UInt64(truncatingIfNeeded: histograms.count(outcome, bucket: bucket)) }
+        return UInt64(truncatingIfNeeded: nativeHistograms?.totalCount(outcome) ?? 0)
+    }
+
+    /// The sum of the durations of `outcome`, in nanoseconds.
+    func sumNanoseconds(_ outcome: ExecutedOutcome) -> Int64 {
+        histograms?.sumNanoseconds(outcome) ?? nativeHistograms?.sumNanoseconds(outcome) ?? 0
+    }
+
+    /// ` # {trace_id="…"} seconds timestamp`, as OpenMetrics appends an exemplar to a sample.
+    private static func write(_ exemplar: DurationExemplars.Exemplar, into writer: inout ExpositionWriter) {
+        var text: [UInt8] = Array(#" # {trace_id=""#.utf8)
+        text.appendEscapedLabelValue(exemplar.traceID)
+        text.append(contentsOf: #""} "#.utf8)
+        text.appendSeconds(nanoseconds: exemplar.nanoseconds)
+        text.append(UInt8(ascii: " "))
+        text.appendDouble(exemplar.timestamp)
+        writer.write(text)
+    }
+
+    /// Appends the transitions the breaker made that `StateTable` did not expect (none so far; only should
+    /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
+    private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
+        for (from, to) in SeriesLayout.unexpectedTransitions {
+            let value = cells.load(
+                SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)
+            )
+            guard value > 0 else { continue }
+            buffer.append(contentsOf: "\(MetricContract.transitions.name){".utf8)
+            buffer.appendLabel("breaker", name)
+            buffer.append(UInt8(ascii: ","))
+            buffer.appendLabel("from", from.label)
+            buffer.append(UInt8(ascii: ","))
+            buffer.appendLabel("to", to.label)
+            buffer.append(contentsOf: "} ".utf8)
+            buffer.appendDecimal(Int64(clamping: value))
+            buffer.append(UInt8(ascii: "\n"))
+        }
+    }
+}

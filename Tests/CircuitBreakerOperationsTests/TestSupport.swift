@@ -1,0 +1,105 @@
+import CircuitBreaker
+import CircuitBreakerInternals
+import Foundation
+import Logging
+import Testing
+
+@testable import CircuitBreakerOperations
+
+/// Audit and error lines kept for assertions.
+final class LogRecorder: Sendable {
+    struct Line: Sendable {
+        let level: Logger.Level
+        let message: String
+        let metadata: [String: String]
+    }
+
+    private let lines = Locked<[Line]>([])
+
+    /// Everything logged so far.
+    var all: [Line] { lines.withLock { $0 } }
+
+    /// A logger whose lines this recorder keeps.
+    var logger: Logger {
+        Logger(label: "operations-test") { _ in RecordingHandler(recorder: self) }
+    }
+
+    fileprivate func keep(_ line: Line) {
+        lines.withLock { $0.append(line) }
+    }
+}
+
+private struct RecordingHandler: LogHandler {
+    let recorder: LogRecorder
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let values = (event.metadata ?? [:]).mapValues { "\($0)" }
+        recorder.keep(.init(level: event.level, message: event.message.description, metadata: values))
+    }
+}
+
+/// Operations, a registry and a manual clock wired together, as a service would wire them.
+struct Fixture {
+    let clock: ManualClock
+    let log = LogRecorder()
+    let operations: BreakerOperations
+    let registry: BreakerRegistry
+    let handlers: OperationsHandlers
+
+    init(
+        configuration: BreakerOperations.Configuration = .default,
+        clock: ManualClock = ManualClock(),
+        extraMonitors: [any BreakerMonitor] = []
+    ) {
+        self.clock = clock
+        operations = BreakerOperations(configuration: configuration, logger: log.logger, clock: .manual(clock))
+        registry = BreakerRegistry(
+            defaultConfiguration: .consecutiveFailures(2, openWait: .seconds(30)),
+            monitors: extraMonitors + operations.monitors,
+            clock: .manual(clock)
+        )
+        handlers = operations.handlers(for: registry)
+    }
+
+    /// The breaker called `name`, created if needed.
+    func breaker(_ name: String, _ configuration: CircuitBreaker.Configuration? = nil) throws -> CircuitBreaker {
+        try registry.breaker(named: name, configuration: configuration)
+    }
+
+    /// `POST /api/v1/breakers/{name}/override` with `body`, as `user`.
+    func postOverride(_ name: String, _ body: String, user: String? = "alice") -> OperationsResponse {
+        handlers.applyOverride(
+            OperationsRequest(method: "POST", pathParameters: ["name": name], body: Array(body.utf8), user: user)
+        )
+    }
+}
+
+/// A throwaway directory under the system's temporary directory.
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "operations-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Trips `breaker` (a consecutive-failure breaker) with `count` failures.
+func fail(_ breaker: CircuitBreaker, times count: Int) {
+    struct Failure: Error {}
+    for _ in 0..<count { _ = try? breaker.execute { throw Failure() } }
+}
+
+/// The JSON object of a response body.
+func object(_ response: OperationsResponse) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(response.bytes)) as? [String: Any])
+}
+
+/// The `error.code` of a JSON error response.
+func errorCode(_ response: OperationsResponse) throws -> String? {
+    (try object(response)["error"] as? [String: Any])?["code"] as? String
+}
