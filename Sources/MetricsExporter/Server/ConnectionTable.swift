@@ -127,6 +127,8 @@ final class ConnectionTable: Sendable {
     /// to make room.
     func opened(key: UInt, descriptor: Int32, peer: PeerAddress, deadline: UInt64) -> Int {
         self.state.withLock { state in
+            // libmicrohttpd reports every close before the key can come back; should it not, keep the counts right.
+            state.remove(key)
             state.entries[key] = Entry(descriptor: descriptor, peer: peer, idleSince: nil, deadline: deadline)
             state.live += 1
             state.becomeIdle(key)
