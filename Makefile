@@ -120,5 +120,15 @@ bench-formats:
 	$(SWIFT) build -c release --product breaker-demo
 	scripts/bench-formats.sh .build/release/breaker-demo
 
+## The exporter under pressure (not part of `make test`: about three minutes, both cores loaded): idle floods,
+## half-closed requests, bursts of 500 scrapes with the peak RSS, SIGTERM with a render stuck; each figure printed
+## with its command (scripts/pressure-test.sh; PRESSURE_ARGS="--bench" adds scripts/bench-exporter.sh).
+PRESSURE_ARGS ?=
+.PHONY: pressure
+pressure:
+	scripts/install-deps.sh bench
+	$(SWIFT) build -c release --product breaker-demo
+	scripts/pressure-test.sh $(PRESSURE_ARGS) .build/release/breaker-demo
+
 clean:
 	rm -rf .build .build-tsan .build-asan .build-docs Benchmarks/.build

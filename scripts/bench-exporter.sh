@@ -10,7 +10,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 run_case() {
     local breakers="$1" port pid
     port="$(free_port)"
-    # 50 wrk connections come from one address: raise the per-IP limit (default 32) above that.
+    # 50 wrk connections open at once from one address, idle until each sends its first request: raise the bound
+    # on idle connections per address (default 32, beyond which the oldest idle one is evicted) above that.
     "$demo" --port "$port" --quiet --rate 5 --extra-breakers "$((breakers - 3))" --outage-offset 1 --outage-duration 5 \
         --per-ip-connection-limit 64 >/dev/null 2>&1 &
     pid=$!

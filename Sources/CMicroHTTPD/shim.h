@@ -3,6 +3,8 @@
 #include <sys/types.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <microhttpd.h>
@@ -22,6 +24,28 @@ static inline int cmhd_connection_fd(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     return info == NULL ? -1 : info->connect_fd;
+}
+
+/* The peer's IP address as 16 bytes (IPv4 as an IPv4-mapped IPv6 address, so one address has one form), for
+ * counting connections per address. Returns 1, or 0 when the address is unknown or of another family. */
+static inline int cmhd_connection_peer(struct MHD_Connection *connection, uint8_t address[16]) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info == NULL || info->client_addr == NULL) return 0;
+    const struct sockaddr *peer = info->client_addr;
+    if (peer->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)peer;
+        memset(address, 0, 10);
+        address[10] = 0xFF;
+        address[11] = 0xFF;
+        memcpy(address + 12, &v4->sin_addr, 4);
+        return 1;
+    }
+    if (peer->sa_family == AF_INET6) {
+        memcpy(address, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+        return 1;
+    }
+    return 0;
 }
 
 #endif

@@ -58,6 +58,7 @@ public final class MetricsServer: Service, Sendable {
     private let sources: ExpositionSources
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
+    private let renderInterposer = Locked<(@Sendable (UInt64) -> Void)?>(nil)
 
     /// Creates a server that offers the text format from one source; it does not listen until ``start()`` or
     /// ``run()``.
@@ -205,13 +206,16 @@ public final class MetricsServer: Service, Sendable {
 
     private func launch() throws(MetricsServerError) -> Running {
         let configuration = self.configuration
+        let admission = ConnectionAdmission.forServer(configuration.limits, logger: self.logger)
         let context = try ServerContext(
             configuration: configuration,
             logger: self.logger,
             clock: self.clock,
             sources: self.sources,
             routes: self.routes,
-            status: self.status
+            status: self.status,
+            admission: admission,
+            renderInterposer: self.renderInterposer.withLock { $0 }
         )
         let (descriptor, port) = try ListeningSocket.open(
             configuration.bindAddress,
@@ -223,8 +227,16 @@ public final class MetricsServer: Service, Sendable {
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the render thread")
         }
-        guard let daemon = Self.startDaemon(configuration, descriptor: descriptor, context: retained.toOpaque()) else {
+        guard
+            let daemon = Self.startDaemon(
+                configuration,
+                admission: admission,
+                descriptor: descriptor,
+                context: retained.toOpaque()
+            )
+        else {
             close(descriptor)
+            context.budget.close()
             context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
             retained.release()
@@ -236,6 +248,7 @@ public final class MetricsServer: Service, Sendable {
         let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
         let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
         guard reaper.start() else {
+            context.budget.close()
             context.shared.close()
             MHD_stop_daemon(daemon)
             retained.release()
@@ -252,9 +265,12 @@ public final class MetricsServer: Service, Sendable {
         )
     }
 
-    /// Stops the server: stops accepting connections at once, lets responses in flight finish for up to
-    /// ``MetricsServerConfiguration/shutdownGracePeriod``, then closes every connection and joins the worker
-    /// threads. Idempotent: calling it on a server that is not running does nothing.
+    /// Stops the server: stops accepting connections at once and closes the idle ones, lets responses in flight
+    /// finish for up to ``MetricsServerConfiguration/shutdownGracePeriod`` (closing each connection after its
+    /// response, so keep-alive clients go rather than send more), then closes every connection and joins the
+    /// worker threads. A render still running then is abandoned, not waited for: `stop()` returns within the grace
+    /// period plus the time libmicrohttpd takes to close its connections, whatever the exposition source does.
+    /// Idempotent: calling it on a server that is not running does nothing.
     public func stop() async {
         await self.stop(gracePeriod: self.configuration.shutdownGracePeriod)
     }
@@ -273,6 +289,9 @@ public final class MetricsServer: Service, Sendable {
             shutdown(running.listenDescriptor, Int32(SHUT_RDWR))
         }
         let context = running.context.takeUnretainedValue()
+        // Idle keep-alive connections would only bring new requests: close them, and every other one once its
+        // response is out.
+        context.connections.beginStopping()
         // Streams never end by themselves: ask them to send what they hold and end.
         context.endStreams(gracefully: true)
         let deadline = ContinuousClock.now + gracePeriod
@@ -290,8 +309,12 @@ public final class MetricsServer: Service, Sendable {
         running.reaper.stop()
         // Resumes every suspended scrape (with 503) and stream: libmicrohttpd must not find suspended connections
         // when stopping.
-        running.context.takeUnretainedValue().endStreams(gracefully: false)
-        running.context.takeUnretainedValue().shared.close()
+        let context = running.context.takeUnretainedValue()
+        context.connections.beginStopping()
+        context.endStreams(gracefully: false)
+        // A render waiting for a permit gives up; one in progress is abandoned (see `SharedRender.close`).
+        context.budget.close()
+        context.shared.close()
         MHD_stop_daemon(running.daemon)
         if closeListenSocket { close(running.listenDescriptor) }
         running.context.release()
@@ -306,7 +329,7 @@ public final class MetricsServer: Service, Sendable {
 
     /// The connections the server tracks (open, not yet closed by libmicrohttpd); 0 when not running.
     package var trackedConnections: Int {
-        self.withRunning { $0.context.takeUnretainedValue().deadlines.count } ?? 0
+        self.withRunning { $0.context.takeUnretainedValue().connections.count } ?? 0
     }
 
     /// The metrics requests waiting for a render; 0 when not running.
@@ -322,6 +345,18 @@ public final class MetricsServer: Service, Sendable {
     /// Connections cut by the request deadline so far; 0 when not running.
     package var requestTimeouts: UInt64 {
         self.withRunning { $0.context.takeUnretainedValue().selfMetrics.timeouts } ?? 0
+    }
+
+    /// Idle connections evicted to make room so far; 0 when not running.
+    package var evictedConnections: UInt64 {
+        self.withRunning { $0.context.takeUnretainedValue().selfMetrics.evictions } ?? 0
+    }
+
+    /// Runs `body` at the start of every render, on the render thread, with the render's number; takes effect at
+    /// the next ``start()``. A test hook: the demo uses it to make renders hang (`--hang-renders-after`), to
+    /// measure shutdown with a render stuck.
+    package func interposeRenders(_ body: @escaping @Sendable (UInt64) -> Void) {
+        self.renderInterposer.withLock { $0 = body }
     }
 
     /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.

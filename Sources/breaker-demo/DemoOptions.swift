@@ -4,6 +4,10 @@ import MetricsExporter
 struct DemoOptions: Sendable {
     var port: UInt16 = 9464
     var bind = "127.0.0.1"
+    /// Hidden, test-only (`--hang-renders-after N`, not in the usage): every exporter render after the N-th blocks
+    /// forever, as a hanging source would. scripts/pressure/stuck_shutdown.py uses it to time SIGTERM with a
+    /// render stuck.
+    var hangRendersAfter: Int?
     var rate = 20.0
     var flakyFailureRate = 0.2
     var flakySlowRate = 0.1
@@ -112,6 +116,7 @@ struct DemoOptions: Sendable {
                 let text = try value(flag)
                 guard let port = UInt16(text) else { throw ParseError(description: "--port takes 0-65535, not \(text)") }
                 options.port = port
+            case "--hang-renders-after": options.hangRendersAfter = Int(try number(flag, in: 0...1e9))
             case "--bind": options.bind = try value(flag)
             case "--rate": options.rate = try number(flag, in: 0.1...10_000)
             case "--flaky-failure-rate": options.flakyFailureRate = try number(flag, in: 0...1)

@@ -117,6 +117,8 @@ let server = MetricsServer(
     routes: operations.routes(for: registry)
 )
 
+if let renders = options.hangRendersAfter { RenderHang.install(on: server, after: renders) }
+
 do {
     try server.start()
 } catch {

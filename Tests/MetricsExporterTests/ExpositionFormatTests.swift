@@ -71,6 +71,7 @@ struct ExpositionFormatTests {
                     metrics_exporter_http_requests counter 1
                     metrics_exporter_scrape_duration_seconds histogram 1
                     metrics_exporter_request_timeouts counter 1
+                    metrics_exporter_evicted_connections counter 1
                     metrics_exporter_open_connections gauge 1
                     metrics_exporter_build_info gauge 1
 

@@ -187,46 +187,6 @@ struct HostileClientTests {
         }
     }
 
-    @Test("Silent connections filling the connection limit hold a scrape back until the request timeout frees them")
-    func connectionLimit() async throws {
-        var configuration = self.deadlineConfiguration()
-        configuration.workerThreads = 1
-        configuration.limits.connectionLimit = 20
-        configuration.limits.perIPConnectionLimit = nil
-        let clock = ManualServerClock()
-        try await withServer(configuration, clock: clock) { server, base in
-            let port = try port(of: server)
-            // The attacker holds every slot and never sends a byte (nor closes).
-            var idle: [RawClient] = []
-            for _ in 0..<20 { idle.append(try RawClient(port: port)) }
-            try #require(await eventually { server.trackedConnections == 20 }, "\(server.trackedConnections) open")
-            // The scrape waits in the listen backlog until the request deadline frees the slots.
-            async let scrape = curlRequest(base + "/metrics")
-            self.expectCutExactlyAt(.seconds(1), expected: 20, server: server, clock: clock)
-            let response = try await scrape
-            #expect(response.status == 200)
-            for client in idle { #expect(await client.readUntilClosed().closed) }
-        }
-    }
-
-    @Test("The per-IP limit closes extra connections from one address")
-    func perIPLimit() async throws {
-        var configuration = testConfiguration()
-        configuration.limits.perIPConnectionLimit = 4
-        // The server clock never moves: only the per-IP limit can close a connection here.
-        try await withServer(configuration) { server, base in
-            let port = try port(of: server)
-            var idle: [RawClient] = []
-            for _ in 0..<4 { idle.append(try RawClient(port: port)) }
-            try #require(await eventually { server.trackedConnections == 4 }, "\(server.trackedConnections) open")
-            let extra = try RawClient(port: port)
-            #expect(await extra.readUntilClosed().closed)
-            idle.removeAll()
-            try #require(await eventually { server.trackedConnections == 0 }, "\(server.trackedConnections) open")
-            try await expectStillServes(base)
-        }
-    }
-
     @Test(
         "A request body that keeps coming is refused and the connection closed",
         arguments: [("/metrics", "HTTP/1.1 405"), ("/upload", "HTTP/1.1 413")]

@@ -85,13 +85,7 @@ struct LifecycleTests {
         var configuration = testConfiguration()
         // A bound on a hang only: stop() returns as soon as the response is out.
         configuration.shutdownGracePeriod = hangGuard
-        let server = MetricsServer(
-            configuration: configuration,
-            logger: quietLogger,
-            clock: ManualServerClock(),
-            source: slow
-        )
-        try server.start()
+        let server = try startedServer(configuration, source: slow)
         let base = "http://\(try #require(server.boundAddress))"
         async let scrape = curlRequest(base + "/metrics")
         try #require(await eventually { renders.value == 1 }, "the scrape never reached the source")

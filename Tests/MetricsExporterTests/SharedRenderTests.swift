@@ -214,13 +214,7 @@ struct SharedRenderLimitTests {
         var configuration = testConfiguration()
         configuration.shutdownGracePeriod = .zero
         let source = RecordingSource(series: 1)
-        let server = MetricsServer(
-            configuration: configuration,
-            logger: quietLogger,
-            clock: ManualServerClock(),
-            source: source.source
-        )
-        try server.start()
+        let server = try startedServer(configuration, source: source.source)
         let client = try RawClient(port: try port(of: server))
         client.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         try #require(await eventually { source.renders == 1 }, "the scrape never reached the source")

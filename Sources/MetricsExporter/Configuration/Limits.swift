@@ -1,10 +1,16 @@
 extension MetricsServerConfiguration {
     /// Resource limits. Every one is always applied; the defaults suit a scrape endpoint.
     public struct Limits: Sendable, Hashable {
-        /// The most connections open at once. Further connections wait in the listen backlog until a slot frees;
-        /// silent or trickling connections free their slots after ``requestTimeout`` at the latest.
+        /// The most connections open at once before idle ones give way. A new connection beyond it evicts the
+        /// oldest idle connection (one waiting for a request: silent, trickling its head, or kept alive) of the
+        /// address holding the most; when every connection has a request in flight, a small reserve above the
+        /// limit still admits health checks (other routes get 503 there). So a flood of idle sockets never keeps a
+        /// scrape or a health check waiting. Bounded by the process's open-file limit, which the server raises
+        /// (up to the hard limit) if it is too low for this many.
         public var connectionLimit: Int
-        /// The most connections from one IP address at once, or `nil` for no per-address limit.
+        /// The most *idle* connections one IP address may hold, or `nil` for no per-address bound: a new
+        /// connection from an address at the bound evicts that address's oldest idle connection. A connection is
+        /// never refused for its address, so scrapers sharing one address (behind a NAT) are not locked out.
         public var perIPConnectionLimit: Int?
         /// Closes a connection after this long without any traffic (whole seconds, rounded up).
         public var connectionTimeout: Duration
@@ -21,7 +27,7 @@ extension MetricsServerConfiguration {
 
         /// Creates limits; every parameter has a default.
         public init(
-            connectionLimit: Int = 256,
+            connectionLimit: Int = 2_048,
             perIPConnectionLimit: Int? = 32,
             connectionTimeout: Duration = .seconds(10),
             requestTimeout: Duration = .seconds(10),
@@ -36,7 +42,7 @@ extension MetricsServerConfiguration {
             self.listenBacklog = listenBacklog
         }
 
-        /// 256 connections, 32 per address, 10 s idle and request timeouts, 32 KiB per connection.
+        /// 2,048 connections, 32 idle ones per address, 10 s idle and request timeouts, 32 KiB per connection.
         public static let `default` = Limits()
     }
 }

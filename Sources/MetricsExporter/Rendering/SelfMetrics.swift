@@ -6,7 +6,10 @@ import Synchronization
 /// - `metrics_exporter_http_requests_total{code,path}`: requests answered, by status code and route (the route's
 ///   path pattern, `other` for paths no route has, so the cardinality stays bounded).
 /// - `metrics_exporter_scrape_duration_seconds`: histogram of the time to render (and compress) one exposition.
-/// - `metrics_exporter_request_timeouts_total`: connections cut because they exceeded the request timeout.
+/// - `metrics_exporter_request_timeouts_total`: connections cut because they exceeded the request timeout (a
+///   response is only ever cut short this way, or by the client).
+/// - `metrics_exporter_evicted_connections_total`: idle connections closed to make room for new ones (see
+///   ``ConnectionAdmission``).
 /// - `metrics_exporter_open_connections`: connections open now.
 /// - `metrics_exporter_build_info{version}`: always 1.
 ///
@@ -32,6 +35,9 @@ final class SelfMetrics: Sendable {
     static let timeouts: Declaration = (
         "metrics_exporter_request_timeouts", "Connections closed for exceeding the request timeout.", nil, .counter
     )
+    static let evictions: Declaration = (
+        "metrics_exporter_evicted_connections", "Idle connections closed to make room for new ones.", nil, .counter
+    )
     static let connections: Declaration = (
         "metrics_exporter_open_connections", "Connections open to the metrics server.", nil, .gauge
     )
@@ -55,6 +61,7 @@ final class SelfMetrics: Sendable {
     private let alwaysShown: Int
     private let state: Locked<State>
     private let timeoutCount = Atomic<UInt64>(0)
+    private let evictionCount = Atomic<UInt64>(0)
     /// Pre-rendered headers of each family, in order: [text, OpenMetrics].
     private let headers: [[[UInt8]]]
     private let bucketPrefixes: [[UInt8]]
@@ -73,7 +80,7 @@ final class SelfMetrics: Sendable {
             State(common: [UInt64](repeating: 0, count: (pathLabels.count + 1) * Self.commonCodes.count))
         )
         self.headers = [false, true].map { openMetrics in
-            [Self.requests, Self.duration, Self.timeouts, Self.connections, Self.buildInfo].map {
+            [Self.requests, Self.duration, Self.timeouts, Self.evictions, Self.connections, Self.buildInfo].map {
                 Self.header($0, openMetrics: openMetrics)
             }
         }
@@ -129,6 +136,16 @@ final class SelfMetrics: Sendable {
         self.timeoutCount.load(ordering: .relaxed)
     }
 
+    /// Counts idle connections evicted to make room.
+    func recordEvictions(_ count: Int) {
+        self.evictionCount.wrappingAdd(UInt64(count), ordering: .relaxed)
+    }
+
+    /// The number of idle connections evicted so far.
+    var evictions: UInt64 {
+        self.evictionCount.load(ordering: .relaxed)
+    }
+
     /// Calls `body` with each request count as (label index, code, count), by label then code; the metrics
     /// route's 200 always. Allocates nothing unless codes outside ``commonCodes`` were seen.
     private func forEachRequestCount(_ state: State, _ body: (Int, Int, UInt64) -> Void) {
@@ -177,10 +194,14 @@ final class SelfMetrics: Sendable {
         buffer.appendDecimal(Int64(clamping: self.timeouts))
         buffer.append(0x0A)
         buffer.append(contentsOf: headers[3])
+        buffer.append(contentsOf: "\(Self.evictions.name)_total ".utf8)
+        buffer.appendDecimal(Int64(clamping: self.evictions))
+        buffer.append(0x0A)
+        buffer.append(contentsOf: headers[4])
         buffer.append(contentsOf: "\(Self.connections.name) ".utf8)
         buffer.appendDecimal(Int64(max(0, openConnections)))
         buffer.append(0x0A)
-        buffer.append(contentsOf: headers[4])
+        buffer.append(contentsOf: headers[5])
         buffer.append(contentsOf: self.buildInfoLine)
     }
 
@@ -227,6 +248,7 @@ final class SelfMetrics: Sendable {
             family(Self.requests, requests),
             family(Self.duration, [.init(labels: [], value: 0, histogram: histogram)]),
             family(Self.timeouts, [.init(labels: [], value: Double(self.timeouts), histogram: nil)]),
+            family(Self.evictions, [.init(labels: [], value: Double(self.evictions), histogram: nil)]),
             family(Self.connections, [.init(labels: [], value: Double(max(0, openConnections)), histogram: nil)]),
             family(
                 Self.buildInfo,

@@ -13,7 +13,9 @@ import CMicroHTTPD
 /// may therefore use a render only if that render *started* after the request arrived (when its head was complete).
 /// Renders are numbered as they start; on arrival a request takes a ticket, the number of renders started so far
 /// (``ticket()``), and may use render `n` only if `n > ticket`:
-/// - if the latest finished render of its encoding is newer than its ticket, the request uses it at once;
+/// - if the latest finished render of its encoding is newer than its ticket, the request uses it at once (a render
+///   that started and finished while the request was being read; the latest render is kept only until the next one
+///   starts, when no request can use it any more, so that it holds no ``RenderBudget`` permit for nothing);
 /// - otherwise the request's connection is suspended (`MHD_suspend_connection`, so no libmicrohttpd worker thread
 ///   blocks) and queued; the render thread starts render `n` and resumes every queued request with a ticket below
 ///   `n` with that render; requests that arrived during the render (ticket `n` or more) stay queued for the next one.
@@ -66,10 +68,12 @@ final class SharedRender: @unchecked Sendable {
     private let lock = Lock()
     private var closed = false
     private var threadRunning = false
+    /// Whether the render thread is inside a render.
+    private var rendering = false
     private var thread = pthread_t()
     /// How many renders have started; render `n` is the `n`-th.
     private var rendersStarted: UInt64 = 0
-    /// The latest successful render per slot.
+    /// The latest successful render per slot, until the next render starts.
     private var latest = [RenderedBody?](repeating: nil, count: SharedRender.slotCount)
     private var waiters = [[PendingScrape]](repeating: [], count: SharedRender.slotCount)
 
@@ -150,8 +154,13 @@ final class SharedRender: @unchecked Sendable {
         return true
     }
 
-    /// Refuses new requests, resumes every queued one with 503 and joins the render thread (after the render in
-    /// progress, if any). Must run before `MHD_stop_daemon`, which must not find suspended connections.
+    /// Refuses new requests, resumes every queued one with 503, and lets the render thread end. Must run before
+    /// `MHD_stop_daemon`, which must not find suspended connections.
+    ///
+    /// A thread between renders is joined (it ends at once). A render in progress is abandoned: the thread is
+    /// detached and ends when the source returns, without touching a connection (nothing is queued any more), so
+    /// a source that hangs cannot hold the server's shutdown (or the process's exit) hostage. The closure it runs
+    /// keeps what it uses alive until then.
     func close() {
         self.lock.lock()
         self.closed = true
@@ -164,12 +173,17 @@ final class SharedRender: @unchecked Sendable {
             self.waiters[slot].removeAll()
         }
         let thread = self.threadRunning ? self.thread : nil
+        let abandoned = self.rendering
         self.threadRunning = false
+        let latest = self.latest
         self.latest = [RenderedBody?](repeating: nil, count: Self.slotCount)
         self.lock.broadcast()
         self.lock.unlock()
         for pending in queued { MHD_resume_connection(pending.connection) }
-        if let thread { pthread_join(thread, nil) }
+        withExtendedLifetime(latest) {}
+        if let thread {
+            if abandoned { pthread_detach(thread) } else { pthread_join(thread, nil) }
+        }
     }
 
     private func loop(_ render: Render) {
@@ -183,19 +197,28 @@ final class SharedRender: @unchecked Sendable {
             }
             self.rendersStarted += 1
             let number = self.rendersStarted
+            self.rendering = true
+            // A request arriving from now on has a ticket of at least `number`: the latest bodies can serve none of
+            // them. (One already being read could have used them; it waits for this render instead.)
+            let superseded = self.latest
+            self.latest = [RenderedBody?](repeating: nil, count: Self.slotCount)
             self.lock.unlock()
+            withExtendedLifetime(superseded) {}
 
             let rendered = render(wanted, number)
 
             self.lock.lock()
-            var replaced: [RenderedBody?] = []
+            self.rendering = false
+            if self.closed {
+                // Abandoned by `close`: nothing waits for this render any more.
+                self.lock.unlock()
+                withExtendedLifetime(rendered) {}
+                return
+            }
             var ready: [PendingScrape] = []
             for slot in wanted.indices where wanted[slot] {
                 let body = slot < rendered.count ? rendered[slot] : nil
-                if let body {
-                    replaced.append(self.latest[slot])
-                    self.latest[slot] = body
-                }
+                if let body { self.latest[slot] = body }
                 self.waiters[slot].removeAll { pending in
                     guard pending.ticket < number else { return false }
                     pending.outcome = body.map(Outcome.body) ?? .failed
@@ -204,10 +227,10 @@ final class SharedRender: @unchecked Sendable {
                 }
             }
             self.lock.unlock()
-            // Outside the lock: resume the connections, and release the previous bodies (whose deinit may return a
-            // buffer to the pool).
+            // Outside the lock: resume the connections, and let go of the render's bodies (a body's deinit returns
+            // its buffer to the pool and its permit to the budget).
             for pending in ready { MHD_resume_connection(pending.connection) }
-            withExtendedLifetime(replaced) {}
+            withExtendedLifetime(rendered) {}
             self.lock.lock()
         }
         self.lock.unlock()

@@ -2,8 +2,13 @@ import CMicroHTTPD
 
 extension MetricsServer {
     /// Starts libmicrohttpd on the listening socket, with the callbacks of ``mhdAccessHandler`` and its siblings.
+    ///
+    /// libmicrohttpd's connection limit is the admission's soft limit plus its reserve (see
+    /// ``ConnectionAdmission``); it has no per-address limit of its own: the admission bounds idle connections per
+    /// address instead of refusing connections.
     static func startDaemon(
         _ configuration: MetricsServerConfiguration,
+        admission: ConnectionAdmission,
         descriptor: Int32,
         context: UnsafeMutableRawPointer
     ) -> OpaquePointer? {
@@ -23,7 +28,7 @@ extension MetricsServer {
 
         var arguments: [any CVarArg] = [
             MHD_OPTION.LISTEN_SOCKET.rawValue, descriptor,
-            MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(limits.connectionLimit),
+            MHD_OPTION.CONNECTION_LIMIT.rawValue, UInt32(clamping: admission.softLimit + admission.reserve),
             MHD_OPTION.CONNECTION_TIMEOUT.rawValue, UInt32(clamping: limits.connectionTimeout.secondsRoundedUp),
             MHD_OPTION.CONNECTION_MEMORY_LIMIT.rawValue, limits.connectionMemoryLimit,
             MHD_OPTION.NOTIFY_CONNECTION.rawValue,
@@ -35,9 +40,6 @@ extension MetricsServer {
             MHD_OPTION.UNESCAPE_CALLBACK.rawValue, OpaquePointer(unsafeBitCast(unescape, to: UnsafeRawPointer.self)),
             OpaquePointer(context),
         ]
-        if let perIP = limits.perIPConnectionLimit {
-            arguments += [MHD_OPTION.PER_IP_CONNECTION_LIMIT.rawValue, UInt32(perIP)] as [any CVarArg]
-        }
         if configuration.workerThreads > 1 {
             arguments += [MHD_OPTION.THREAD_POOL_SIZE.rawValue, UInt32(configuration.workerThreads)] as [any CVarArg]
         }

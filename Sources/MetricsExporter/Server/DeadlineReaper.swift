@@ -7,7 +7,8 @@ import Synchronization
     import Musl
 #endif
 
-/// A dedicated thread (see ``startServerThread(_:)``) that enforces ``ConnectionDeadlines`` a few times a second.
+/// A dedicated thread (see ``startServerThread(_:)``) that enforces the deadlines of the ``ConnectionTable`` a few
+/// times a second, and closes idle connections whose client has left.
 final class DeadlineReaper: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let interval: UInt64
@@ -47,23 +48,29 @@ final class DeadlineReaper: Sendable {
         }
     }
 
-    /// One pass: answers scrapes that waited past their deadline with 503, and cuts connections past theirs, as
-    /// of the server clock's current reading. The thread runs it every interval; tests call it after advancing a
-    /// manual clock.
+    /// One pass: answers scrapes that waited past their deadline with 503, cuts connections past theirs, and closes
+    /// the idle connections whose client has closed its end, as of the server clock's current reading. The thread
+    /// runs it every interval; tests call it after advancing a manual clock.
     func enforceDeadlines() {
         let now = self.context.clock.nanoseconds()
         self.context.shared.expire(now: now)
-        let reaped = self.context.deadlines.reap(now: now)
-        if !reaped.cut.isEmpty {
-            self.context.selfMetrics.recordTimeouts(reaped.cut.count)
+        let reaped = self.context.connections.reap(now: now)
+        if reaped.timedOut > 0 {
+            self.context.selfMetrics.recordTimeouts(reaped.timedOut)
             self.context.logger.debug(
                 "closed connections that exceeded the request timeout",
-                metadata: ["count": "\(reaped.cut.count)"]
+                metadata: ["count": "\(reaped.timedOut)"]
+            )
+        }
+        if reaped.clientsClosed > 0 {
+            self.context.logger.debug(
+                "closed idle connections whose client had closed its end",
+                metadata: ["count": "\(reaped.clientsClosed)"]
             )
         }
         // A stream waiting for its producer is suspended, and libmicrohttpd watches no suspended socket: resume
         // the streams whose client has gone, so that it ends them. (A stream is never cut while suspended: it has
         // no deadline then.)
-        for key in reaped.gone { self.context.stream(key)?.stream.abort(.clientGone) }
+        for key in reaped.streamsGone { self.context.stream(key)?.stream.abort(.clientGone) }
     }
 }

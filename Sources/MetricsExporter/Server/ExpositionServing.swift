@@ -33,6 +33,16 @@ extension ServerContext {
         if let body = self.shared.fresh(slot: slot, ticket: state.renderTicket) {
             return self.respond(connection, state, body, slot: slot)
         }
+        if !state.deferredOnce {
+            // Wait for a render, but not yet: suspended now, libmicrohttpd 0.9.75 would still hold this connection
+            // in its reading state (the state of the last pass over it, from before the request was complete) and,
+            // on resuming, read first: a client that half-closed after its request (HTTP/1.1 allows it) would be
+            // read at its end, and the connection closed without an answer. Answering nothing this once moves the
+            // connection out of the reading state, and libmicrohttpd calls again at once (daemon.c keeps a
+            // connection that waits for the application ready, and polls with a zero timeout while one is).
+            state.deferredOnce = true
+            return .YES
+        }
         let pending = PendingScrape(
             connection: connection,
             ticket: state.renderTicket,
@@ -79,11 +89,14 @@ extension ServerContext {
     }
 
     /// Renders render number `number` for the wanted slots: each wanted format once (its source, then the
-    /// self-metrics), then its plain body (sent without a copy) and its gzip compression. Records the render
-    /// time. Runs on the render thread.
+    /// self-metrics), then its plain body (sent without a copy) and its gzip compression. Takes a permit of the
+    /// ``RenderBudget`` first (which may wait for an earlier render's bodies to be sent); no bodies once the budget
+    /// is closed. Records the render time. Runs on the render thread.
     func render(wanted: [Bool], number: UInt64) -> [RenderedBody?] {
-        let started = self.clock.nanoseconds()
         var bodies = [RenderedBody?](repeating: nil, count: wanted.count)
+        guard let permit = self.budget.acquire() else { return bodies }
+        self.renderInterposer?(number)
+        let started = self.clock.nanoseconds()
         for kind in ExpositionFormat.Kind.allCases {
             let format = ExpositionFormat(kind: kind)
             let plainSlot = SharedRender.slot(format: format, gzip: false)
@@ -94,12 +107,12 @@ extension ServerContext {
             let buffer = self.pool.take()
             self.write(format, into: &buffer.text)
             if wantGzip, let level = self.gzipLevel {
-                bodies[gzipSlot] = buffer.gzipText(level: level).map {
-                    RenderedBody(gzip: $0.bytes, count: $0.count, renderNumber: number)
+                bodies[gzipSlot] = self.compressor.compress(&buffer.text, level: level).map {
+                    RenderedBody(gzip: $0.bytes, count: $0.count, renderNumber: number, permit: permit)
                 }
             }
             if wantPlain {
-                bodies[plainSlot] = RenderedBody(keepingText: buffer, renderNumber: number)
+                bodies[plainSlot] = RenderedBody(keepingText: buffer, renderNumber: number, permit: permit)
             } else {
                 self.pool.giveBack(buffer)
             }
@@ -112,7 +125,7 @@ extension ServerContext {
 
     /// Writes one format: the source's output, then the server's own metrics (and `# EOF` for OpenMetrics).
     private func write(_ format: ExpositionFormat, into text: inout [UInt8]) {
-        let connections = self.deadlines.count
+        let connections = self.connections.count
         switch format.kind {
         case .text:
             self.sources.text(&text)

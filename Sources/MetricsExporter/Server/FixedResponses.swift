@@ -9,6 +9,8 @@ import CMicroHTTPD
 final class FixedResponses: @unchecked Sendable {
     enum Kind: Int, CaseIterable {
         case badRequest, unauthorized, forbidden, notFound, contentTooLarge, internalError, serviceUnavailable
+        /// 503 that closes the connection: for a connection in the reserve (see ``ConnectionAdmission``).
+        case overloaded
     }
 
     /// [kind][0 text, 1 JSON].
@@ -41,6 +43,8 @@ final class FixedResponses: @unchecked Sendable {
             case .contentTooLarge: responses.append(try make("Content Too Large", [("Connection", "close")]))
             case .internalError: responses.append(try make("Internal Server Error", []))
             case .serviceUnavailable: responses.append(try make("Service Unavailable", [("Retry-After", "1")]))
+            case .overloaded:
+                responses.append(try make("Service Unavailable", [("Retry-After", "1"), ("Connection", "close")]))
             }
         }
         self.responses = responses
@@ -69,6 +73,7 @@ final class FixedResponses: @unchecked Sendable {
         case .forbidden: self.response(.forbidden, json: json)
         case .notFound: self.response(.notFound, json: json)
         case .contentTooLarge: self.response(.contentTooLarge, json: json)
+        case .overloaded: self.response(.overloaded, json: json)
         case .methodNotAllowed(let group): self.methodNotAllowed[group][json ? 1 : 0]
         }
     }

@@ -28,6 +28,9 @@ enum Rejection: Error, Equatable {
     case methodNotAllowed(group: Int)
     /// The body is larger than the route takes (or the route takes none).
     case contentTooLarge
+    /// Not the gate's: the connection was admitted into the reserve while every slot was busy, and the route is not
+    /// public (see ``ConnectionAdmission``); answered 503 and closed.
+    case overloaded
 
     /// The status code.
     var code: Int {
@@ -38,6 +41,7 @@ enum Rejection: Error, Equatable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .contentTooLarge: 413
+        case .overloaded: 503
         }
     }
 }

@@ -28,6 +28,9 @@ final class RequestState {
     var discarded = 0
     /// Whether a response has been queued.
     var responded = false
+    /// Whether an exposition request has declined once to be answered before waiting for a render (see
+    /// ``ServerContext/serveExposition(_:_:)``).
+    var deferredOnce = false
     /// Set while an exposition request waits, suspended, for a render.
     var pending: PendingScrape?
     /// Set when the response is a stream.

@@ -10,7 +10,7 @@ import Synchronization
 #endif
 
 /// Everything the libmicrohttpd callbacks need, shared by all worker threads of one running server: the route
-/// table behind its gate, the exposition machinery, the deadlines, and the open streams.
+/// table behind its gate, the exposition machinery, the connection table, and the open streams.
 ///
 /// The request flow: libmicrohttpd calls ``handle(connection:url:method:uploadData:uploadDataSize:requestState:)``
 /// once when a request head is complete (the gate decides then; a refused request with a body is answered at once,
@@ -31,9 +31,16 @@ final class ServerContext: @unchecked Sendable {
     let table: RouteTable
     /// For each route, whether it is the exposition route (looked up per request without copying the route).
     private let isExpositionRoute: [Bool]
-    let deadlines = ConnectionDeadlines()
+    /// Every open connection: deadlines, admission, and watching for clients that left.
+    let connections: ConnectionTable
     let selfMetrics: SelfMetrics
     let pool: ResponseBufferPool
+    /// Bounds how many renders' bodies exist at once.
+    let budget = RenderBudget()
+    /// Compresses on the render thread.
+    let compressor = GzipCompressor()
+    /// Runs at the start of each render, after its permit: a test hook (see ``MetricsServer/interposeRenders(_:)``).
+    let renderInterposer: (@Sendable (UInt64) -> Void)?
     /// Single-flight rendering shared by concurrent scrapes; its thread runs from `MetricsServer.launch` until
     /// `MetricsServer.tearDown`.
     let shared = SharedRender()
@@ -55,9 +62,13 @@ final class ServerContext: @unchecked Sendable {
         clock: any ServerClock,
         sources: ExpositionSources,
         routes: [Route],
-        status: StatusProvider?
+        status: StatusProvider?,
+        admission: ConnectionAdmission,
+        renderInterposer: (@Sendable (UInt64) -> Void)? = nil
     ) throws(MetricsServerError) {
+        self.renderInterposer = renderInterposer
         self.configuration = configuration
+        self.connections = ConnectionTable(admission: admission)
         self.logger = logger
         self.clock = clock
         self.sources = sources
@@ -87,7 +98,8 @@ final class ServerContext: @unchecked Sendable {
             pathLabels: table.groups.map(\.pattern.description),
             alwaysShown: metricsGroup.map { table.groupOfRoute[$0] } ?? -1
         )
-        self.pool = ResponseBufferPool(capacity: configuration.workerThreads * 2 + 2)
+        // Enough for every render the budget allows, in each format offered.
+        self.pool = ResponseBufferPool(capacity: RenderBudget.defaultRenders * sources.formats.count)
         self.requestTimeout = configuration.limits.requestTimeout.clampedNanoseconds
         self.keepAliveAllowance = configuration.limits.connectionTimeout.clampedNanoseconds
         self.gzipLevel = configuration.gzipLevel.map { Int32($0) }
@@ -110,15 +122,17 @@ final class ServerContext: @unchecked Sendable {
     func connectionStarted(_ connection: OpaquePointer) {
         let descriptor = cmhd_connection_fd(connection)
         guard descriptor >= 0 else { return }
-        self.deadlines.opened(
+        let evicted = self.connections.opened(
             key: Self.key(connection),
             descriptor: descriptor,
+            peer: PeerAddress(of: connection),
             deadline: self.clock.nanoseconds() &+ self.requestTimeout
         )
+        if evicted > 0 { self.selfMetrics.recordEvictions(evicted) }
     }
 
     func connectionClosed(_ connection: OpaquePointer) {
-        self.deadlines.closed(Self.key(connection))
+        self.connections.closed(Self.key(connection))
     }
 
     func requestCompleted(
@@ -132,14 +146,15 @@ final class ServerContext: @unchecked Sendable {
         if let stream = state.stream {
             _ = self.streams.withLock { $0.removeValue(forKey: stream.key) }
             // Cut for a slow reader: say so, whatever libmicrohttpd saw first.
-            if self.deadlines.wasCut(stream.key) { stream.stream.abort(.timedOut) }
+            if self.connections.cut(of: stream.key) == .deadline { stream.stream.abort(.timedOut) }
             stream.stream.terminate(completed: completed)
         }
-        self.inFlight.subtract(1, ordering: .relaxed)
-        self.deadlines.arm(
+        // The connection is idle before the request stops counting as in flight (tests wait on the count).
+        self.connections.requestCompleted(
             Self.key(connection),
             deadline: self.clock.nanoseconds() &+ self.keepAliveAllowance &+ self.requestTimeout
         )
+        self.inFlight.subtract(1, ordering: .relaxed)
     }
 
     // MARK: - Requests
@@ -201,7 +216,8 @@ final class ServerContext: @unchecked Sendable {
     /// The most body bytes read and dropped after a body went over its route's limit.
     static let maximumDiscarded = 1 << 20
 
-    /// The first call: the head is complete. Records the arrival, arms the request deadline, asks the gate.
+    /// The first call: the head is complete. Records the arrival, arms the request deadline, asks the gate (and
+    /// refuses a connection admitted into the reserve anything but a public route, see ``ConnectionAdmission``).
     private func arrive(
         connection: OpaquePointer,
         url: UnsafePointer<CChar>?,
@@ -209,7 +225,10 @@ final class ServerContext: @unchecked Sendable {
     ) -> RequestState {
         let arrival = self.clock.nanoseconds()
         self.inFlight.add(1, ordering: .relaxed)
-        self.deadlines.arm(Self.key(connection), deadline: arrival &+ self.requestTimeout)
+        let restricted = self.connections.requestStarted(
+            Self.key(connection),
+            deadline: arrival &+ self.requestTimeout
+        )
         guard let url, let method else {
             return RequestState(
                 arrival: arrival,
@@ -222,7 +241,7 @@ final class ServerContext: @unchecked Sendable {
         let methodValue = HTTPMethod(String(cString: method))
         let path = String(cString: url)
         let authorization = MHD_lookup_connection_value(connection, .HEADER_KIND, "Authorization")
-        let (verdict, label) = cStringBytes(url) { bytes in
+        var (verdict, label) = cStringBytes(url) { bytes in
             cStringBytes(authorization) { authorization in
                 self.gate.check(
                     method: methodValue,
@@ -233,6 +252,10 @@ final class ServerContext: @unchecked Sendable {
                     otherLabel: self.selfMetrics.otherIndex
                 )
             }
+        }
+        if restricted, case .admit(let admission) = verdict, self.table.routes[admission.route].access != .public {
+            // Admitted into the reserve while every slot is busy: the reserve is for health checks.
+            verdict = .reject(.overloaded)
         }
         let state = RequestState(arrival: arrival, method: methodValue, path: path, verdict: verdict, label: label)
         if case .admit(let admission) = verdict, self.isExpositionRoute[admission.route] {

@@ -6,7 +6,7 @@ import CMicroHTTPD
 /// the next publish, ``ResponseStream/finish()``, or a cut resumes it. Deadlines follow who is waiting: while bytes
 /// wait for the client, the connection's deadline is the request timeout from the moment they were handed over;
 /// while the server waits for the producer, there is none, and the reaper instead checks that the client is still
-/// there (see ``ConnectionDeadlines``).
+/// there (see ``ConnectionTable``).
 ///
 /// `@unchecked Sendable`: the fields are immutable. `connection` is used for `MHD_suspend_connection` on
 /// libmicrohttpd's own thread (inside the reader callback), and for `MHD_resume_connection` only by the one party
@@ -15,7 +15,7 @@ import CMicroHTTPD
 final class StreamConnection: @unchecked Sendable {
     let stream: ResponseStream
     let connection: OpaquePointer
-    /// The connection's key in ``ConnectionDeadlines``.
+    /// The connection's key in ``ConnectionTable``.
     let key: UInt
     private let context: ServerContext
 
@@ -30,7 +30,7 @@ final class StreamConnection: @unchecked Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         switch self.stream.pull(into: buffer) {
         case .bytes(let count):
-            self.context.deadlines.arm(
+            self.context.connections.arm(
                 self.key,
                 deadline: self.context.clock.nanoseconds() &+ self.context.requestTimeout,
                 probe: false
@@ -42,7 +42,7 @@ final class StreamConnection: @unchecked Sendable {
             return -2  // MHD_CONTENT_READER_END_WITH_ERROR
         case .empty:
             // The client has everything; the server waits for the producer: no deadline, but watch the client.
-            self.context.deadlines.arm(self.key, deadline: .max, probe: true)
+            self.context.connections.arm(self.key, deadline: .max, probe: true)
             MHD_suspend_connection(self.connection)
             let suspended = SuspendedConnection(pointer: self.connection)
             if !self.stream.park(wake: { MHD_resume_connection(suspended.pointer) }) {
