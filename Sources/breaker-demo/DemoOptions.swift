@@ -61,7 +61,8 @@ struct DemoOptions: Sendable {
           --duration S              exit after S seconds; 0 runs until Ctrl-C or SIGTERM (default 0)
           --extra-breakers N        also register N idle breakers (for exporter load tests; default 0)
           --per-ip-connection-limit N
-                                    exporter connections allowed from one address (default 32; 0: no limit)
+                                    idle exporter connections kept per address: a new connection makes that
+                                    address's oldest idle one give way, none is refused (default 32; 0: no bound)
           --admin-user NAME:HASH    an admin user (repeatable); HASH is bcrypt: --admin-user "$(htpasswd -nbB NAME PW)"
           --scrape-user NAME:HASH   a scrape-only user (repeatable): reads metrics and status, gets 403 on overrides
           --web-config FILE         exporter-toolkit web config: TLS (tls_server_config), scrape users
