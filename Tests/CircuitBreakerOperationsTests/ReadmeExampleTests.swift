@@ -29,3 +29,31 @@ struct ReadmeExampleTests {
         #expect(server.routes.filter { $0.access == .admin }.count == 3)
     }
 }
+
+@Suite("The README's exporter example compiles")
+struct ReadmeExporterExampleTests {
+    @Test("the example of the README's Exporter section, without a web config")
+    func exporterExample() throws {
+        let logger = Logger(label: "readme")
+        let prometheusMonitor = PrometheusMonitor(registry: PrometheusCollectorRegistry())
+        _ = try CircuitBreaker(name: "payments", monitors: [prometheusMonitor])
+        let configuration = MetricsServerConfiguration.loopback(port: 0)
+        // The README's lines (its `configuration.apply(try WebConfiguration(contentsOfFile:))` left out):
+        let server = MetricsServer(
+            configuration: configuration,
+            logger: logger,
+            exposition: ExpositionSources(
+                text: prometheusMonitor.emit(into:),
+                openMetrics: prometheusMonitor.emitOpenMetrics(into:),
+                protobuf: { buffer, exporterMetrics in
+                    prometheusMonitor.emitProtobuf(into: &buffer)
+                    exporterMetrics.appendProtobuf(to: &buffer)
+                }
+            ),
+            routes: [.get("/version", access: .public) { _ in .text("1.4.2\n") }]
+        )
+        #expect(server.routes.map(\.path) == ["/version"])
+        #expect(server.routes.first?.access == .public)
+        #expect(server.configuration.bindAddress.port == 0)
+    }
+}
