@@ -23,6 +23,22 @@ import Testing
         #expect(times.total == .seconds(42))
     }
 
+    @Test func operatorStatesKeepTheirOwnTime() throws {
+        let h = try Harness(.testConsecutive(1, wait: .seconds(10)))
+        h.clock.advance(by: .seconds(1))
+        h.breaker.forceOpen()
+        h.clock.advance(by: .seconds(3))
+        h.breaker.disable()
+        h.clock.advance(by: .seconds(5))
+        let times = h.breaker.snapshot().timeInState
+        #expect(times[.closed] == .seconds(1))
+        #expect(times[.forcedOpen] == .seconds(3))
+        #expect(times[.disabled] == .seconds(5))
+        #expect(times[.open] == .zero && times[.halfOpen] == .zero)
+        #expect(times.total == .seconds(9))
+        #expect(times != TimeInState())
+    }
+
     @Test func shortOpensBetweenTwoReadsStillShowUp() throws {
         let h = try Harness(.testConsecutive(1, wait: .milliseconds(500)))
         let before = h.breaker.snapshot().timeInState

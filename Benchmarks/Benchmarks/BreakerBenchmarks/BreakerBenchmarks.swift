@@ -81,6 +81,16 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // What a scrape pays per breaker to refresh its gauges (PrometheusMonitor, MetricsMonitor, the status API).
+    for (name, policy) in [("consecutive", consecutive), ("time window", timeWindow)] {
+        Benchmark("snapshot: \(name)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+            let breaker = makeBreaker(policy)
+            for _ in benchmark.scaledIterations {
+                blackHole(breaker.snapshot())
+            }
+        }
+    }
+
     Benchmark("closed call: consecutive + counting monitor") { benchmark in
         let breaker = makeBreaker(consecutive, monitors: [CountingMonitor()])
         for iteration in benchmark.scaledIterations {
