@@ -4,32 +4,55 @@
 /// never show less time in a state than an earlier one: what `circuit_breaker_state_seconds_total` exports as a
 /// counter. A short open between two scrapes shows up as the growth of its `open` time.
 public struct TimeInState: Sendable, Hashable {
-    /// Nanoseconds by `CircuitState.rawValue` (five states; the lanes past them stay 0). Inline, not an array:
-    /// every snapshot copies and adds to it, and a scrape takes one snapshot per breaker, so an array cost one
-    /// allocation per breaker per scrape (`Render exposition, 1000 breakers` in `MonitorBenchmarks`).
-    private var nanoseconds = SIMD8<Int64>()
+    // Nanoseconds in each state, as stored properties rather than an array: every snapshot copies and adds to them,
+    // and a scrape takes one snapshot per breaker, so an array cost one allocation per breaker per scrape
+    // (`Render exposition, 1000 breakers` in `MonitorBenchmarks`). Not a SIMD8 either: with its 64-byte alignment,
+    // a snapshot captured by a test's `#expect` in a debug build read back as garbage (generation 5,522,759 for 2);
+    // over-aligned values are not safe on every path of this toolchain.
+    private var closed: Int64 = 0
+    private var open: Int64 = 0
+    private var halfOpen: Int64 = 0
+    private var forcedOpen: Int64 = 0
+    private var disabled: Int64 = 0
 
     /// No time in any state.
     public init() {}
 
     /// The time spent in `state`.
     public subscript(state: CircuitState) -> Duration {
-        .nanoseconds(nanoseconds[Int(state.rawValue)])
+        .nanoseconds(nanoseconds(in: state))
     }
 
     /// The time spent in `state`, in seconds.
     public func seconds(in state: CircuitState) -> Double {
-        Double(nanoseconds[Int(state.rawValue)]) / 1e9
+        Double(nanoseconds(in: state)) / 1e9
     }
 
     /// The time spent in all states together: the breaker's age as its clock measures it.
     public var total: Duration {
-        .nanoseconds(nanoseconds.wrappedSum())
+        .nanoseconds(closed &+ open &+ halfOpen &+ forcedOpen &+ disabled)
     }
 
     /// Adds `duration` nanoseconds to `state`.
     mutating func add(_ duration: Int64, to state: CircuitState) {
-        nanoseconds[Int(state.rawValue)] &+= max(duration, 0)
+        let duration = max(duration, 0)
+        switch state {
+        case .closed: closed &+= duration
+        case .open: open &+= duration
+        case .halfOpen: halfOpen &+= duration
+        case .forcedOpen: forcedOpen &+= duration
+        case .disabled: disabled &+= duration
+        }
+    }
+
+    private func nanoseconds(in state: CircuitState) -> Int64 {
+        switch state {
+        case .closed: closed
+        case .open: open
+        case .halfOpen: halfOpen
+        case .forcedOpen: forcedOpen
+        case .disabled: disabled
+        }
     }
 }
 
