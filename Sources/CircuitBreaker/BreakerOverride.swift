@@ -7,34 +7,33 @@
 /// no override in place.
 public struct BreakerOverride: Sendable, Hashable, CustomStringConvertible {
     /// What the override does.
-    public struct Action: Sendable, Hashable, CustomStringConvertible {
-        private enum Backing: String, Sendable, Hashable, CaseIterable {
+    public struct Action: Sendable, Hashable, CustomStringConvertible, NamedChoice {
+        enum Backing: String, Sendable, Hashable, CaseIterable {
             case forceOpen = "force_open"
             case disable = "disable"
             case reset = "reset"
         }
 
-        private let backing: Backing
+        let backing: Backing
 
-        private init(_ backing: Backing) {
+        init(backing: Backing) {
             self.backing = backing
         }
 
         /// The action whose ``rawValue`` is `rawValue` (`force_open`, `disable`, `reset`), if there is one.
         public init?(rawValue: String) {
-            guard let backing = Backing(rawValue: rawValue) else { return nil }
-            self.backing = backing
+            self.init(named: rawValue)
         }
 
         /// Rejects every call until the override ends.
-        public static let forceOpen = Action(.forceOpen)
+        public static let forceOpen = Action(backing: .forceOpen)
         /// Lets every call through, never tripping, until the override ends.
-        public static let disable = Action(.disable)
+        public static let disable = Action(backing: .disable)
         /// Closes the breaker now and clears its window (and any override).
-        public static let reset = Action(.reset)
+        public static let reset = Action(backing: .reset)
 
         /// Every action this version knows.
-        public static let allCases: [Action] = Backing.allCases.map(Action.init)
+        public static let allCases: [Action] = everyKnownValue
 
         /// `force_open`, `disable` or `reset`: the label of `circuit_breaker_overrides_total` and of the API.
         public var rawValue: String { backing.rawValue }

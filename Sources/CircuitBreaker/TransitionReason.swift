@@ -2,8 +2,8 @@
 ///
 /// A struct with static values rather than an enum, so that reasons can be added without breaking code that
 /// switches over them: compare with `==`, or read ``rawValue`` (the snake-case label of logs and events).
-public struct TransitionReason: Sendable, Hashable, CustomStringConvertible {
-    private enum Backing: String, Sendable, Hashable, CaseIterable {
+public struct TransitionReason: Sendable, Hashable, CustomStringConvertible, NamedChoice {
+    enum Backing: String, Sendable, Hashable, CaseIterable {
         case consecutiveFailures = "consecutive_failures"
         case failureRatio = "failure_ratio"
         case slowCallRatio = "slow_call_ratio"
@@ -17,44 +17,43 @@ public struct TransitionReason: Sendable, Hashable, CustomStringConvertible {
         case overrideExpired = "override_expired"
     }
 
-    private let backing: Backing
+    let backing: Backing
 
-    private init(_ backing: Backing) {
+    init(backing: Backing) {
         self.backing = backing
     }
 
     /// The reason whose ``rawValue`` is `rawValue`, if there is one.
     public init?(rawValue: String) {
-        guard let backing = Backing(rawValue: rawValue) else { return nil }
-        self.backing = backing
+        self.init(named: rawValue)
     }
 
     /// Closed → open: the consecutive-failure threshold was reached.
-    public static let consecutiveFailures = TransitionReason(.consecutiveFailures)
+    public static let consecutiveFailures = TransitionReason(backing: .consecutiveFailures)
     /// Closed → open: the failure ratio reached its threshold.
-    public static let failureRatio = TransitionReason(.failureRatio)
+    public static let failureRatio = TransitionReason(backing: .failureRatio)
     /// Closed → open: the slow-call ratio reached its threshold.
-    public static let slowCallRatio = TransitionReason(.slowCallRatio)
+    public static let slowCallRatio = TransitionReason(backing: .slowCallRatio)
     /// Open → half-open: the open wait elapsed (noticed by a call or by a read of the state).
-    public static let openWaitElapsed = TransitionReason(.openWaitElapsed)
+    public static let openWaitElapsed = TransitionReason(backing: .openWaitElapsed)
     /// Half-open → closed: enough trial calls succeeded.
-    public static let trialsSucceeded = TransitionReason(.trialsSucceeded)
+    public static let trialsSucceeded = TransitionReason(backing: .trialsSucceeded)
     /// Half-open → open: a trial call failed or timed out.
-    public static let trialFailed = TransitionReason(.trialFailed)
+    public static let trialFailed = TransitionReason(backing: .trialFailed)
     /// Half-open → open: the half-open period outlived its maximum duration (a probe never returned).
-    public static let halfOpenDeadlineExceeded = TransitionReason(.halfOpenDeadlineExceeded)
+    public static let halfOpenDeadlineExceeded = TransitionReason(backing: .halfOpenDeadlineExceeded)
     /// → forced open, by ``CircuitBreaker/forceOpen()``.
-    public static let forcedOpen = TransitionReason(.forcedOpen)
+    public static let forcedOpen = TransitionReason(backing: .forcedOpen)
     /// → disabled, by ``CircuitBreaker/disable()``.
-    public static let disabled = TransitionReason(.disabled)
+    public static let disabled = TransitionReason(backing: .disabled)
     /// → closed, by ``CircuitBreaker/reset()``, a reset override, or an override cleared early.
-    public static let reset = TransitionReason(.reset)
+    public static let reset = TransitionReason(backing: .reset)
     /// Forced open or disabled → closed: an operator's override ended (``BreakerOverride``), and the breaker
     /// returned to automatic control.
-    public static let overrideExpired = TransitionReason(.overrideExpired)
+    public static let overrideExpired = TransitionReason(backing: .overrideExpired)
 
     /// Every reason this version knows.
-    public static let allCases: [TransitionReason] = Backing.allCases.map(TransitionReason.init)
+    public static let allCases: [TransitionReason] = everyKnownValue
 
     /// The snake-case label: `consecutive_failures`, `open_wait_elapsed`, …
     public var rawValue: String { backing.rawValue }
