@@ -12,18 +12,13 @@ import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from exposition_file import read_exposition
+
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: parse_exposition.py FILE", file=sys.stderr)
-        return 2
-    with open(argv[1], "rb") as handle:
-        data = handle.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        print(f"error: exposition is not valid UTF-8: {error}", file=sys.stderr)
-        return 1
+    text, status = read_exposition(argv, "parse_exposition.py FILE")
+    if text is None:
+        return status
     families = 0
     samples = 0
     try:

@@ -8,22 +8,20 @@ Prints one line per family (name, type, unit, samples, exemplars), then a summar
 `ok: F families, S samples, E exemplars`; exits 1 if the parser rejects the text.
 """
 
+import os
 import sys
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from exposition_file import read_exposition  # noqa: E402
+
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: check_openmetrics.py FILE", file=sys.stderr)
-        return 2
-    with open(argv[1], "rb") as handle:
-        data = handle.read()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        print(f"error: exposition is not valid UTF-8: {error}", file=sys.stderr)
-        return 1
+    text, status = read_exposition(argv, "check_openmetrics.py FILE")
+    if text is None:
+        return status
     families = samples = exemplars = 0
     try:
         for family in text_string_to_metric_families(text):
