@@ -36,7 +36,7 @@ public final class MetricsServer: Service, Sendable {
     /// exactly one caller (`stop` or `deinit`) ever tears a given daemon down.
     private struct Running: @unchecked Sendable {
         let daemon: OpaquePointer
-        let listenDescriptor: Int32
+        let socket: DaemonSocket
         let context: Unmanaged<ServerContext>
         let reaper: DeadlineReaper
         let boundAddress: MetricsServerConfiguration.BindAddress
@@ -147,7 +147,7 @@ public final class MetricsServer: Service, Sendable {
     deinit {
         // A server dropped while running is stopped at once (no grace period).
         if case .running(let running) = self.state.withLock({ $0 }) {
-            Self.tearDown(running, closeListenSocket: MHD_quiesce_daemon(running.daemon) >= 0)
+            Self.tearDown(running, quiesced: MHD_quiesce_daemon(running.daemon) >= 0)
         }
     }
 
@@ -227,15 +227,23 @@ public final class MetricsServer: Service, Sendable {
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the render thread")
         }
+        guard let socket = DaemonSocket(duplicating: descriptor) else {
+            let reason = errorText(errno)
+            close(descriptor)
+            context.budget.close()
+            context.shared.close()
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot duplicate the listening socket: \(reason)")
+        }
         guard
             let daemon = Self.startDaemon(
                 configuration,
                 admission: admission,
-                descriptor: descriptor,
+                descriptor: socket.handedOver,
                 context: retained.toOpaque()
             )
         else {
-            close(descriptor)
+            socket.releaseAfterFailedStart()
             context.budget.close()
             context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
@@ -251,6 +259,7 @@ public final class MetricsServer: Service, Sendable {
             context.budget.close()
             context.shared.close()
             MHD_stop_daemon(daemon)
+            socket.releaseAfterStop(quiesced: false)
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the request-timeout thread")
         }
@@ -258,7 +267,7 @@ public final class MetricsServer: Service, Sendable {
         bound.port = port
         return Running(
             daemon: daemon,
-            listenDescriptor: descriptor,
+            socket: socket,
             context: retained,
             reaper: reaper,
             boundAddress: bound
@@ -286,7 +295,7 @@ public final class MetricsServer: Service, Sendable {
         // new connections now rather than queue them.
         let quiesced = MHD_quiesce_daemon(running.daemon) >= 0
         if quiesced {
-            shutdown(running.listenDescriptor, Int32(SHUT_RDWR))
+            shutdown(running.socket.original, Int32(SHUT_RDWR))
         }
         let context = running.context.takeUnretainedValue()
         // Idle keep-alive connections would only bring new requests: close them, and every other one once its
@@ -298,14 +307,13 @@ public final class MetricsServer: Service, Sendable {
         while context.inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        Self.tearDown(running, closeListenSocket: quiesced)
+        Self.tearDown(running, quiesced: quiesced)
         self.state.withLock { $0 = .idle }
         self.logger.info("metrics server stopped", metadata: ["address": "\(running.boundAddress)"])
     }
 
-    /// Stops libmicrohttpd and releases the context. After `MHD_quiesce_daemon` the listening socket is ours to
-    /// close; otherwise `MHD_stop_daemon` closes it.
-    private static func tearDown(_ running: Running, closeListenSocket: Bool) {
+    /// Stops libmicrohttpd and releases the context and the listening socket (see ``DaemonSocket``).
+    private static func tearDown(_ running: Running, quiesced: Bool) {
         running.reaper.stop()
         // Resumes every suspended scrape (with 503) and stream: libmicrohttpd must not find suspended connections
         // when stopping.
@@ -316,7 +324,7 @@ public final class MetricsServer: Service, Sendable {
         context.budget.close()
         context.shared.close()
         MHD_stop_daemon(running.daemon)
-        if closeListenSocket { close(running.listenDescriptor) }
+        running.socket.releaseAfterStop(quiesced: quiesced)
         running.context.release()
     }
 
