@@ -52,8 +52,8 @@ struct DaemonSocketTests {
         #expect(portIsFree(port))
     }
 
-    @Test("A start that libmicrohttpd refuses (a key that does not parse) leaves the port free")
-    func refusedStartFreesThePort() throws {
+    @Test("A key that does not parse is a typed error at start, and the port is free again")
+    func badKey() throws {
         // A port known to be free a moment ago; if another process took it meanwhile, the start fails earlier
         // with addressInUse and the test says so.
         let (probe, port) = try listening()
@@ -67,6 +67,7 @@ struct DaemonSocketTests {
         let server = MetricsServer(configuration: configuration, logger: quietLogger, source: sampleExposition)
         let error = #expect(throws: MetricsServerError.self) { try server.start() }
         #expect(error?.code == .tlsSetupFailed)
+        #expect(!server.isRunning)
         #expect(portIsFree(port))
     }
 }

@@ -61,18 +61,7 @@ struct SecurityTests {
         #expect(error?.code == .tlsSetupFailed)
     }
 
-    @Test("A key that does not parse is a typed error at start")
-    func badKey() async throws {
-        var configuration = testConfiguration()
-        configuration.tls = .init(
-            certificatePEM: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-            privateKeyPEM: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
-        )
-        let server = MetricsServer(configuration: configuration, logger: quietLogger, source: sampleExposition)
-        let error = #expect(throws: MetricsServerError.self) { try server.start() }
-        #expect(error?.code == .tlsSetupFailed)
-        #expect(!server.isRunning)
-    }
+    // "A key that does not parse is a typed error at start" is in DaemonSocketTests, with the port freed after it.
 
     @Test("Basic auth: right, wrong, unknown and malformed credentials")
     func basicAuth() async throws {
