@@ -221,19 +221,16 @@ public final class MetricsServer: Service, Sendable {
             configuration.bindAddress,
             backlog: configuration.limits.listenBacklog
         )
-        let retained = Unmanaged.passRetained(context)
-        guard context.shared.start(render: context.render) else {
-            close(descriptor)
-            retained.release()
-            throw MetricsServerError(.startFailed, "cannot start the render thread")
-        }
         guard let socket = DaemonSocket(duplicating: descriptor) else {
             let reason = errorText(errno)
             close(descriptor)
-            context.budget.close()
-            context.shared.close()
-            retained.release()
             throw MetricsServerError(.startFailed, "cannot duplicate the listening socket: \(reason)")
+        }
+        let retained = Unmanaged.passRetained(context)
+        guard context.shared.start(render: context.render) else {
+            socket.releaseAfterFailedStart()
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot start the render thread")
         }
         guard
             let daemon = Self.startDaemon(

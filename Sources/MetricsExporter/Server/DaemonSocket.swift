@@ -27,9 +27,9 @@ struct DaemonSocket {
         self.handedOver = handedOver
     }
 
-    /// After `MHD_start_daemon` failed: closes the duplicate if libmicrohttpd left it open (it still names the
-    /// same socket as the original, which keeps that socket, and so its identity, alive), never a file another
-    /// thread opened under the same number; then closes the original, so the port is free again.
+    /// After a start that failed, in `MHD_start_daemon` or before it: closes the duplicate if it is still open (it
+    /// still names the same socket as the original, which keeps that socket, and so its identity, alive), never a
+    /// file another thread opened under the same number; then closes the original, so the port is free again.
     func releaseAfterFailedStart() {
         if Self.sameFile(handedOver, original) { close(handedOver) }
         close(original)
