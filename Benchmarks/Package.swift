@@ -17,9 +17,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
     ],
     targets: [
+        .target(
+            name: "BenchmarkSupport",
+            dependencies: [.product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/BenchmarkSupport"
+        ),
         .executableTarget(
             name: "BreakerBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CircuitBreaker", package: rootPackage),
                 .product(name: "CircuitBreakerTestKit", package: rootPackage),
@@ -41,6 +47,7 @@ let package = Package(
         .executableTarget(
             name: "OperationsBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CircuitBreaker", package: rootPackage),
                 .product(name: "CircuitBreakerOperations", package: rootPackage),

@@ -1,15 +1,8 @@
 import Benchmark
+import BenchmarkSupport
 import CircuitBreaker
 import CircuitBreakerTestKit
 import Foundation
-
-/// The protected operation: opaque to the optimizer, so the breaker's cost is measured around a real call.
-@inline(never)
-func work(_ value: Int) -> Int {
-    value &+ 1
-}
-
-struct Failure: Error {}
 
 /// A call through the breaker behind an untyped `throws` boundary the optimizer cannot see through, as in an
 /// application where the rejection propagates to a caller further up.
@@ -57,14 +50,7 @@ func hammer(_ breaker: CircuitBreaker, threads: Int, calls: Int) {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .instructions],
-        timeUnits: .nanoseconds,
-        warmupIterations: 3,
-        scalingFactor: .mega,
-        maxDuration: .seconds(2),
-        maxIterations: 20
-    )
+    Benchmark.defaultConfiguration = callBenchmarkDefaults
 
     Benchmark("baseline: direct call") { benchmark in
         for iteration in benchmark.scaledIterations {

@@ -1,4 +1,5 @@
 import Benchmark
+import BenchmarkSupport
 import CircuitBreaker
 import CircuitBreakerOperations
 import Foundation
@@ -10,13 +11,6 @@ import Logging
 //   `closed call: no monitor` with `closed call: operations events monitor, no client`);
 // - shadow mode does not slow the enforcing fast path (compare the `enforcing` and `shadow` rows; the enforcing
 //   rejection is BreakerBenchmarks' `rejection: typed throws`, the same breaker and call).
-
-@inline(never)
-func work(_ value: Int) -> Int {
-    value &+ 1
-}
-
-struct Failure: Error {}
 
 let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
 
@@ -42,14 +36,7 @@ func closedCalls(_ benchmark: Benchmark, _ breaker: CircuitBreaker) throws {
 }
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .instructions],
-        timeUnits: .nanoseconds,
-        warmupIterations: 3,
-        scalingFactor: .mega,
-        maxDuration: .seconds(2),
-        maxIterations: 20
-    )
+    Benchmark.defaultConfiguration = callBenchmarkDefaults
 
     Benchmark("closed call: no monitor") { benchmark in
         try closedCalls(benchmark, makeBreaker())
