@@ -15,35 +15,30 @@ extension CircuitBreaker {
     public func apply(_ override: BreakerOverride, restored: Bool = false) {
         let remaining = override.expiresAt - clock.wallClockSeconds()
         guard override.action == .reset || remaining > 0 else { return }
-        let (transition, replaced) = machine.withLock { machine -> (StateTransition?, BreakerOverride?) in
-            let replaced = takeOverride(&machine)
+        transact { machine in
+            endOverride(&machine, expired: false)
             let state = override.action.heldState
-            let transition = moveManually(&machine, to: state, reason: Self.reason(moving: state))
+            moveManually(&machine, to: state, reason: Self.reason(moving: state))
             if override.action != .reset {
                 machine.activeOverride = override
                 let nanos = min(remaining * 1e9, Double(Int64.max / 2))
                 overrideUntil.store(clock.coarseNanoseconds() &+ Int64(nanos), ordering: .relaxed)
             }
-            return (transition, replaced)
+            post(.overrideApplied(override, restored: restored), &machine)
+            if override.action == .reset { post(.reset, &machine) }
         }
-        if let replaced, hasMonitors { monitor.overrideEnded(self, override: replaced, expired: false) }
-        if let transition { report(transition) }
-        if hasMonitors { monitor.overrideApplied(self, override: override, restored: restored) }
-        if override.action == .reset, hasMonitors { monitor.breakerReset(self) }
     }
 
     /// Ends the override in force, if any, and returns the breaker to automatic control: closed, with a fresh
     /// window (as ``reset()``). Returns the override that ended; does nothing without one.
     @discardableResult
     public func clearOverride() -> BreakerOverride? {
-        let (transition, ended) = machine.withLock { machine -> (StateTransition?, BreakerOverride?) in
-            guard let ended = takeOverride(&machine) else { return (nil, nil) }
-            return (moveManually(&machine, to: .closed, reason: .reset), ended)
+        transact { machine -> BreakerOverride? in
+            guard let ended = machine.activeOverride else { return nil }
+            endOverride(&machine, expired: false)
+            moveManually(&machine, to: .closed, reason: .reset)
+            return ended
         }
-        guard let ended else { return nil }
-        if hasMonitors { monitor.overrideEnded(self, override: ended, expired: false) }
-        if let transition { report(transition) }
-        return ended
     }
 
     /// The override in force, if any (an expired one is ended first, as a read of ``state`` would).

@@ -1,8 +1,12 @@
 import CircuitBreakerInternals
 import Synchronization
 
-// The slow paths: every change of state happens here, under `machine`'s lock, and is reported to the monitors
-// after the lock is released.
+// The slow paths: every change of state happens here, under `machine`'s lock, and is queued for the monitors
+// (``BreakerEventOutbox``), which hear of it after the lock is released, in order.
+//
+// The rules are the core's Semantics article (Documentation.docc/Semantics.md). The Promela model of this file's
+// admission protocol is Verification/admission.pml, with a mapping from each of its steps to the lines here in
+// Verification/MAPPING.md: review that mapping, and rerun `make spin`, whenever this file changes.
 extension CircuitBreaker {
     /// Admission when the breaker is not closed (or was not when the caller looked).
     @usableFromInline
@@ -29,36 +33,33 @@ extension CircuitBreaker {
                 if now < until {
                     return refusal(in: .open, retryAfter: .nanoseconds(until - now))
                 }
-                let (permit, transition, current) = machine.withLock { machine in
+                // The wait has elapsed: the breaker is half-open since it did, and this call is its first trial.
+                let (admitted, current) = transact { machine -> (Bool, ControlWord) in
                     let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                    guard current == word else { return (Permit?.none, StateTransition?.none, current) }
-                    let transition = becomeReadyToProbe(&machine, current, now: now)
-                    machine.trialsAdmitted = 1
-                    let next = current.advanced(to: .halfOpen)
-                    return (Permit(word: next, start: 0), transition, next)
+                    guard current == word else { return (false, current) }
+                    becomeReadyToProbe(&machine, current, now: now)
+                    admitTrial(&machine, now: now)
+                    return (true, ControlWord(rawValue: control.load(ordering: .relaxed)))
                 }
-                if let transition { report(transition) }
-                if let permit { return .admitted(Permit(word: permit.word, start: startTime())) }
+                if admitted { return .admitted(Permit(word: current, start: startTime())) }
                 word = current
             case .halfOpen:
                 let now = clock.coarseNanoseconds()
                 let trialCalls = configuration.halfOpen.trialCalls
-                let (admitted, transition, current) = machine.withLock { machine in
+                let (admitted, current) = transact { machine -> (Bool, ControlWord) in
                     let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                    guard current == word else { return (false, StateTransition?.none, current) }
+                    guard current == word else { return (false, current) }
                     if machine.trialsAdmitted < trialCalls {
-                        machine.trialsAdmitted += 1
-                        return (true, nil, current)
+                        admitTrial(&machine, now: now)
+                        return (true, current)
                     }
-                    let transition = reopenIfTrialsOverran(&machine, current, now: now)
-                    return (false, transition, transition == nil ? current : current.advanced(to: .open))
+                    reopenIfTrialsOverran(&machine, current, now: now)
+                    return (false, ControlWord(rawValue: control.load(ordering: .relaxed)))
                 }
                 if admitted { return .admitted(Permit(word: word, start: startTime())) }
-                if let transition {
-                    report(transition)
-                    return refusal(in: .open, retryAfter: transition.openWait)
-                }
                 if current != word {
+                    // Another period began (the trials overran their time, say): the call meets that one, which
+                    // may itself be over already after a long idle.
                     word = current
                     continue
                 }
@@ -67,33 +68,37 @@ extension CircuitBreaker {
         }
     }
 
-    /// Half-open → open when every trial slot is taken and the half-open deadline has passed: the trial calls
-    /// never settled (a probe that never returns), so the breaker must not wait for them forever. Under the lock.
-    private func reopenIfTrialsOverran(
-        _ machine: inout MachineState,
-        _ current: ControlWord,
-        now: Int64
-    ) -> StateTransition? {
-        guard machine.trialsAdmitted >= configuration.halfOpen.trialCalls, now >= machine.halfOpenDeadline else {
-            return nil
-        }
+    /// Takes a trial slot of the half-open period for a call admitted at `now`. Under the lock.
+    private func admitTrial(_ machine: inout MachineState, now: Int64) {
+        machine.trialsAdmitted += 1
+        machine.lastTrialAdmitted = max(machine.lastTrialAdmitted, now)
+    }
+
+    /// Half-open → open when every trial slot is taken and the trials have had their time: the half-open
+    /// ``HalfOpenPolicy/maximumDuration`` from the admission of the last of them. So every trial has at least that
+    /// long from its own admission, however long the breaker sat idle in half-open before, and a probe that never
+    /// returns cannot wedge the breaker. Dated when the time was up, not when a call or a read noticed it. Under
+    /// the lock; returns whether it reopened.
+    @discardableResult
+    private func reopenIfTrialsOverran(_ machine: inout MachineState, _ current: ControlWord, now: Int64) -> Bool {
+        guard let due = machine.trialDeadline(configuration.halfOpen), now >= due else { return false }
         machine.consecutiveReopens += 1
-        // Dated when the deadline passed, not when a call or a read noticed it.
-        let due = min(now, machine.halfOpenDeadline)
-        return performTransition(&machine, from: current, to: .open, reason: .halfOpenDeadlineExceeded, now: due)
+        performTransition(&machine, from: current, to: .open, reason: .halfOpenDeadlineExceeded, now: due)
+        return true
     }
 
     /// Open → half-open once the open wait has elapsed, dated when it elapsed rather than when a call or a read
     /// noticed it, so the time in each state does not depend on when the breaker was next looked at. Under the
     /// lock.
-    private func becomeReadyToProbe(_ machine: inout MachineState, _ current: ControlWord, now: Int64) -> StateTransition {
+    private func becomeReadyToProbe(_ machine: inout MachineState, _ current: ControlWord, now: Int64) {
         let due = min(now, openUntil.load(ordering: .relaxed))
-        return performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: due)
+        performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: due)
     }
 
     /// The control word after the transitions that time alone makes due, which the next call would make: open →
     /// half-open once the open wait has elapsed (without admitting a trial), half-open → open once the trial
-    /// calls overran the half-open deadline. Makes them, reports them, and returns the word.
+    /// calls overran their time, forced open or disabled → closed once the override has expired. Makes them,
+    /// has them reported, and returns the word.
     func settledWord() -> ControlWord {
         while true {
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
@@ -110,27 +115,18 @@ extension CircuitBreaker {
             case .closed:
                 return word
             }
-            let (transition, ended, current) = machine.withLock {
-                machine -> (StateTransition?, BreakerOverride?, ControlWord) in
+            let current = transact { machine -> ControlWord in
                 let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                guard current == word else { return (nil, nil, current) }
+                guard current == word else { return current }
                 switch word.state {
-                case .open:
-                    return (becomeReadyToProbe(&machine, current, now: now), nil, current)
-                case .halfOpen:
-                    return (reopenIfTrialsOverran(&machine, current, now: now), nil, current)
-                default:
-                    return endExpiredOverride(&machine, current, now: now).map { ($0.0, $0.1, current) }
-                        ?? (nil, nil, current)
+                case .open: becomeReadyToProbe(&machine, current, now: now)
+                case .halfOpen: reopenIfTrialsOverran(&machine, current, now: now)
+                default: endExpiredOverride(&machine, current, now: now)
                 }
+                return ControlWord(rawValue: control.load(ordering: .relaxed))
             }
-            guard let transition else {
-                // Nothing was due, or another thread moved the breaker first: report what it is now.
-                if current == word { return word }
-                continue
-            }
-            report(transition)
-            if let ended, hasMonitors { monitor.overrideEnded(self, override: ended, expired: true) }
+            // Nothing was due: this is the state. Else look again: the next period may be due as well.
+            if current == word { return word }
         }
     }
 
@@ -156,36 +152,35 @@ extension CircuitBreaker {
     @usableFromInline
     func trip(_ permit: Permit, reason: TransitionReason) {
         let now = clock.coarseNanoseconds()
-        let transition = machine.withLock { machine -> StateTransition? in
+        transact { machine in
             let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-            guard current == permit.word, current.isClosed else { return nil }
-            return performTransition(&machine, from: current, to: .open, reason: reason, now: now)
+            guard current == permit.word, current.isClosed else { return }
+            performTransition(&machine, from: current, to: .open, reason: reason, now: now)
         }
-        if let transition { report(transition) }
     }
 
     /// The outcome of a trial call (admitted in half-open): `failure` is nil for an ignored call, which frees its
-    /// trial slot.
+    /// trial slot. An outcome that arrives after the trials' time was up belongs to a period that ended then: the
+    /// breaker reopens, dated at that moment, and the outcome counts for nothing.
     @usableFromInline
     func settleTrial(_ permit: Permit, failure: Bool?) {
         let now = clock.coarseNanoseconds()
-        let transition = machine.withLock { machine -> StateTransition? in
+        transact { machine in
             let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-            guard current == permit.word else { return nil }
+            guard current == permit.word else { return }
+            if reopenIfTrialsOverran(&machine, current, now: now) { return }
             switch failure {
             case nil:
                 machine.trialsAdmitted -= 1
-                return nil
             case false?:
                 machine.trialSuccesses += 1
-                guard machine.trialSuccesses >= configuration.halfOpen.requiredSuccesses else { return nil }
-                return performTransition(&machine, from: current, to: .closed, reason: .trialsSucceeded, now: now)
+                guard machine.trialSuccesses >= configuration.halfOpen.requiredSuccesses else { return }
+                performTransition(&machine, from: current, to: .closed, reason: .trialsSucceeded, now: now)
             case true?:
                 machine.consecutiveReopens += 1
-                return performTransition(&machine, from: current, to: .open, reason: .trialFailed, now: now)
+                performTransition(&machine, from: current, to: .open, reason: .trialFailed, now: now)
             }
         }
-        if let transition { report(transition) }
     }
 
     /// The totals of the policy's window (empty for the consecutive-failure policy).
@@ -193,60 +188,59 @@ extension CircuitBreaker {
         rule.totals(now: now)
     }
 
-    /// Operator transitions.
-    func changeStateManually(to state: CircuitState, reason: TransitionReason) {
-        let (transition, ended) = machine.withLock { machine in
-            (moveManually(&machine, to: state, reason: reason), takeOverride(&machine))
+    /// An operator's move to `state` (``forceOpen()``, ``disable()``, ``reset()``), which ends the override in
+    /// force; `then` queues what follows it for the monitors.
+    func changeStateManually(to state: CircuitState, reason: TransitionReason, then event: BreakerEvent? = nil) {
+        transact { machine in
+            endOverride(&machine, expired: false)
+            moveManually(&machine, to: state, reason: reason)
+            if let event { post(event, &machine) }
         }
-        if let transition { report(transition) }
-        if let ended, hasMonitors { monitor.overrideEnded(self, override: ended, expired: false) }
     }
 
     /// An operator's move to `state`, under the lock: a transition unless the breaker is in that state already
     /// (a reset of a closed breaker starts a fresh period without reporting one).
-    func moveManually(_ machine: inout MachineState, to state: CircuitState, reason: TransitionReason) -> StateTransition? {
+    func moveManually(_ machine: inout MachineState, to state: CircuitState, reason: TransitionReason) {
         let now = clock.coarseNanoseconds()
         let current = ControlWord(rawValue: control.load(ordering: .relaxed))
         if current.state == state {
-            guard state == .closed else { return nil }
+            guard state == .closed else { return }
             let next = current.advanced(to: .closed)
             rule.reset(generation: next.generation, now: now)
             control.store(next.rawValue, ordering: .releasing)
-            return nil
+            return
         }
-        return performTransition(&machine, from: current, to: state, reason: reason, now: now)
+        performTransition(&machine, from: current, to: state, reason: reason, now: now)
     }
 
-    /// Removes the active override, if any, under the lock, and returns it.
-    func takeOverride(_ machine: inout MachineState) -> BreakerOverride? {
+    /// Removes the active override, if any, under the lock, and queues its end for the monitors; returns whether
+    /// there was one.
+    @discardableResult
+    func endOverride(_ machine: inout MachineState, expired: Bool) -> Bool {
         overrideUntil.store(.max, ordering: .relaxed)
-        defer { machine.activeOverride = nil }
-        return machine.activeOverride
+        guard let ended = machine.activeOverride else { return false }
+        machine.activeOverride = nil
+        post(.overrideEnded(ended, expired: expired), &machine)
+        return true
     }
 
-    /// Forced open or disabled → closed when the active override has ended by `now`, under the lock; the
-    /// transition and the override that ended.
-    private func endExpiredOverride(
-        _ machine: inout MachineState,
-        _ current: ControlWord,
-        now: Int64
-    ) -> (StateTransition, BreakerOverride)? {
+    /// Forced open or disabled → closed when the active override has ended by `now`, under the lock.
+    private func endExpiredOverride(_ machine: inout MachineState, _ current: ControlWord, now: Int64) {
         let until = overrideUntil.load(ordering: .relaxed)
-        guard now >= until, let ended = takeOverride(&machine) else { return nil }
+        guard now >= until, endOverride(&machine, expired: true) else { return }
         // Dated when the override ended, not when a call or a read noticed it.
-        let transition = performTransition(&machine, from: current, to: .closed, reason: .overrideExpired, now: until)
-        return (transition, ended)
+        performTransition(&machine, from: current, to: .closed, reason: .overrideExpired, now: until)
     }
 
-    /// Moves to `state` and publishes the new control word. Must run under `machine`'s lock with `current` the
-    /// control word read under it.
+    /// Moves to `state`, publishes the new control word and queues the transition for the monitors. Must run
+    /// under `machine`'s lock with `current` the control word read under it.
     func performTransition(
         _ machine: inout MachineState,
         from current: ControlWord,
         to state: CircuitState,
         reason: TransitionReason,
         now: Int64
-    ) -> StateTransition {
+    ) {
         let next = current.advanced(to: state)
         let ratios = windowTotals(now: now).ratios(minimumCalls: rule.minimumCalls)
         var openWait: Duration?
@@ -261,7 +255,7 @@ extension CircuitBreaker {
         case .halfOpen:
             machine.trialsAdmitted = 0
             machine.trialSuccesses = 0
-            machine.halfOpenDeadline = now &+ configuration.halfOpen.maximumDuration.nanoseconds
+            machine.lastTrialAdmitted = now
         case .closed, .disabled:
             if state == .closed { machine.consecutiveReopens = 0 }
             rule.reset(generation: next.generation, now: now)
@@ -286,11 +280,35 @@ extension CircuitBreaker {
             slowCallRatio: ratios.slow
         )
         machine.lastTransition = transition
-        return transition
+        post(.transition(transition), &machine)
     }
 
-    /// Tells the monitors about a transition.
-    func report(_ transition: StateTransition) {
-        if hasMonitors { monitor.stateChanged(self, transition: transition) }
+    /// Queues `event` for the monitors, if there are any. Under the lock.
+    func post(_ event: BreakerEvent, _ machine: inout MachineState) {
+        if hasMonitors { machine.outbox.post(event) }
+    }
+
+    /// Runs `body` under the lock, then delivers the events it queued (and any queued meanwhile), unless another
+    /// thread is delivering already (see ``BreakerEventOutbox``).
+    @discardableResult
+    func transact<Result>(_ body: (inout MachineState) -> Result) -> Result {
+        let (result, batch) = machine.withLock { machine in (body(&machine), machine.outbox.claim()) }
+        var events = batch
+        while !events.isEmpty {
+            for event in events { deliver(event) }
+            events = machine.withLock { $0.outbox.next() }
+        }
+        return result
+    }
+
+    private func deliver(_ event: BreakerEvent) {
+        switch event {
+        case .transition(let transition): monitor.stateChanged(self, transition: transition)
+        case .overrideApplied(let override, let restored):
+            monitor.overrideApplied(self, override: override, restored: restored)
+        case .overrideEnded(let override, let expired):
+            monitor.overrideEnded(self, override: override, expired: expired)
+        case .reset: monitor.breakerReset(self)
+        }
     }
 }

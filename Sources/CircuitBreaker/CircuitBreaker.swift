@@ -169,8 +169,7 @@ public final class CircuitBreaker: Sendable {
     /// count. Ends an active override. Monitors see the transition (unless it was closed already) and a reset
     /// event.
     public func reset() {
-        changeStateManually(to: .closed, reason: .reset)
-        monitor.breakerReset(self)
+        changeStateManually(to: .closed, reason: .reset, then: .reset)
     }
 
     /// Tells the monitors the breaker is gone (its registry removed it).
@@ -182,9 +181,11 @@ public final class CircuitBreaker: Sendable {
 
 /// What only changes under the breaker's lock.
 struct MachineState: Sendable {
+    /// Trial slots of the half-open period in use: trials admitted and not yet settled or ignored.
     var trialsAdmitted = 0
     var trialSuccesses = 0
-    var halfOpenDeadline: Int64 = 0
+    /// When the last trial of the half-open period was admitted (coarse monotonic nanoseconds).
+    var lastTrialAdmitted: Int64 = 0
     var consecutiveReopens = 0
     var lastTransitionTimestamp: Double
     /// The last transition, for snapshots.
@@ -193,4 +194,13 @@ struct MachineState: Sendable {
     var stateTimes: StateTimeAccount
     /// The operator's override in force, if any.
     var activeOverride: BreakerOverride?
+    /// Events on their way to the monitors.
+    var outbox = BreakerEventOutbox()
+
+    /// When the trials of the half-open period have had their time: `policy.maximumDuration` after the last of
+    /// them was admitted, once every slot is taken; `nil` while a slot is free (the next call takes it).
+    func trialDeadline(_ policy: HalfOpenPolicy) -> Int64? {
+        guard trialsAdmitted >= policy.trialCalls else { return nil }
+        return lastTrialAdmitted &+ policy.maximumDuration.nanoseconds
+    }
 }
