@@ -15,14 +15,16 @@ extension CircuitBreaker {
     public func apply(_ override: BreakerOverride, restored: Bool = false) {
         let remaining = override.expiresAt - clock.wallClockSeconds()
         guard override.action == .reset || remaining > 0 else { return }
+        let now = clock.coarseNanoseconds()
         transact { machine in
+            makeDueTransitions(&machine, now: now)
             endOverride(&machine, expired: false)
             let state = override.action.heldState
             moveManually(&machine, to: state, reason: Self.reason(moving: state))
             if override.action != .reset {
                 machine.activeOverride = override
                 let nanos = min(remaining * 1e9, Double(Int64.max / 2))
-                overrideUntil.store(clock.coarseNanoseconds() &+ Int64(nanos), ordering: .relaxed)
+                overrideUntil.store(now &+ Int64(nanos), ordering: .relaxed)
             }
             post(.overrideApplied(override, restored: restored), &machine)
             if override.action == .reset { post(.reset, &machine) }
@@ -33,7 +35,9 @@ extension CircuitBreaker {
     /// window (as ``reset()``). Returns the override that ended; does nothing without one.
     @discardableResult
     public func clearOverride() -> BreakerOverride? {
-        transact { machine -> BreakerOverride? in
+        let now = clock.coarseNanoseconds()
+        return transact { machine -> BreakerOverride? in
+            makeDueTransitions(&machine, now: now)
             guard let ended = machine.activeOverride else { return nil }
             endOverride(&machine, expired: false)
             moveManually(&machine, to: .closed, reason: .reset)

@@ -122,6 +122,11 @@ extension CircuitBreaker {
     /// Only a failure or a slow call can trip, so only those evaluate the window.
     @inlinable
     func store(_ permit: Permit, failure: Bool, slow: Bool) {
+        if !permit.word.isClosed {
+            // A call a shadow breaker ran instead of rejecting records nothing. A disabled one's override may have
+            // expired while it ran: the transition it made due comes first, and then the outcome is late.
+            guard permit.word != .shadow, settledWord() == permit.word else { return }
+        }
         let reason = rule.record(
             failure: failure,
             slow: slow,

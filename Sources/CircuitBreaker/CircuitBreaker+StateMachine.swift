@@ -9,124 +9,104 @@ import Synchronization
 // Verification/MAPPING.md: review that mapping, and rerun `make spin`, whenever this file changes.
 extension CircuitBreaker {
     /// Admission when the breaker is not closed (or was not when the caller looked).
+    ///
+    /// Without the lock when nothing can be due: an open breaker within its wait rejects, a forced-open or
+    /// disabled one without an expired override rejects or admits. Otherwise, under the lock, the transitions that
+    /// time has made due are made first, and the call meets the state that results.
     @usableFromInline
     func admitSlow(_ observed: ControlWord) -> Admission {
-        var word = observed
-        while true {
-            switch word.state {
-            case .closed:
-                return .admitted(Permit(word: word, start: startTime()))
-            case .disabled, .forcedOpen:
-                if overrideUntil.load(ordering: .relaxed) != .max {
-                    // An override may have ended: settle it as a read would, and look again.
-                    let settled = settledWord()
-                    if settled != word {
-                        word = settled
-                        continue
-                    }
-                }
-                if word.state == .disabled { return .admitted(Permit(word: word, start: startTime())) }
+        let now = clock.coarseNanoseconds()
+        switch observed.state {
+        case .closed:
+            return .admitted(Permit(word: observed, start: startTime()))
+        case .open:
+            let until = openUntil.load(ordering: .relaxed)
+            if now < until { return refusal(in: .open, retryAfter: .nanoseconds(until - now)) }
+        case .disabled, .forcedOpen:
+            if now < overrideUntil.load(ordering: .relaxed) {
+                if observed.state == .disabled { return .admitted(Permit(word: observed, start: startTime())) }
                 return refusal(in: .forcedOpen, retryAfter: nil)
+            }
+        case .halfOpen:
+            break
+        }
+        let trialCalls = configuration.halfOpen.trialCalls
+        let decision = transact { machine -> AdmissionDecision in
+            makeDueTransitions(&machine, now: now)
+            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+            switch current.state {
+            case .closed, .disabled:
+                return .admit(current)
+            case .forcedOpen:
+                return .refuse(.forcedOpen, retryAfter: nil)
             case .open:
-                let now = clock.coarseNanoseconds()
-                let until = openUntil.load(ordering: .relaxed)
-                if now < until {
-                    return refusal(in: .open, retryAfter: .nanoseconds(until - now))
-                }
-                // The wait has elapsed: the breaker is half-open since it did, and this call is its first trial.
-                let (admitted, current) = transact { machine -> (Bool, ControlWord) in
-                    let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                    guard current == word else { return (false, current) }
-                    becomeReadyToProbe(&machine, current, now: now)
-                    admitTrial(&machine, now: now)
-                    return (true, ControlWord(rawValue: control.load(ordering: .relaxed)))
-                }
-                if admitted { return .admitted(Permit(word: current, start: startTime())) }
-                word = current
+                return .refuse(.open, retryAfter: .nanoseconds(max(openUntil.load(ordering: .relaxed) - now, 0)))
             case .halfOpen:
-                let now = clock.coarseNanoseconds()
-                let trialCalls = configuration.halfOpen.trialCalls
-                let (admitted, current) = transact { machine -> (Bool, ControlWord) in
-                    let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                    guard current == word else { return (false, current) }
-                    if machine.trialsAdmitted < trialCalls {
-                        admitTrial(&machine, now: now)
-                        return (true, current)
-                    }
-                    reopenIfTrialsOverran(&machine, current, now: now)
-                    return (false, ControlWord(rawValue: control.load(ordering: .relaxed)))
-                }
-                if admitted { return .admitted(Permit(word: word, start: startTime())) }
-                if current != word {
-                    // Another period began (the trials overran their time, say): the call meets that one, which
-                    // may itself be over already after a long idle.
-                    word = current
-                    continue
-                }
-                return refusal(in: .halfOpen, retryAfter: .zero)
+                guard machine.trialsAdmitted < trialCalls else { return .refuse(.halfOpen, retryAfter: .zero) }
+                machine.trialsAdmitted += 1
+                machine.lastTrialAdmitted = max(machine.lastTrialAdmitted, now)
+                return .admit(current)
+            }
+        }
+        switch decision {
+        case .admit(let word): return .admitted(Permit(word: word, start: startTime()))
+        case .refuse(let state, let retryAfter): return refusal(in: state, retryAfter: retryAfter)
+        }
+    }
+
+    /// Makes every transition that time alone has made due by `now`, in order, each dated when it became due:
+    /// open → half-open once the open wait has elapsed (without admitting a trial), half-open → open once the
+    /// trials overran their time, forced open or disabled → closed once the override has expired. After a long
+    /// idle that can be a reopen and then half-open again. Under the lock.
+    func makeDueTransitions(_ machine: inout MachineState, now: Int64) {
+        while true {
+            let current = ControlWord(rawValue: control.load(ordering: .relaxed))
+            switch current.state {
+            case .closed:
+                return
+            case .open:
+                let until = openUntil.load(ordering: .relaxed)
+                guard now >= until else { return }
+                // Dated when the wait elapsed, not when a call or a read noticed it, so the time in each state
+                // does not depend on when the breaker was next looked at.
+                performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: until)
+            case .halfOpen:
+                // Every slot taken and the trials' time up: `maximumDuration` from the last one's admission, so
+                // every trial has at least that long, however long the breaker sat idle before it came, and a
+                // probe that never returns cannot wedge the breaker.
+                guard let due = machine.trialDeadline(configuration.halfOpen), now >= due else { return }
+                machine.consecutiveReopens += 1
+                performTransition(&machine, from: current, to: .open, reason: .halfOpenDeadlineExceeded, now: due)
+            case .forcedOpen, .disabled:
+                let until = overrideUntil.load(ordering: .relaxed)
+                guard now >= until, endOverride(&machine, expired: true) else { return }
+                performTransition(&machine, from: current, to: .closed, reason: .overrideExpired, now: until)
             }
         }
     }
 
-    /// Takes a trial slot of the half-open period for a call admitted at `now`. Under the lock.
-    private func admitTrial(_ machine: inout MachineState, now: Int64) {
-        machine.trialsAdmitted += 1
-        machine.lastTrialAdmitted = max(machine.lastTrialAdmitted, now)
-    }
-
-    /// Half-open → open when every trial slot is taken and the trials have had their time: the half-open
-    /// ``HalfOpenPolicy/maximumDuration`` from the admission of the last of them. So every trial has at least that
-    /// long from its own admission, however long the breaker sat idle in half-open before, and a probe that never
-    /// returns cannot wedge the breaker. Dated when the time was up, not when a call or a read noticed it. Under
-    /// the lock; returns whether it reopened.
-    @discardableResult
-    private func reopenIfTrialsOverran(_ machine: inout MachineState, _ current: ControlWord, now: Int64) -> Bool {
-        guard let due = machine.trialDeadline(configuration.halfOpen), now >= due else { return false }
-        machine.consecutiveReopens += 1
-        performTransition(&machine, from: current, to: .open, reason: .halfOpenDeadlineExceeded, now: due)
-        return true
-    }
-
-    /// Open → half-open once the open wait has elapsed, dated when it elapsed rather than when a call or a read
-    /// noticed it, so the time in each state does not depend on when the breaker was next looked at. Under the
-    /// lock.
-    private func becomeReadyToProbe(_ machine: inout MachineState, _ current: ControlWord, now: Int64) {
-        let due = min(now, openUntil.load(ordering: .relaxed))
-        performTransition(&machine, from: current, to: .halfOpen, reason: .openWaitElapsed, now: due)
-    }
-
-    /// The control word after the transitions that time alone makes due, which the next call would make: open →
-    /// half-open once the open wait has elapsed (without admitting a trial), half-open → open once the trial
-    /// calls overran their time, forced open or disabled → closed once the override has expired. Makes them,
-    /// has them reported, and returns the word.
+    /// The control word after the transitions that time alone has made due, which the next call would make
+    /// (``makeDueTransitions(_:now:)``): makes them, has them reported, and returns the word. Takes the lock only
+    /// when something may be due.
+    @usableFromInline
     func settledWord() -> ControlWord {
-        while true {
-            let word = ControlWord(rawValue: control.load(ordering: .acquiring))
-            let now: Int64
-            switch word.state {
-            case .open:
-                now = clock.coarseNanoseconds()
-                if now < openUntil.load(ordering: .relaxed) { return word }
-            case .halfOpen:
-                now = clock.coarseNanoseconds()
-            case .forcedOpen, .disabled:
-                now = clock.coarseNanoseconds()
-                if now < overrideUntil.load(ordering: .relaxed) { return word }
-            case .closed:
-                return word
-            }
-            let current = transact { machine -> ControlWord in
-                let current = ControlWord(rawValue: control.load(ordering: .relaxed))
-                guard current == word else { return current }
-                switch word.state {
-                case .open: becomeReadyToProbe(&machine, current, now: now)
-                case .halfOpen: reopenIfTrialsOverran(&machine, current, now: now)
-                default: endExpiredOverride(&machine, current, now: now)
-                }
-                return ControlWord(rawValue: control.load(ordering: .relaxed))
-            }
-            // Nothing was due: this is the state. Else look again: the next period may be due as well.
-            if current == word { return word }
+        let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+        let now: Int64
+        switch word.state {
+        case .closed:
+            return word
+        case .open:
+            now = clock.coarseNanoseconds()
+            if now < openUntil.load(ordering: .relaxed) { return word }
+        case .forcedOpen, .disabled:
+            now = clock.coarseNanoseconds()
+            if now < overrideUntil.load(ordering: .relaxed) { return word }
+        case .halfOpen:
+            now = clock.coarseNanoseconds()
+        }
+        return transact { machine in
+            makeDueTransitions(&machine, now: now)
+            return ControlWord(rawValue: control.load(ordering: .relaxed))
         }
     }
 
@@ -160,15 +140,15 @@ extension CircuitBreaker {
     }
 
     /// The outcome of a trial call (admitted in half-open): `failure` is nil for an ignored call, which frees its
-    /// trial slot. An outcome that arrives after the trials' time was up belongs to a period that ended then: the
-    /// breaker reopens, dated at that moment, and the outcome counts for nothing.
+    /// trial slot. The transitions that are due are made first: an outcome that arrives after the trials' time was
+    /// up belongs to a period that ended then (the breaker reopened, dated at that moment), and counts for nothing.
     @usableFromInline
     func settleTrial(_ permit: Permit, failure: Bool?) {
         let now = clock.coarseNanoseconds()
         transact { machine in
+            makeDueTransitions(&machine, now: now)
             let current = ControlWord(rawValue: control.load(ordering: .relaxed))
             guard current == permit.word else { return }
-            if reopenIfTrialsOverran(&machine, current, now: now) { return }
             switch failure {
             case nil:
                 machine.trialsAdmitted -= 1
@@ -191,7 +171,9 @@ extension CircuitBreaker {
     /// An operator's move to `state` (``forceOpen()``, ``disable()``, ``reset()``), which ends the override in
     /// force; `then` queues what follows it for the monitors.
     func changeStateManually(to state: CircuitState, reason: TransitionReason, then event: BreakerEvent? = nil) {
+        let now = clock.coarseNanoseconds()
         transact { machine in
+            makeDueTransitions(&machine, now: now)
             endOverride(&machine, expired: false)
             moveManually(&machine, to: state, reason: reason)
             if let event { post(event, &machine) }
@@ -224,14 +206,6 @@ extension CircuitBreaker {
         return true
     }
 
-    /// Forced open or disabled → closed when the active override has ended by `now`, under the lock.
-    private func endExpiredOverride(_ machine: inout MachineState, _ current: ControlWord, now: Int64) {
-        let until = overrideUntil.load(ordering: .relaxed)
-        guard now >= until, endOverride(&machine, expired: true) else { return }
-        // Dated when the override ended, not when a call or a read noticed it.
-        performTransition(&machine, from: current, to: .closed, reason: .overrideExpired, now: until)
-    }
-
     /// Moves to `state`, publishes the new control word and queues the transition for the monitors. Must run
     /// under `machine`'s lock with `current` the control word read under it.
     func performTransition(
@@ -242,13 +216,16 @@ extension CircuitBreaker {
         now: Int64
     ) {
         let next = current.advanced(to: state)
+        // The window when the transition became due. A transition dated earlier than the clock (see
+        // `makeDueTransitions`) reads it as it was then: nothing was recorded in between, since every outcome is
+        // recorded only after the due transitions were made (it is then late), so a time window has not moved on.
         let ratios = windowTotals(now: now).ratios(minimumCalls: rule.minimumCalls)
         var openWait: Duration?
         switch state {
         case .open:
             let wait = configuration.openWait.wait(
                 afterReopens: machine.consecutiveReopens,
-                random: Double.random(in: 0..<1)
+                random: randomUnit()
             )
             openUntil.store(now &+ wait.nanoseconds, ordering: .relaxed)
             openWait = wait
@@ -262,8 +239,8 @@ extension CircuitBreaker {
         case .forcedOpen:
             break
         }
-        // A transition made late (dated `now`, earlier than the clock: see `becomeReadyToProbe`) gets the wall-clock
-        // time it was due.
+        // A transition made late (dated `now`, earlier than the clock: see `makeDueTransitions`) gets the
+        // wall-clock time it was due.
         let lateness = max(clock.coarseNanoseconds() &- now, 0)
         let timestamp = clock.wallClockSeconds() - Double(lateness) / 1e9
         machine.lastTransitionTimestamp = timestamp
@@ -311,4 +288,10 @@ extension CircuitBreaker {
         case .reset: monitor.breakerReset(self)
         }
     }
+}
+
+/// What ``CircuitBreaker/admitSlow(_:)`` decided under the lock.
+enum AdmissionDecision {
+    case admit(ControlWord)
+    case refuse(CircuitState, retryAfter: Duration?)
 }

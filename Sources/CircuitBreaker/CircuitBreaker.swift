@@ -57,6 +57,8 @@ public final class CircuitBreaker: Sendable {
     @usableFromInline
     let slowThresholdNanos: Int64
     let machine: Locked<MachineState>
+    /// The jitter's random source: a value in [0, 1) for each transition to open.
+    let randomUnit: @Sendable () -> Double
 
     /// Creates a breaker.
     ///
@@ -66,11 +68,29 @@ public final class CircuitBreaker: Sendable {
     ///   - monitors: Receive every event of this breaker; each is bound with ``BreakerMonitor/bind(to:)``, whose
     ///     error, if any, is rethrown.
     ///   - clock: ``BreakerClock/system``, or a manual clock in tests.
-    public init(
+    public convenience init(
         name: String,
         configuration: Configuration = .default,
         monitors: [any BreakerMonitor] = [],
         clock: BreakerClock = .system
+    ) throws {
+        try self.init(
+            name: name,
+            configuration: configuration,
+            monitors: monitors,
+            clock: clock,
+            randomUnit: { Double.random(in: 0..<1) }
+        )
+    }
+
+    /// Creates a breaker whose open waits draw their jitter from `randomUnit` (a value in [0, 1) per transition to
+    /// open, in order), so that the model-based tests can predict every wait.
+    init(
+        name: String,
+        configuration: Configuration,
+        monitors: [any BreakerMonitor],
+        clock: BreakerClock,
+        randomUnit: @escaping @Sendable () -> Double
     ) throws {
         try configuration.validate()
         let description = BreakerDescription(name: name, configuration: configuration)
@@ -96,6 +116,7 @@ public final class CircuitBreaker: Sendable {
         let callMonitors = bound.filter(\.observesCalls)
         self.callMonitor = MonitorFanOut.combining(callMonitors)
         self.hasCallMonitors = !callMonitors.isEmpty
+        self.randomUnit = randomUnit
         self.slowThresholdNanos = configuration.slowCallThreshold?.nanoseconds ?? .max
         self.enforcing = configuration.enforcement.rejectsCalls
         self.measuresDurations = configuration.slowCallThreshold != nil || bound.contains { $0.wantsDurations }
@@ -116,8 +137,10 @@ public final class CircuitBreaker: Sendable {
     /// and monitors see that transition once, in generation order, whether a call or a read made it.
     public var state: CircuitState { settledWord().state }
 
-    /// The current state period's number; it grows by one with every transition.
-    public var generation: UInt64 { ControlWord(rawValue: control.load(ordering: .acquiring)).generation }
+    /// The current state period's number; it grows by one with every transition (and with a reset of a closed
+    /// breaker, which starts a fresh period). Like ``state``, reading it makes the transitions that time has made
+    /// due, so it never names a period that is over.
+    public var generation: UInt64 { settledWord().generation }
 
     /// A picture of the breaker now: state (as ``state`` reports it), window counts and ratios, the last
     /// transition, and the time spent in each state.

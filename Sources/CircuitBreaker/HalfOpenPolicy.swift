@@ -4,9 +4,10 @@ public struct HalfOpenPolicy: Sendable, Hashable {
     public var trialCalls: Int
     /// How many trial successes close the breaker; at most ``trialCalls``. Any trial failure reopens it.
     public var requiredSuccesses: Int
-    /// The longest a half-open period may last. When trial calls have not settled the breaker by then (a probe
-    /// that never returns), the next call finds the deadline passed and reopens the breaker, so it can never
-    /// wedge in half-open.
+    /// How long the trial calls have to settle the breaker once every trial slot is taken, counted from the
+    /// admission of the last of them: a trial admitted at *t* has at least until *t* + `maximumDuration`, however
+    /// long the breaker sat idle before. When the time is up (a probe that never returns), the breaker reopens,
+    /// dated at that moment, so it can never wedge in half-open. See <doc:Semantics>.
     public var maximumDuration: Duration
 
     /// Creates a half-open policy; `requiredSuccesses` defaults to `trialCalls`.

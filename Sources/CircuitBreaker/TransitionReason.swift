@@ -40,7 +40,8 @@ public struct TransitionReason: Sendable, Hashable, CustomStringConvertible, Nam
     public static let trialsSucceeded = TransitionReason(backing: .trialsSucceeded)
     /// Half-open → open: a trial call failed or timed out.
     public static let trialFailed = TransitionReason(backing: .trialFailed)
-    /// Half-open → open: the half-open period outlived its maximum duration (a probe never returned).
+    /// Half-open → open: every trial slot was taken and the trials did not settle the breaker within
+    /// ``HalfOpenPolicy/maximumDuration`` of the last one's admission (a probe never returned).
     public static let halfOpenDeadlineExceeded = TransitionReason(backing: .halfOpenDeadlineExceeded)
     /// → forced open, by ``CircuitBreaker/forceOpen()``.
     public static let forcedOpen = TransitionReason(backing: .forcedOpen)
