@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test test-unit model-check spin test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -26,12 +26,26 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs
+test: test-unit model-check spin test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs
 
 test-unit:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## The breaker against its reference model: seeded random runs of every trip policy, compared step by step
+## (Tests/CircuitBreakerTests/Model). make model-check STEPS=N runs more; MODEL_SEED=S and MODEL_REPLAY=S replay.
+STEPS ?= 200000
+model-check:
+	scripts/install-deps.sh test
+	$(SWIFT) build --build-tests
+	MODEL_STEPS=$(STEPS) $(SWIFT) test --skip-build --filter ModelBasedTests
+
+## The admission protocol's Promela model (Verification/), checked by spin for every interleaving of three threads,
+## and each mutation caught. make spin OPS=5 checks a larger bound.
+spin:
+	scripts/install-deps.sh test
+	scripts/spin-check.sh
 
 ## Every test target under ThreadSanitizer; any report fails the run.
 test-tsan:

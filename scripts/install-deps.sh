@@ -7,7 +7,7 @@ profile="${1:-build}"
 packages=(libmicrohttpd-dev pkg-config zlib1g-dev libcrypt-dev)
 case "$profile" in
     build) ;;
-    test) packages+=(prometheus prometheus-alertmanager openssl curl apache2-utils python3-venv chromium fonts-dejavu-core) ;;
+    test) packages+=(prometheus prometheus-alertmanager openssl curl apache2-utils python3-venv chromium fonts-dejavu-core spin gcc) ;;
     bench) packages+=(wrk curl) ;;
     *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
