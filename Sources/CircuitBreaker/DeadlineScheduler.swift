@@ -110,12 +110,8 @@ final class DeadlineScheduler: @unchecked Sendable {
         entry.sequence = nextSequence
         nextSequence &+= 1
         heap.insert(entry)
-        switch driver {
-        case .manual:
-            if !watchers.isEmpty { wakeWatchersLocked() }
-        case .thread:
-            if deadline < wakeTarget { wakeThreadLocked(for: deadline) }
-        }
+        if !watchers.isEmpty { wakeWatchersLocked() }
+        if case .thread = driver, deadline < wakeTarget { wakeThreadLocked(for: deadline) }
         return true
     }
 
@@ -207,11 +203,13 @@ final class DeadlineScheduler: @unchecked Sendable {
     /// (a task per arming that needs a wake-up) but correct, until a thread starts.
     private func expireWithFallbackTask(at deadline: Int64) {
         Task.detached { [self] in
-            let now = BreakerClock.read(CLOCK_MONOTONIC)
-            if deadline > now {
+            // `Task.sleep` measures another clock (continuous, not monotonic): sleep again until ours agrees.
+            var now = BreakerClock.read(CLOCK_MONOTONIC)
+            while deadline > now {
                 try? await Task.sleep(for: .nanoseconds(deadline &- now))
+                now = BreakerClock.read(CLOCK_MONOTONIC)
             }
-            let due = mutex.withLock { takeDueLocked(now: BreakerClock.read(CLOCK_MONOTONIC)) }
+            let due = mutex.withLock { takeDueLocked(now: now) }
             for entry in due { entry.expire() }
         }
     }
