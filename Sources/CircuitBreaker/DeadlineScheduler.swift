@@ -81,6 +81,8 @@ final class DeadlineScheduler: @unchecked Sendable {
     init(driver: Driver, startThread: @escaping @Sendable (DeadlineScheduler) -> Bool = startServingThread) {
         self.driver = driver
         self.startThread = startThread
+        // A manual clock starts at zero: a deadline at zero is due from the start.
+        if case .manual = driver { dueThrough = 0 }
     }
 
     // MARK: Arming and claiming (with the lock held)

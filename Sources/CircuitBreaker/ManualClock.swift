@@ -69,7 +69,7 @@ public final class ManualClock: Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let armed = deadlines.mutex.withLock { () -> Bool? in
-                    if Task.isCancelled {
+                    if sleep.claimed || Task.isCancelled {
                         sleep.claimed = true
                         return nil
                     }

@@ -130,6 +130,15 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
         #expect(log.withLock { $0 }.isEmpty, "claimed entries never expire")
     }
 
+    @Test func aSleepThatIsAlreadyOverReturnsAtOnce() async throws {
+        let clock = ManualClock()
+        try await clock.sleep(for: .zero)
+        try await clock.sleep(for: .milliseconds(-5))
+        clock.advance(by: .seconds(1))
+        try await clock.sleep(for: .zero)
+        #expect(clock.sleeperCount == 0)
+    }
+
     /// Waits (on a thread of its own, not the cooperative pool) until `log` holds `count` entries; at most 10
     /// minutes, which only a hung test reaches.
     func waitForExpiries(_ log: Locked<[Int]>, count: Int) async -> Bool {
