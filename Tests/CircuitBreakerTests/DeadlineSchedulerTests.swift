@@ -36,7 +36,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
         }
     }
 
-    @Test(arguments: [1, 2, 3, 4])
+    @Test(arguments: [1, 2, 3])
     func theHeapAgreesWithASortedListUnderRandomInsertsRemovalsAndPops(seed: UInt64) {
         var random = SplitMix(state: seed)
         var heap = DeadlineHeap()
@@ -44,7 +44,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
         var model: [ScheduledDeadline] = []
         var sequence: UInt64 = 0
         let log = Locked<[Int]>([])
-        for step in 0..<5_000 {
+        for step in 0..<2_000 {
             switch Int.random(in: 0..<10, using: &random) {
             case 0..<5:
                 let entry = RecordedDeadline(id: step, log: log)
@@ -197,7 +197,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
         let expired = Locked<[Int]>([])
         let claimed = Locked<[Int]>([])
         let threads = 4
-        let perThread = 2_000
+        let perThread = 500
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let remaining = Atomic<Int>(threads)
             for thread in 0..<threads {
@@ -239,7 +239,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
         let expired = Locked<[Int]>([])
         let claimed = Locked<[Int]>([])
         let threads = 3
-        let perThread = 2_000
+        let perThread = 500
         let armers = Atomic<Int>(threads)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             let remaining = Atomic<Int>(threads + 1)
@@ -267,7 +267,12 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
                 }
             }
             Thread.detachNewThread {
-                while armers.load(ordering: .acquiring) > 0 { clock.advance(by: .nanoseconds(3)) }
+                // Advances in small steps while the armers run, pausing between steps so as not to hold a core that
+                // the tests running beside this one need.
+                while armers.load(ordering: .acquiring) > 0 {
+                    clock.advance(by: .nanoseconds(3))
+                    usleep(20)
+                }
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.resume() }
             }
         }
@@ -296,8 +301,8 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
             ),
             monitors: [counter]
         )
-        let tasks = 8
-        let callsPerTask = 150
+        let tasks = 6
+        let callsPerTask = 100
         let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
             for task in 0..<tasks {
                 group.addTask {
