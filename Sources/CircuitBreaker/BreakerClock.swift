@@ -85,11 +85,31 @@ public struct BreakerClock: Sendable {
 
 extension BreakerClock {
     /// Suspends for `duration`: on the system's continuous clock, or until a manual clock has been advanced that
-    /// far. Throws `CancellationError` when the task is cancelled first. The invocation timeout sleeps here.
+    /// far. Throws `CancellationError` when the task is cancelled first.
+    ///
+    /// The invocation timeout does not sleep: it arms a deadline with the clock's shared deadline scheduler (one
+    /// thread for the system clock, the manual clock's ``ManualClock/advance(by:)`` for a manual one).
     public func sleep(for duration: Duration) async throws {
         switch source {
         case .system: try await Task.sleep(for: duration)
         case .manual(let clock): try await clock.sleep(for: duration)
         }
+    }
+
+    /// Where this clock's deadlines are armed: the process's scheduler for the system clock (on `CLOCK_MONOTONIC`,
+    /// the precise clock), the manual clock's own otherwise.
+    @usableFromInline
+    var deadlineScheduler: DeadlineScheduler {
+        switch source {
+        case .system: DeadlineScheduler.system
+        case .manual(let clock): clock.deadlines
+        }
+    }
+
+    /// The precise reading `duration` from now, saturating at the end of time.
+    @inlinable
+    func deadline(after duration: Duration) -> Int64 {
+        let (sum, overflow) = preciseNanoseconds().addingReportingOverflow(max(duration.nanoseconds, 0))
+        return overflow ? .max : sum
     }
 }

@@ -5,10 +5,12 @@ extension CircuitBreaker {
     /// Runs `operation` if the breaker admits it and records the outcome.
     ///
     /// The operation's errors are rethrown unchanged; a rejected call throws ``CallRejectedError``. With an
-    /// ``Configuration/invocationTimeout``, the operation runs in a child task: when the timeout elapses first,
-    /// that task is cancelled, the call is recorded as a timeout and ``CallTimeoutError`` is thrown at once, even
-    /// if the operation ignores cancellation (its late result is dropped). Cancelling the caller's task cancels
-    /// the operation; `CancellationError` is not a failure under the default classifier.
+    /// ``Configuration/invocationTimeout``, the operation runs in a task of its own (which inherits the caller's
+    /// priority and task-local values) and its deadline is armed with the clock's shared deadline scheduler, not a
+    /// timer task: when the deadline passes first, the operation's task is cancelled, the call is recorded as a
+    /// timeout and ``CallTimeoutError`` is thrown at once, even if the operation ignores cancellation (it is
+    /// abandoned, and its late result is dropped). A call that finishes first takes its deadline out. Cancelling
+    /// the caller's task cancels the operation; `CancellationError` is not a failure under the default classifier.
     @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         try await execute(treatingResultAsFailure: { _ in false }, operation)
@@ -82,7 +84,7 @@ extension CircuitBreaker {
         }
     }
 
-    /// Runs the operation, bounded by the invocation timeout if there is one.
+    /// Runs the operation, bounded by the invocation timeout if there is one (see `TimeoutRace`).
     @inlinable
     func invoke<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async -> AsyncOutcome<T> {
         guard let timeout = configuration.invocationTimeout else {

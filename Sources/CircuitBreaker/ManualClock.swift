@@ -3,28 +3,27 @@ import Synchronization
 
 /// A clock for tests: time stands still until ``advance(by:)`` moves it.
 ///
-/// Give it to a breaker with ``BreakerClock/manual(_:)``. Monotonic and wall-clock readings move together, and
-/// sleeps on it (the invocation timeout's timer) end only when the clock is advanced past their deadline, so a
-/// test decides when a timeout happens:
+/// Give it to a breaker with ``BreakerClock/manual(_:)``. Monotonic and wall-clock readings move together. Sleeps on
+/// it, and the invocation timeouts of the breakers that read it, end only when the clock is advanced past their
+/// deadline, so a test decides when a timeout happens:
 ///
 /// ```swift
 /// let clock = ManualClock()
 /// let call = Task { try await breaker.execute { try await slowOperation() } }
-/// await clock.waitForSleepers(1)          // the timeout's timer is armed
+/// await clock.waitForSleepers(1)          // the timeout's deadline is armed
 /// clock.advance(by: .milliseconds(100))   // … and now it fires
 /// ```
+///
+/// Both kinds of waiting count as *sleepers* (``sleeperCount``, ``waitForSleepers(_:)``): a sleep in progress,
+/// and an invocation timeout armed for a call in flight. A call that ends before its deadline takes its timeout
+/// away at once, so it no longer counts when the call returns.
 public final class ManualClock: Sendable {
     @usableFromInline
     let storage: Atomic<Int64>
     private let wallClockOrigin: Double
-    private let sleeps = Locked(Sleeps())
-
-    /// The sleeps in progress and the tasks waiting for a number of them.
-    private struct Sleeps {
-        var nextID = 0
-        var sleepers: [Int: (deadline: Int64, continuation: CheckedContinuation<Void, any Error>)] = [:]
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
-    }
+    /// The sleeps and invocation timeouts armed on this clock; ``advance(by:)`` expires them.
+    @usableFromInline
+    let deadlines = DeadlineScheduler(driver: .manual)
 
     /// Creates a clock at monotonic time zero whose wall clock reads `wallClockOrigin` seconds since 1970.
     public init(wallClockOrigin: Double = 1_700_000_000) {
@@ -39,68 +38,70 @@ public final class ManualClock: Sendable {
     /// The current wall-clock reading in seconds since the Unix epoch.
     public var wallClockSeconds: Double { wallClockOrigin + Double(nanoseconds) / 1e9 }
 
-    /// Moves time forward and ends every sleep whose deadline it reaches; a negative duration is ignored, so the
-    /// clock stays monotonic.
+    /// Moves time forward and ends every sleep and invocation timeout whose deadline it reaches, earliest first; a
+    /// negative duration is ignored, so the clock stays monotonic. A timeout that ends cancels its operation and
+    /// answers its caller with ``CallTimeoutError`` before this returns; the caller's task runs when the executor
+    /// gets to it.
     public func advance(by duration: Duration) {
         let nanos = duration.nanoseconds
         guard nanos > 0 else { return }
         let now = storage.add(nanos, ordering: .releasing).newValue
-        let due = sleeps.withLock { sleeps in
-            let due = sleeps.sleepers.filter { $0.value.deadline <= now }
-            for id in due.keys { sleeps.sleepers[id] = nil }
-            return due.values.map(\.continuation)
-        }
-        for continuation in due { continuation.resume() }
+        deadlines.advance(to: now)
     }
 
-    /// The number of sleeps in progress.
+    /// The number of sleepers: sleeps in progress, and invocation timeouts armed for calls in flight.
     public var sleeperCount: Int {
-        sleeps.withLock { $0.sleepers.count }
+        deadlines.armedCount
     }
 
-    /// Returns once at least `count` sleeps are in progress on this clock, so that a test advances time only
-    /// after the timer it means to fire was armed.
+    /// Returns once at least `count` sleepers (sleeps in progress and armed invocation timeouts) are waiting on this
+    /// clock, so that a test advances time only after the timer it means to fire was armed.
     public func waitForSleepers(_ count: Int = 1) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let satisfied = sleeps.withLock { sleeps in
-                guard sleeps.sleepers.count < count else { return true }
-                sleeps.watchers.append((count, continuation))
-                return false
-            }
-            if satisfied { continuation.resume() }
-        }
+        await deadlines.waitForArmed(count)
     }
 
     /// Suspends until the clock has been advanced by `duration` from now; throws `CancellationError` when the task
     /// is cancelled first.
     public func sleep(for duration: Duration) async throws {
-        let deadline = nanoseconds &+ max(duration.nanoseconds, 0)
-        let id = sleeps.withLock { sleeps in
-            defer { sleeps.nextID += 1 }
-            return sleeps.nextID
-        }
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(max(duration.nanoseconds, 0))
+        let deadline = overflow ? Int64.max : sum
+        let sleep = ManualSleep()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let (ready, watchers) = sleeps.withLock { sleeps -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    if Task.isCancelled || deadline <= nanoseconds { return (true, []) }
-                    sleeps.sleepers[id] = (deadline, continuation)
-                    let count = sleeps.sleepers.count
-                    let woken = sleeps.watchers.filter { $0.count <= count }.map(\.continuation)
-                    sleeps.watchers.removeAll { $0.count <= count }
-                    return (false, woken)
-                }
-                for watcher in watchers { watcher.resume() }
-                if ready {
-                    if Task.isCancelled {
-                        continuation.resume(throwing: CancellationError())
-                    } else {
-                        continuation.resume()
+                let armed = deadlines.mutex.withLock { () -> Bool? in
+                    if sleep.claimed || Task.isCancelled {
+                        sleep.claimed = true
+                        return nil
                     }
+                    sleep.continuation = continuation
+                    return deadlines.armLocked(sleep, at: deadline)
+                }
+                switch armed {
+                case nil: continuation.resume(throwing: CancellationError())
+                case false: sleep.expire()
+                case true: break
                 }
             }
         } onCancel: {
-            let continuation = sleeps.withLock { $0.sleepers.removeValue(forKey: id)?.continuation }
+            let continuation = deadlines.mutex.withLock { () -> CheckedContinuation<Void, any Error>? in
+                guard deadlines.claimLocked(sleep) else { return nil }
+                defer { sleep.continuation = nil }
+                return sleep.continuation
+            }
             continuation?.resume(throwing: CancellationError())
         }
+    }
+}
+
+/// A sleep on a ``ManualClock``: its deadline ends it, unless the sleeping task's cancellation claims it first.
+// Safety (@unchecked Sendable): `continuation` is written with the clock's deadline lock held, and read after a
+// claim, with the lock held or (in `expire()`) after the scheduler claimed it, when no other party touches it.
+final class ManualSleep: ScheduledDeadline, @unchecked Sendable {
+    var continuation: CheckedContinuation<Void, any Error>?
+
+    override func expire() {
+        let continuation = self.continuation
+        self.continuation = nil
+        continuation?.resume()
     }
 }

@@ -1,3 +1,12 @@
+// Benchmarks of the breaker core. Budgets of issue 23 (the async timeout):
+// - `async call: with invocation timeout`: ≤ 1.5 µs and ≤ 4 allocations per call (2.96 µs and 18 allocations when
+//   each call raced the operation against a timer task). The allocations counted include the benchmark's own
+//   closure, which `async call: no timeout` pays too;
+// - `async call: no timeout`: unchanged by the timeout's mechanism;
+// - `closed call: consecutive`: unchanged, +5 ns over `baseline: direct call` and 0 allocations.
+//
+// Run: cd Benchmarks && swift package --disable-sandbox benchmark --target BreakerBenchmarks
+
 import Benchmark
 import BenchmarkSupport
 import CircuitBreaker
