@@ -19,6 +19,10 @@ public final class BreakerOperations: Sendable {
     let keeper: OverrideKeeper
     let monitor: OperationsMonitor
     let callCounter: CallCounter?
+    /// The heartbeats of the event-stream clients (every ``Configuration-swift.struct/heartbeatInterval``).
+    let heartbeat: StreamHeartbeat
+    /// The clock of events, expiry and heartbeats.
+    let clock: BreakerClock
 
     /// Creates the operations and loads the state file, if one is configured. Nothing in the file is fatal (see
     /// ``stateFileError``): invalid entries are refused and the file moved aside with them; a file that is not a
@@ -49,6 +53,8 @@ public final class BreakerOperations: Sendable {
         )
         self.monitor = OperationsMonitor(hub: hub, keeper: keeper, logger: logger)
         self.callCounter = configuration.countsCalls ? CallCounter() : nil
+        self.heartbeat = StreamHeartbeat(interval: configuration.heartbeatInterval, clock: clock)
+        self.clock = clock
     }
 
     /// The monitors to give the registry (``/CircuitBreaker/BreakerRegistry/init(defaultConfiguration:monitors:clock:)``):

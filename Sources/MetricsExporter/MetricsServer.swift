@@ -232,6 +232,12 @@ public final class MetricsServer: Service, Sendable {
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the render thread")
         }
+        guard context.authenticationPool?.start() ?? true else {
+            socket.releaseAfterFailedStart()
+            context.shared.close()
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot start the authentication threads")
+        }
         guard
             let daemon = Self.startDaemon(
                 configuration,
@@ -241,6 +247,7 @@ public final class MetricsServer: Service, Sendable {
             )
         else {
             socket.releaseAfterFailedStart()
+            context.authenticationPool?.close()
             context.budget.close()
             context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
@@ -253,6 +260,7 @@ public final class MetricsServer: Service, Sendable {
         let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
         let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
         guard reaper.start() else {
+            context.authenticationPool?.close()
             context.budget.close()
             context.shared.close()
             MHD_stop_daemon(daemon)
@@ -317,6 +325,8 @@ public final class MetricsServer: Service, Sendable {
         let context = running.context.takeUnretainedValue()
         context.connections.beginStopping()
         context.endStreams(gracefully: false)
+        // Resumes every request waiting for a credentials check (answered 503), after the check in progress.
+        context.authenticationPool?.close()
         // A render waiting for a permit gives up; one in progress is abandoned (see `SharedRender.close`).
         context.budget.close()
         context.shared.close()

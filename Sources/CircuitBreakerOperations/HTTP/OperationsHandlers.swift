@@ -54,7 +54,7 @@ package struct OperationsHandlers: Sendable {
     /// `GET /` (and `GET /admin` with `admin`: the page with override buttons).
     func statusPage(_ request: OperationsRequest, admin: Bool) -> OperationsResponse {
         let page = StatusPage(refreshInterval: configuration.pageRefreshInterval, admin: admin)
-        return .html(page.render(renderer.statuses()))
+        return .html(page.render(renderer.statuses()), contentSecurityPolicy: StatusPage.contentSecurityPolicy)
     }
 
     private func respond(_ body: () throws(OperationsError) -> OperationsResponse) -> OperationsResponse {
