@@ -367,6 +367,21 @@ public final class MetricsServer: Service, Sendable {
         self.withRunning { $0.context.takeUnretainedValue().selfMetrics.evictions } ?? 0
     }
 
+    /// bcrypt computations run so far; 0 when not running or without users.
+    package var bcryptChecksRun: UInt64 {
+        self.withRunning { $0.context.takeUnretainedValue().gate.authenticator?.bcryptChecksRun ?? 0 } ?? 0
+    }
+
+    /// Credential checks waiting for a thread of the authentication pool; 0 when not running or without users.
+    package var authenticationsWaiting: Int {
+        self.withRunning { $0.context.takeUnretainedValue().authenticationPool?.waitingCount ?? 0 } ?? 0
+    }
+
+    /// Streams open now; 0 when not running.
+    package var openStreams: Int {
+        self.withRunning { $0.context.takeUnretainedValue().streamCount } ?? 0
+    }
+
     /// Runs `body` at the start of every render, on the render thread, with the render's number; takes effect at
     /// the next ``start()``. A test hook: the demo uses it to make renders hang (`--hang-renders-after`), to
     /// measure shutdown with a render stuck.

@@ -82,6 +82,7 @@ final class Authenticator: Sendable {
     private let wrong = DigestCache(capacity: Authenticator.cacheCapacity * 4)
     let limiter: FailedLoginLimiter
     private let failures = Atomic<UInt64>(0)
+    private let bcryptChecks = Atomic<UInt64>(0)
 
     init(configuration: MetricsServerConfiguration.BasicAuth, limiter: FailedLoginLimiter = FailedLoginLimiter()) {
         var users: [String: (hash: String, level: AccessLevel)] = [:]
@@ -105,6 +106,11 @@ final class Authenticator: Sendable {
     /// The dummy hash of unknown users on routes of `level`.
     func dummyHash(for level: AccessLevel) -> String {
         level >= .admin ? self.dummyHashes.admin : self.dummyHashes.scrape
+    }
+
+    /// bcrypt computations run so far (a test hook: the caches are seen working by this count not moving).
+    var bcryptChecksRun: UInt64 {
+        self.bcryptChecks.load(ordering: .relaxed)
     }
 
     /// Failed attempts so far (wrong passwords, unknown users, malformed headers), for the self-metrics.
@@ -151,6 +157,7 @@ final class Authenticator: Sendable {
     /// The expensive part: bcrypt with `workspace` (one per pool thread), then the caches, the failure count and
     /// the token (given back on success). Returns the user, or `nil`.
     func verify(_ job: Job, workspace: CryptWorkspace, now: @autoclosure () -> UInt64) -> AuthenticatedUser? {
+        self.bcryptChecks.add(1, ordering: .relaxed)
         let matches = bcryptMatches(password: job.password, hash: job.hash, workspace: workspace)
         guard let level = job.level, matches else {
             self.failures.add(1, ordering: .relaxed)

@@ -382,6 +382,11 @@ final class ServerContext: @unchecked Sendable {
         self.streams.withLock { $0[stream.key] = stream }
     }
 
+    /// The open streams.
+    var streamCount: Int {
+        self.streams.withLock { $0.count }
+    }
+
     /// The open streams of the client at `peer`.
     func streamCount(of peer: PeerAddress) -> Int {
         self.streams.withLock { streams in streams.values.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) } }
