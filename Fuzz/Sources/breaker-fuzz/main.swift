@@ -23,7 +23,7 @@ func LLVMFuzzerRunDriver(
 let name = CommandLine.arguments.dropFirst().first ?? ""
 guard let target = FuzzTarget.all[name] else {
     let names = FuzzTarget.all.keys.sorted().joined(separator: ", ")
-    fputs("usage: breaker-fuzz TARGET [libFuzzer flags] [corpus…]; targets: \(names)\n", stderr)
+    print("usage: breaker-fuzz TARGET [libFuzzer flags] [corpus…]; targets: \(names)")
     exit(2)
 }
 FuzzTarget.selected = target
