@@ -161,3 +161,22 @@ struct HostileInputTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["overrides.json"])
     }
 }
+
+@Suite("DELETE of an override takes no body or an empty object")
+struct ClearBodyTests {
+    @Test("no body or {} clears; a field or another body is refused, and the override stays", arguments: [
+        ("", 200, nil), ("{}", 200, nil), (" { } ", 200, nil), (#"{"action":"x"}"#, 400, "unknown_field"),
+        ("[]", 400, "bad_json"), ("x", 400, "bad_json"),
+    ])
+    func bodies(body: String, status: Int, code: String?) throws {
+        let fixture = Fixture()
+        let payments = try fixture.breaker("payments")
+        _ = fixture.postOverride("payments", #"{"action":"force_open","reason":"x","ttl":"5m"}"#)
+        let response = fixture.handlers.clearOverride(
+            OperationsRequest(method: "DELETE", pathParameters: ["name": "payments"], body: Array(body.utf8))
+        )
+        #expect(response.status == status)
+        #expect(try errorCode(response) == code)
+        #expect(payments.state == (status == 200 ? .closed : .forcedOpen))
+    }
+}

@@ -83,6 +83,10 @@ struct OpenAPIDocumentTests {
                     guard let code = Int(status), code >= 400 else { continue }
                     let json = try #require(content["application/json"]?["schema"] as? [String: String])
                     #expect(json["$ref"] == "#/components/schemas/error", "\(method) \(path) \(status)")
+                    // Under /api/ the error object is the only answer; a page's errors may also be plain text.
+                    let expected: Set<String> =
+                        path.hasPrefix("/api/") ? ["application/json"] : ["application/json", "text/plain"]
+                    #expect(Set(content.keys) == expected, "\(method) \(path) \(status)")
                 }
                 if path.hasPrefix("/api/") {
                     // The gate's answers of every protected operation are documented.

@@ -148,17 +148,26 @@ final class StreamHeartbeat: Sendable {
 
     /// Follows `bridge` until its client is over; starts the loop if it is not running.
     func follow(_ bridge: EventStreamBridge) {
-        let start = state.withLock { state -> Bool in
+        let start = state.withLock { state -> Int64? in
             state.bridges[ObjectIdentifier(bridge)] = WeakBridge(bridge: bridge)
-            guard !state.running else { return false }
+            guard !state.running else { return nil }
             state.running = true
-            return true
+            // Read now, not in the task: ticks count from here even if the clock moves before the task runs.
+            return clock.coarseNanoseconds()
         }
-        guard start else { return }
+        guard let start else { return }
         Task.detached { [self] in
+            let half = max(self.interval.nanoseconds / 2, 1)
+            var tick = start
             while let bridges = self.live() {
-                // Sleeps on the operations' clock: a manual clock wakes it when a test advances it.
-                try? await self.clock.sleep(for: self.interval / 2)
+                tick &+= half
+                let now = self.clock.coarseNanoseconds()
+                // After a long jump of the clock, one beat is enough: go on from now.
+                if now &- tick > self.interval.nanoseconds { tick = now }
+                if tick > now {
+                    // Sleeps on the operations' clock: a manual clock wakes it when a test advances it.
+                    try? await self.clock.sleep(for: .nanoseconds(tick &- now))
+                }
                 self.beat(bridges)
             }
         }
