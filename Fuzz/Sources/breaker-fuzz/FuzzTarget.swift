@@ -84,7 +84,9 @@ struct FuzzTarget: Sendable {
                 fatalError("literal route \(pattern) matched \(text.debugDescription)")
             }
             for (_, raw) in parameters {
-                if raw.contains(UInt8(ascii: "/")) { fatalError("a parameter spans segments: \(text.debugDescription)") }
+                if raw.contains(UInt8(ascii: "/")) {
+                    fatalError("a parameter spans segments: \(text.debugDescription)")
+                }
                 _ = percentDecoded(raw)
             }
         case .notFound, .methodNotAllowed:

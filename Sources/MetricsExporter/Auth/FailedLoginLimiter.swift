@@ -65,7 +65,8 @@ final class FailedLoginLimiter: Sendable {
                 let missing = Self.scale - bucket.tokens
                 let waitNanoseconds = (missing * self.refillNanoseconds + Self.scale - 1) / Self.scale
                 buckets[peer] = bucket
-                return .throttled(retryAfterSeconds: Int(clamping: max(1, (waitNanoseconds + 999_999_999) / 1_000_000_000)))
+                let seconds = max(1, (waitNanoseconds + 999_999_999) / 1_000_000_000)
+                return .throttled(retryAfterSeconds: Int(clamping: seconds))
             }
             bucket.tokens -= Self.scale
             if buckets[peer] == nil, buckets.count >= self.maximumAddresses { self.makeRoom(&buckets, now: now) }

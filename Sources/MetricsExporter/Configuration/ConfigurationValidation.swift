@@ -80,7 +80,8 @@ extension MetricsServerConfiguration {
                 }
                 if let cost = bcryptCost(hash), cost > Authenticator.maximumCost {
                     throw invalid(
-                        "basicAuth: the hash of user '\(user)' has bcrypt cost \(cost); at most \(Authenticator.maximumCost) is accepted"
+                        "basicAuth: the hash of user '\(user)' has bcrypt cost \(cost); "
+                            + "at most \(Authenticator.maximumCost) is accepted"
                     )
                 }
             }

@@ -196,8 +196,9 @@ public struct WebConfiguration: Sendable, Hashable {
             if let cost = bcryptCost(hash), cost > Authenticator.maximumCost {
                 throw MetricsServerError(
                     .invalidConfiguration,
-                    "bcrypt cost \(cost) is too high: at most \(Authenticator.maximumCost) is accepted (each login would "
-                        + "cost the server seconds of CPU); hash the password again, e.g. htpasswd -nbB -C 10",
+                    "bcrypt cost \(cost) is too high: at most \(Authenticator.maximumCost) is accepted "
+                        + "(each login would cost the server seconds of CPU); hash the password again, "
+                        + "e.g. htpasswd -nbB -C 10",
                     yamlLine: line,
                     key: path
                 )

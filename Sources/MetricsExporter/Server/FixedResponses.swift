@@ -68,7 +68,8 @@ final class FixedResponses: @unchecked Sendable {
         ) throws(MetricsServerError) -> [OpaquePointer] {
             var pair: [OpaquePointer] = []
             for json in [false, true] {
-                let body = json ? HTTPResponse.jsonErrorBody(code: code, message: message) : Array((message + "\n").utf8)
+                let body =
+                    json ? HTTPResponse.jsonErrorBody(code: code, message: message) : Array((message + "\n").utf8)
                 let type = json ? "application/json" : "text/plain; charset=utf-8"
                 let securityHeaders = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
                 guard let response = Self.create(body, [("Content-Type", type)] + securityHeaders + headers) else {

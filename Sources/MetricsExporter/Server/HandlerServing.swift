@@ -49,7 +49,8 @@ extension ServerContext {
 
     /// The server's own error for a handler's answer it cannot send, in the request's error format.
     private func internalError(_ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
-        self.queue(connection, state, self.fixed.response(.internalError, json: self.wantsJSON(connection, path: state.path)), code: 500)
+        let json = self.wantsJSON(connection, path: state.path)
+        return self.queue(connection, state, self.fixed.response(.internalError, json: json), code: 500)
     }
 
     /// Hands a handler's response to libmicrohttpd.

@@ -214,7 +214,8 @@ final class ServerContext: @unchecked Sendable {
             case .user(let user):
                 state.verdict = self.gate.conclude(continuation, user: user)
             case .refused:
-                state.verdict = continuation.optional ? self.gate.conclude(continuation, user: nil) : .reject(.unauthorized)
+                state.verdict =
+                    continuation.optional ? self.gate.conclude(continuation, user: nil) : .reject(.unauthorized)
             case .unavailable:
                 state.verdict =
                     continuation.optional
