@@ -176,3 +176,30 @@ struct AuthenticationFloodTests {
         }
     }
 }
+
+@Suite("Authentication pool")
+struct AuthenticationPoolTests {
+    static func pending(_ peer: PeerAddress, _ user: String) -> PendingAuthentication {
+        let digest = Authenticator.Digest(words: (0, 0, 0, 0))
+        let job = Authenticator.Job(user: user, password: [], hash: "", level: nil, digest: digest, peer: peer)
+        return PendingAuthentication(job: job, deadline: .max)
+    }
+
+    @Test("Checks are taken one address at a time, and one address may queue only its share")
+    func fairAndBounded() {
+        let authenticator = Authenticator(configuration: .init(users: ["a": "$2y$04$" + String(repeating: "a", count: 53)]))
+        let pool = AuthenticationPool(authenticator: authenticator, clock: ManualServerClock(), capacity: 6, perAddress: 3)
+        let flood = PeerAddress(high: 0, low: 2)
+        let operator_ = PeerAddress(high: 0, low: 1)
+        for index in 0..<3 { #expect(pool.submit(Self.pending(flood, "flood-\(index)"))) }
+        #expect(!pool.submit(Self.pending(flood, "flood-3")), "over the address's share")
+        #expect(pool.submit(Self.pending(operator_, "operator")))
+        // The operator's check comes second, not after the flood's queue.
+        #expect(pool.takeWaiting()?.job.user == "flood-0")
+        #expect(pool.takeWaiting()?.job.user == "operator")
+        #expect(pool.takeWaiting()?.job.user == "flood-1")
+        #expect(pool.waitingCount == 1)
+        pool.close()
+        #expect(!pool.submit(Self.pending(operator_, "late")))
+    }
+}
