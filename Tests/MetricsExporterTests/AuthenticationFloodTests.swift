@@ -115,7 +115,8 @@ struct AuthenticationFloodTests {
         )
         try server.start()
         let port = try port(of: server)
-        let clients = try (0..<8).map { _ in try RawClient(port: port) }
+        // Sixteen checks from eight addresses (each address may queue four): seconds of bcrypt work at cost 12.
+        let clients = try (0..<16).map { index in try RawClient(port: port, source: "127.0.0.\(2 + index % 8)") }
         for (index, client) in clients.enumerated() {
             let token = Data("operator:wrong-\(index)".utf8).base64EncodedString()
             client.send("GET /api/v1/admin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(token)\r\n\r\n")
