@@ -106,7 +106,8 @@ e2e-demo:
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/demo/run.sh
 
-## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
+## The exporter's and the operations module's tests, hostile clients included, under AddressSanitizer and
+## LeakSanitizer; any report fails.
 test-asan:
 	scripts/install-deps.sh test
 	scripts/test-asan.sh

@@ -52,12 +52,15 @@ final class EventStreamBridge: Sendable {
             let subscription = EventSubscription.connect(to: hub, lastEventID: lastEventID, wake: { bridge.pump() })
         else { return nil }
         bridge.subscription.withLock { $0 = subscription }
+        heartbeat.follow(bridge)
         // Weak: the stream keeps its handlers, and the bridge keeps the stream.
-        stream.onTermination { [weak bridge] _ in
+        // By identity: the bridge may be gone by then (a dropped client's subscription no longer holds it).
+        let key = ObjectIdentifier(bridge)
+        stream.onTermination { [weak bridge, weak heartbeat] _ in
             bridge?.subscription.withLock { $0 }?.cancel()
+            heartbeat?.unfollow(key)
         }
         bridge.pump()
-        heartbeat.follow(bridge)
         return stream
     }
 
@@ -124,11 +127,12 @@ final class EventStreamBridge: Sendable {
 /// Sends heartbeats to the event-stream clients of one ``BreakerOperations``: every half
 /// ``BreakerOperations/Configuration-swift.struct/heartbeatInterval``, on the operations' clock (a manual clock in
 /// tests), each client to which nothing was sent for a whole interval gets a comment line. The loop runs while
-/// some client follows the stream, and stops with the last one.
+/// some client follows the stream: it starts with the first one and is cancelled when the last one goes (so a
+/// loop asleep on a manual clock that nobody advances any more does not outlive its clients).
 final class StreamHeartbeat: Sendable {
     private struct State {
         var bridges: [ObjectIdentifier: WeakBridge] = [:]
-        var running = false
+        var task: Task<Void, Never>?
     }
 
     private struct WeakBridge: @unchecked Sendable {
@@ -146,31 +150,33 @@ final class StreamHeartbeat: Sendable {
         self.clock = clock
     }
 
-    /// Follows `bridge` until its client is over; starts the loop if it is not running.
+    /// Follows `bridge` until its client is over (``unfollow(_:)``); starts the loop if it is not running.
     func follow(_ bridge: EventStreamBridge) {
-        let start = state.withLock { state -> Int64? in
+        state.withLock { state in
             state.bridges[ObjectIdentifier(bridge)] = WeakBridge(bridge: bridge)
-            guard !state.running else { return nil }
-            state.running = true
+            guard state.task == nil else { return }
             // Read now, not in the task: ticks count from here even if the clock moves before the task runs.
-            return clock.coarseNanoseconds()
-        }
-        guard let start else { return }
-        Task.detached { [self] in
-            let half = max(self.interval.nanoseconds / 2, 1)
-            var tick = start
-            while let bridges = self.live() {
-                tick &+= half
-                let now = self.clock.coarseNanoseconds()
-                // After a long jump of the clock, one beat is enough: go on from now.
-                if now &- tick > self.interval.nanoseconds { tick = now }
-                if tick > now {
-                    // Sleeps on the operations' clock: a manual clock wakes it when a test advances it.
-                    try? await self.clock.sleep(for: .nanoseconds(tick &- now))
-                }
-                self.beat(bridges)
+            let start = clock.coarseNanoseconds()
+            state.task = Task.detached { [weak self] in
+                await self?.loop(from: start)
             }
         }
+    }
+
+    /// Stops following the bridge `key` names; cancels the loop after the last one.
+    func unfollow(_ key: ObjectIdentifier) {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.bridges[key] = nil
+            return Self.stopIfIdle(&state)
+        }
+        task?.cancel()
+    }
+
+    /// With no bridge left, the loop's task, taken out of the state for the caller to cancel.
+    private static func stopIfIdle(_ state: inout State) -> Task<Void, Never>? {
+        guard state.bridges.isEmpty else { return nil }
+        defer { state.task = nil }
+        return state.task
     }
 
     /// Clients followed now.
@@ -178,19 +184,33 @@ final class StreamHeartbeat: Sendable {
         state.withLock { $0.bridges.count }
     }
 
-    /// The bridges still open, or `nil` (and the loop stops) when there are none.
-    private func live() -> [EventStreamBridge]? {
-        state.withLock { state in
-            state.bridges = state.bridges.filter { !($0.value.bridge?.isOver ?? true) }
-            let bridges = state.bridges.values.compactMap(\.bridge)
-            if bridges.isEmpty { state.running = false }
-            return bridges.isEmpty ? nil : bridges
+    private func loop(from start: Int64) async {
+        let half = max(interval.nanoseconds / 2, 1)
+        var tick = start
+        while !Task.isCancelled {
+            tick &+= half
+            let now = clock.coarseNanoseconds()
+            // After a long jump of the clock, one beat is enough: go on from now.
+            if now &- tick > interval.nanoseconds { tick = now }
+            if tick > now {
+                // Sleeps on the operations' clock: a manual clock wakes it when a test advances it.
+                do {
+                    try await clock.sleep(for: .nanoseconds(tick &- now))
+                } catch {
+                    return
+                }
+            }
+            beat()
         }
     }
 
-    private func beat(_ bridges: [EventStreamBridge]) {
+    private func beat() {
+        let (bridges, idle) = state.withLock { state in
+            state.bridges = state.bridges.filter { !($0.value.bridge?.isOver ?? true) }
+            return (state.bridges.values.compactMap(\.bridge), Self.stopIfIdle(&state))
+        }
+        idle?.cancel()
         let now = clock.coarseNanoseconds()
-        let interval = self.interval.nanoseconds
-        for bridge in bridges { bridge.heartbeat(now: now, interval: interval) }
+        for bridge in bridges { bridge.heartbeat(now: now, interval: interval.nanoseconds) }
     }
 }
