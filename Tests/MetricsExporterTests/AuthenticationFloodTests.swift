@@ -78,14 +78,14 @@ struct AuthenticationFloodTests {
 
     @Test("Health checks and scrapes are answered while bcrypt checks wait for the pool")
     func healthNotQueued() async throws {
-        // Cost 12: each check takes a few hundred milliseconds, so the queue stays full while the test looks.
-        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 12)
+        // Cost 11: each check takes over a hundred milliseconds, so checks wait while the test looks.
+        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 11)
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         try await withServer(configuration, routes: Self.routes) { server, base async throws -> Void in
             let url = base + "/api/v1/admin"
             try await withThrowingTaskGroup(of: Int.self) { group in
-                // Sixteen checks from four addresses (each may queue four): seconds of bcrypt work at cost 12.
+                // Sixteen checks from four addresses (each may queue four): about two seconds of bcrypt work at cost 11.
                 for attempt in 0..<16 {
                     let source = "127.0.0.\(2 + attempt % 4)"
                     group.addTask {
@@ -114,7 +114,7 @@ struct AuthenticationFloodTests {
 
     @Test("Stopping the server answers the checks still waiting, and returns")
     func stopWhileWaiting() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 12)
+        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 11)
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         let server = MetricsServer(
@@ -126,7 +126,7 @@ struct AuthenticationFloodTests {
         )
         try server.start()
         let port = try port(of: server)
-        // Sixteen checks from eight addresses (each address may queue four): seconds of bcrypt work at cost 12.
+        // Sixteen checks from eight addresses (each address may queue four): about two seconds of bcrypt work at cost 11.
         let clients = try (0..<16).map { index in try RawClient(port: port, source: "127.0.0.\(2 + index % 8)") }
         for (index, client) in clients.enumerated() {
             let token = Data("operator:wrong-\(index)".utf8).base64EncodedString()
