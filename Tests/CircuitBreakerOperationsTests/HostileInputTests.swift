@@ -180,3 +180,24 @@ struct ClearBodyTests {
         #expect(payments.state == (status == 200 ? .closed : .forcedOpen))
     }
 }
+
+@Suite("The state file keeps times exactly")
+struct StateFileRoundTripTests {
+    @Test("times survive a save and a load to the last bit", arguments: [1_796_640_756.2192287, 1_700_000_000.1, 0.1])
+    func exactTimes(expiry: Double) throws {
+        let path = try temporaryDirectory() + "/overrides.json"
+        let file = OverrideStateFile(path: path)
+        let override = BreakerOverride(
+            action: .forceOpen,
+            reason: "x",
+            actor: "alice",
+            appliedAt: expiry - 60,
+            expiresAt: expiry
+        )
+        try file.save(["payments": override])
+        let loaded = try file.load(now: expiry - 120, maximumTTL: .seconds(86_400))
+        #expect(loaded.overrides["payments"]?.expiresAt == expiry)
+        #expect(loaded.overrides["payments"]?.appliedAt == expiry - 60)
+        #expect(loaded.rejected.isEmpty)
+    }
+}

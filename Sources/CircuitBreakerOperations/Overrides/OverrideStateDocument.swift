@@ -35,22 +35,15 @@ enum OverrideStateDocument {
         func corrupt(_ why: String) -> OperationsError {
             OperationsError(.stateFileCorrupt, "\(path) is not an override state file: \(why)")
         }
-        let root: Any
-        do {
-            root = try JSONSerialization.jsonObject(with: Data(bytes))
-        } catch {
-            throw corrupt("not valid JSON")
-        }
-        guard let document = root as? [String: Any] else { throw corrupt("not a JSON object") }
+        guard let root = JSONValue.parse(bytes) else { throw corrupt("not valid JSON") }
+        guard let document = root.object else { throw corrupt("not a JSON object") }
         if let unknown = document.keys.sorted().first(where: { $0 != "version" && $0 != "overrides" }) {
             throw corrupt("unknown key \"\(unknown.prefix(40))\"")
         }
-        guard let version = document["version"] as? NSNumber, !(document["version"] is String),
-            version.doubleValue == Double(currentVersion)
-        else {
+        guard document["version"]?.number == Double(currentVersion) else {
             throw corrupt("version must be \(currentVersion)")
         }
-        guard let entries = document["overrides"] as? [Any] else { throw corrupt("overrides must be an array") }
+        guard let entries = document["overrides"]?.array else { throw corrupt("overrides must be an array") }
         guard entries.count <= maximumEntries else { throw corrupt("more than \(maximumEntries) overrides") }
         let latestExpiry = now + maximumTTL.secondsValue + 60
         var loaded = OverrideStateFile.Loaded()
@@ -76,31 +69,36 @@ enum OverrideStateDocument {
     }
 
     /// One entry, checked field by field.
-    private static func validate(_ entry: Any, latestExpiry: Double) -> Result<(String, BreakerOverride), Refusal> {
-        guard let object = entry as? [String: Any] else { return .failure(Refusal(description: "not an object")) }
+    private static func validate(
+        _ entry: JSONValue,
+        latestExpiry: Double
+    ) -> Result<(String, BreakerOverride), Refusal> {
+        guard let object = entry.object else { return .failure(Refusal(description: "not an object")) }
         if let unknown = object.keys.sorted().first(where: { !entryKeys.contains($0) }) {
             return .failure(Refusal(description: "unknown key \"\(unknown.prefix(40))\""))
         }
-        guard let name = object["breaker"] as? String, !name.isEmpty, name.utf8.count <= 4_096 else {
+        guard let name = object["breaker"]?.string, !name.isEmpty, name.utf8.count <= 4_096 else {
             return .failure(Refusal(description: "breaker must be a name of 1 to 4096 bytes"))
         }
         let label = "breaker \"\(name.prefix(80))\""
-        guard let actionName = object["action"] as? String,
+        guard let actionName = object["action"]?.string,
             let action = BreakerOverride.Action(rawValue: actionName), action != .reset
         else {
             return .failure(Refusal(description: "\(label): action must be force_open or disable"))
         }
-        guard let reason = object["reason"] as? String, !reason.trimmingSpaces.isEmpty,
+        guard let reason = object["reason"]?.string, !reason.trimmingSpaces.isEmpty,
             reason.count <= OverrideRequest.maximumReasonLength, !hasControlCharacter(reason)
         else {
             return .failure(Refusal(description: "\(label): reason must be 1 to 500 characters, no control character"))
         }
-        guard let actor = object["actor"] as? String, !actor.isEmpty, actor.utf8.count <= 256,
+        guard let actor = object["actor"]?.string, !actor.isEmpty, actor.utf8.count <= 256,
             !hasControlCharacter(actor)
         else {
             return .failure(Refusal(description: "\(label): actor must be 1 to 256 bytes, no control character"))
         }
-        guard let appliedAt = number(object["applied_at"]), let expiresAt = number(object["expires_at"]) else {
+        guard let appliedAt = object["applied_at"]?.number, let expiresAt = object["expires_at"]?.number,
+            appliedAt.isFinite, expiresAt.isFinite
+        else {
             return .failure(Refusal(description: "\(label): applied_at and expires_at must be numbers"))
         }
         guard appliedAt <= expiresAt else {
@@ -119,38 +117,52 @@ enum OverrideStateDocument {
         return .success((name, override))
     }
 
-    /// A finite JSON number (not a string).
-    private static func number(_ value: Any?) -> Double? {
-        guard let value, !(value is String), let number = value as? NSNumber else { return nil }
-        let double = number.doubleValue
-        return double.isFinite ? double : nil
-    }
-
     /// Whether `text` holds a control character (a line break among them).
     static func hasControlCharacter(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
-    /// The file's bytes for `overrides`: pretty-printed JSON with sorted keys, entries sorted by breaker.
+    /// The file's bytes for `overrides`: pretty-printed JSON with sorted keys, entries sorted by breaker, times in
+    /// the shortest decimals that read back exactly (`JSONEncoder`).
     ///
     /// - Throws: ``OperationsError/Code/stateFileNotWritten`` if Foundation cannot encode them.
     static func render(_ overrides: [String: BreakerOverride]) throws(OperationsError) -> [UInt8] {
-        let entries: [[String: Any]] = overrides.keys.sorted().compactMap { name in
-            guard let override = overrides[name] else { return nil }
-            return [
-                "breaker": name,
-                "action": override.action.rawValue,
-                "reason": override.reason,
-                "actor": override.actor,
-                "applied_at": override.appliedAt,
-                "expires_at": override.expiresAt,
-            ]
-        }
-        let document: [String: Any] = ["version": currentVersion, "overrides": entries]
+        let entries = overrides.keys.sorted().compactMap { name in overrides[name].map { Entry(breaker: name, $0) } }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            return Array(try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys]))
+            return Array(try encoder.encode(Document(version: currentVersion, overrides: entries)))
         } catch {
             throw OperationsError(.stateFileNotWritten, "cannot encode the overrides: \(error)")
+        }
+    }
+
+    private struct Document: Encodable {
+        let version: Int
+        let overrides: [Entry]
+    }
+
+    private struct Entry: Encodable {
+        let breaker: String
+        let action: String
+        let reason: String
+        let actor: String
+        let appliedAt: Double
+        let expiresAt: Double
+
+        init(breaker: String, _ override: BreakerOverride) {
+            self.breaker = breaker
+            self.action = override.action.rawValue
+            self.reason = override.reason
+            self.actor = override.actor
+            self.appliedAt = override.appliedAt
+            self.expiresAt = override.expiresAt
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case breaker, action, reason, actor
+            case appliedAt = "applied_at"
+            case expiresAt = "expires_at"
         }
     }
 }
