@@ -59,6 +59,7 @@ public final class MetricsServer: Service, Sendable {
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
     private let renderInterposer = Locked<(@Sendable (UInt64) -> Void)?>(nil)
+    private let authenticationInterposer = Locked<(@Sendable () -> Void)?>(nil)
 
     /// Creates a server that offers the text format from one source; it does not listen until ``start()`` or
     /// ``run()``.
@@ -215,7 +216,8 @@ public final class MetricsServer: Service, Sendable {
             routes: self.routes,
             status: self.status,
             admission: admission,
-            renderInterposer: self.renderInterposer.withLock { $0 }
+            renderInterposer: self.renderInterposer.withLock { $0 },
+            authenticationInterposer: self.authenticationInterposer.withLock { $0 }
         )
         let (descriptor, port) = try ListeningSocket.open(
             configuration.bindAddress,
@@ -308,6 +310,8 @@ public final class MetricsServer: Service, Sendable {
         context.connections.beginStopping()
         // Streams never end by themselves: ask them to send what they hold and end.
         context.endStreams(gracefully: true)
+        // Requests waiting for a credentials check are answered 503 now; checks in progress finish.
+        context.authenticationPool?.drain()
         let deadline = ContinuousClock.now + gracePeriod
         while context.inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
@@ -387,6 +391,13 @@ public final class MetricsServer: Service, Sendable {
     /// measure shutdown with a render stuck.
     package func interposeRenders(_ body: @escaping @Sendable (UInt64) -> Void) {
         self.renderInterposer.withLock { $0 = body }
+    }
+
+    /// Runs `body` on an authentication thread before each bcrypt check it takes; takes effect at the next
+    /// ``start()``. A test hook: tests hold the checks there, so that what the server does meanwhile is seen without
+    /// racing the checks.
+    package func interposeAuthentications(_ body: @escaping @Sendable () -> Void) {
+        self.authenticationInterposer.withLock { $0 = body }
     }
 
     /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.

@@ -1,3 +1,4 @@
+import CircuitBreakerInternals
 import Foundation
 import Testing
 
@@ -76,45 +77,9 @@ struct AuthenticationFloodTests {
         }
     }
 
-    @Test("Health checks and scrapes are answered while bcrypt checks wait for the pool")
+    @Test("Health checks and scrapes are answered while bcrypt checks are held in the pool")
     func healthNotQueued() async throws {
-        // Cost 11: each check takes over a hundred milliseconds, so checks wait while the test looks.
-        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 11)
-        var configuration = testConfiguration()
-        configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
-        try await withServer(configuration, routes: Self.routes) { server, base async throws -> Void in
-            let url = base + "/api/v1/admin"
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                // Sixteen checks from four addresses (each may queue four): about two seconds of bcrypt work at cost 11.
-                for attempt in 0..<16 {
-                    let source = "127.0.0.\(2 + attempt % 4)"
-                    group.addTask {
-                        try await curlRequest(url, ["--interface", source, "-u", "operator:wrong-\(attempt)"]).status
-                    }
-                }
-                try #require(await eventually { server.authenticationsWaiting > 0 })
-                // The pool is busy and has checks waiting; the event threads are not. Raw sockets, not curl, so
-                // no process start is counted in the wait.
-                let port = try port(of: server)
-                let health = try RawClient(port: port)
-                health.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
-                let healthy = await health.read(occurrences: 1, of: "OK\n")
-                let scrape = try RawClient(port: port)
-                scrape.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-                let scraped = await scrape.read(occurrences: 1, of: "metrics_exporter_build_info{")
-                let checksWhenAnswered = server.bcryptChecksRun
-                #expect(String(decoding: healthy.bytes.prefix(12), as: UTF8.self) == "HTTP/1.1 200")
-                #expect(String(decoding: scraped.bytes.prefix(12), as: UTF8.self) == "HTTP/1.1 200")
-                #expect(checksWhenAnswered < 16, "health and a scrape waited for every bcrypt check")
-                for try await status in group { #expect(status == 401) }
-                #expect(server.bcryptChecksRun == 16)
-            }
-        }
-    }
-
-    @Test("Stopping the server answers the checks still waiting, and returns")
-    func stopWhileWaiting() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right", cost: 11)
+        let hash = try await htpasswdHash(user: "operator", password: "right")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         let server = MetricsServer(
@@ -124,23 +89,81 @@ struct AuthenticationFloodTests {
             exposition: ExpositionSources(text: sampleExposition),
             routes: Self.routes
         )
+        // Each check waits at the gate: the pool's two threads hold one each, the others queue behind them.
+        let gate = Gate()
+        server.interposeAuthentications { gate.wait() }
         try server.start()
         let port = try port(of: server)
-        // Sixteen checks from eight addresses (each address may queue four): about two seconds of bcrypt work at cost 11.
-        let clients = try (0..<16).map { index in try RawClient(port: port, source: "127.0.0.\(2 + index % 8)") }
+        var floods: [RawClient] = []
+        for index in 0..<8 {
+            let client = try RawClient(port: port, source: "127.0.0.\(2 + index % 4)")
+            let token = Data("operator:wrong-\(index)".utf8).base64EncodedString()
+            client.send("GET /api/v1/admin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(token)\r\n\r\n")
+            floods.append(client)
+        }
+        try #require(await eventually { server.authenticationsWaiting == 6 })
+        // No check has run, and the event threads answer as if nothing happened.
+        let health = try RawClient(port: port)
+        health.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+        let healthy = await health.read(occurrences: 1, of: "OK\n")
+        let scrape = try RawClient(port: port)
+        scrape.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        let scraped = await scrape.read(occurrences: 1, of: "metrics_exporter_build_info{")
+        #expect(String(decoding: healthy.bytes.prefix(12), as: UTF8.self) == "HTTP/1.1 200")
+        #expect(String(decoding: scraped.bytes.prefix(12), as: UTF8.self) == "HTTP/1.1 200")
+        #expect(server.bcryptChecksRun == 0)
+        gate.open()
+        for client in floods {
+            let (reply, _) = await client.read(occurrences: 1, of: "\r\n\r\n")
+            #expect(String(decoding: reply.prefix(12), as: UTF8.self) == "HTTP/1.1 401")
+        }
+        #expect(server.bcryptChecksRun == 8)
+        await server.stop()
+    }
+
+    @Test("Stopping the server answers the checks still waiting, and returns")
+    func stopWhileWaiting() async throws {
+        let hash = try await htpasswdHash(user: "operator", password: "right")
+        var configuration = testConfiguration()
+        configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
+        let server = MetricsServer(
+            configuration: configuration,
+            logger: quietLogger,
+            clock: ManualServerClock(),
+            exposition: ExpositionSources(text: sampleExposition),
+            routes: Self.routes
+        )
+        let gate = Gate()
+        server.interposeAuthentications { gate.wait() }
+        try server.start()
+        let port = try port(of: server)
+        let clients = try (0..<8).map { index in try RawClient(port: port, source: "127.0.0.\(2 + index % 4)") }
         for (index, client) in clients.enumerated() {
             let token = Data("operator:wrong-\(index)".utf8).base64EncodedString()
             client.send("GET /api/v1/admin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \(token)\r\n\r\n")
         }
-        try #require(await eventually { server.authenticationsWaiting > 0 })
-        await server.stop()
-        #expect(!server.isRunning)
-        for client in clients {
-            let (reply, closed) = await client.readUntilClosed()
-            let text = String(decoding: reply, as: UTF8.self)
-            #expect(closed)
-            #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 401") || text.hasPrefix("HTTP/1.1 503"), "\(text)")
+        try #require(await eventually { server.authenticationsWaiting == 6 })
+        // Stopping answers the six waiting checks at once (503), while the two held ones still wait; they finish
+        // when the gate opens (401), within the grace period.
+        async let stopped: Void = server.stop()
+        let replies = Locked<[String]>([])
+        await withTaskGroup(of: Void.self) { group in
+            for client in clients {
+                group.addTask {
+                    let (reply, closed) = await client.readUntilClosed()
+                    let status = closed ? String(decoding: reply.prefix(12), as: UTF8.self) : "open"
+                    replies.withLock { $0.append(status) }
+                }
+            }
+            let sixAnswered = await eventually { replies.withLock { $0.count } == 6 }
+            #expect(sixAnswered)
+            gate.open()
         }
+        await stopped
+        #expect(!server.isRunning)
+        var answers: [String: Int] = [:]
+        for status in replies.withLock({ $0 }) { answers[status, default: 0] += 1 }
+        #expect(answers == ["HTTP/1.1 503": 6, "HTTP/1.1 401": 2])
     }
 
     @Test("Unknown users are checked against the highest cost of the route's user class")

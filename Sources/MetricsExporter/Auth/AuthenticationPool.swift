@@ -52,6 +52,8 @@ final class AuthenticationPool: Sendable {
     let perAddress: Int
     private let authenticator: Authenticator
     private let clock: any ServerClock
+    /// Runs before each check a thread takes: a test hook (``MetricsServer/interposeAuthentications(_:)``).
+    private let beforeCheck: (@Sendable () -> Void)?
     private let state = Locked(State())
 
     init(
@@ -59,8 +61,10 @@ final class AuthenticationPool: Sendable {
         clock: any ServerClock,
         threadCount: Int = 2,
         capacity: Int = 64,
-        perAddress: Int = 4
+        perAddress: Int = 4,
+        beforeCheck: (@Sendable () -> Void)? = nil
     ) {
+        self.beforeCheck = beforeCheck
         self.authenticator = authenticator
         self.clock = clock
         self.threadCount = max(1, threadCount)
@@ -105,17 +109,26 @@ final class AuthenticationPool: Sendable {
         self.state.withLock { $0.waiting }
     }
 
-    /// Refuses new checks, answers the waiting ones `unavailable`, and joins the threads (a check in progress
-    /// finishes first). Idempotent.
-    func close() {
-        let (abandoned, threads) = self.state.updateAndBroadcast { state in
+    /// Refuses new checks and answers the waiting ones `unavailable` (their requests get 503), without waiting for
+    /// the checks in progress: the start of a graceful stop, so that those requests are answered within the grace
+    /// period. Idempotent.
+    func drain() {
+        let abandoned = self.state.updateAndBroadcast { state in
             state.closed = true
             var abandoned: [PendingAuthentication] = []
             while let pending = state.take() { abandoned.append(pending) }
-            defer { state.threads = [] }
-            return (abandoned, state.threads)
+            return abandoned
         }
         for pending in abandoned { pending.complete(.unavailable) }
+    }
+
+    /// ``drain()``, then joins the threads (a check in progress finishes first). Idempotent.
+    func close() {
+        self.drain()
+        let threads = self.state.withLock { state in
+            defer { state.threads = [] }
+            return state.threads
+        }
         for thread in threads { pthread_join(thread, nil) }
     }
 
@@ -124,6 +137,7 @@ final class AuthenticationPool: Sendable {
         _ = cmhd_lower_thread_priority(10)
         let workspace = CryptWorkspace()
         while let pending = self.next() {
+            self.beforeCheck?()
             guard self.clock.nanoseconds() <= pending.deadline else {
                 pending.complete(.unavailable)
                 continue

@@ -67,7 +67,8 @@ final class ServerContext: @unchecked Sendable {
         routes: [Route],
         status: StatusProvider?,
         admission: ConnectionAdmission,
-        renderInterposer: (@Sendable (UInt64) -> Void)? = nil
+        renderInterposer: (@Sendable (UInt64) -> Void)? = nil,
+        authenticationInterposer: (@Sendable () -> Void)? = nil
     ) throws(MetricsServerError) {
         self.renderInterposer = renderInterposer
         self.configuration = configuration
@@ -91,7 +92,9 @@ final class ServerContext: @unchecked Sendable {
         )
         let authenticator = configuration.basicAuth.map { Authenticator(configuration: $0) }
         self.gate = RequestGate(table: table, authenticator: authenticator)
-        self.authenticationPool = authenticator.map { AuthenticationPool(authenticator: $0, clock: clock) }
+        self.authenticationPool = authenticator.map {
+            AuthenticationPool(authenticator: $0, clock: clock, beforeCheck: authenticationInterposer)
+        }
         self.table = table
         self.isExpositionRoute = table.routes.map { route in
             if case .exposition = route.action { true } else { false }
