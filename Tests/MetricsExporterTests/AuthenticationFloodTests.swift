@@ -226,15 +226,15 @@ struct AuthenticationPoolTests {
         let pool = AuthenticationPool(authenticator: authenticator, clock: ManualServerClock(), capacity: 6, perAddress: 3)
         let flood = PeerAddress(high: 0, low: 2)
         let operator_ = PeerAddress(high: 0, low: 1)
-        for index in 0..<3 { #expect(pool.submit(Self.pending(flood, "flood-\(index)"))) }
-        #expect(!pool.submit(Self.pending(flood, "flood-3")), "over the address's share")
-        #expect(pool.submit(Self.pending(operator_, "operator")))
+        for index in 0..<3 { #expect(pool.submit(Self.pending(flood, "flood-\(index)")) == .queued) }
+        #expect(pool.submit(Self.pending(flood, "flood-3")) == .addressFull, "over the address's share")
+        #expect(pool.submit(Self.pending(operator_, "operator")) == .queued)
         // The operator's check comes second, not after the flood's queue.
         #expect(pool.takeWaiting()?.job.user == "flood-0")
         #expect(pool.takeWaiting()?.job.user == "operator")
         #expect(pool.takeWaiting()?.job.user == "flood-1")
         #expect(pool.waitingCount == 1)
         pool.close()
-        #expect(!pool.submit(Self.pending(operator_, "late")))
+        #expect(pool.submit(Self.pending(operator_, "late")) == .unavailable)
     }
 }

@@ -19,8 +19,11 @@ import CMicroHTTPD
 ///   is not run (503 too). Together with the per-address failure limit (``FailedLoginLimiter``) this bounds the CPU
 ///   a flood of wrong passwords can take.
 /// - **Fair**: the threads take the waiting checks one address at a time, in turn, so an operator's login waits
-///   for at most one check of each other address, however many a flood has queued. (Measured before this: with
-///   one queue in arrival order, 64 flooding clients on 8 addresses made a first admin login wait 5.5 s.)
+///   for at most one check of each other address, however many a flood has queued. (scripts/auth-flood.sh, 64
+///   clients on 8 addresses with the load generator on the same two cores: with one queue in arrival order a first
+///   admin login took 5.5 s; in turns, 0.7 to 3.3 s, bcrypt getting little CPU at nice +10 beside the flood.)
+/// - An address whose share of the queue is full is refused and keeps the token its attempt took, so it soon gets
+///   429; only a full or closed pool gives the token back.
 /// - **Stoppable**: ``close()`` answers every waiting check `unavailable` (which resumes its request) and joins the
 ///   threads; libmicrohttpd must not find a suspended connection when it stops.
 final class AuthenticationPool: Sendable {
@@ -84,18 +87,28 @@ final class AuthenticationPool: Sendable {
         return true
     }
 
-    /// Queues a check; false when the pool, or its client's address, has as many waiting as it may, or the pool is
+    /// What became of a ``submit(_:)``.
+    enum Submission: Equatable {
+        /// The check waits for a thread.
+        case queued
+        /// Refused: the client's address has as many checks waiting as it may (its own doing).
+        case addressFull
+        /// Refused: the pool is full or closed (not the client's doing).
+        case unavailable
+    }
+
+    /// Queues a check, unless the pool, or its client's address, has as many waiting as it may, or the pool is
     /// closed (the caller answers 503).
-    func submit(_ pending: PendingAuthentication) -> Bool {
+    func submit(_ pending: PendingAuthentication) -> Submission {
         let peer = pending.job.peer
         return self.state.updateAndBroadcast { state in
-            guard !state.closed, state.waiting < self.capacity else { return false }
+            guard !state.closed, state.waiting < self.capacity else { return .unavailable }
             let queued = state.queues[peer]?.count ?? 0
-            guard queued < self.perAddress else { return false }
+            guard queued < self.perAddress else { return .addressFull }
             if queued == 0 { state.turns.append(peer) }
             state.queues[peer, default: []].append(pending)
             state.waiting += 1
-            return true
+            return .queued
         }
     }
 

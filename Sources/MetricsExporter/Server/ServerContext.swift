@@ -323,13 +323,19 @@ final class ServerContext: @unchecked Sendable {
                 // Admitted into the reserve while every slot is busy: no check is spent on it.
                 self.gate.authenticator?.limiter.giveBack(peer, now: arrival)
                 verdict = .reject(.overloaded)
-            } else if let pool = self.authenticationPool, pool.submit(candidate) {
-                verdict = .authenticating
-                pending = candidate
-                continuation = then
             } else {
-                self.gate.authenticator?.limiter.giveBack(peer, now: arrival)
-                verdict = .reject(.authenticationUnavailable)
+                switch self.authenticationPool?.submit(candidate) ?? .unavailable {
+                case .queued:
+                    verdict = .authenticating
+                    pending = candidate
+                    continuation = then
+                case .addressFull:
+                    // The address floods: its attempt counts (it keeps its token), so it soon meets 429.
+                    verdict = .reject(.authenticationUnavailable)
+                case .unavailable:
+                    self.gate.authenticator?.limiter.giveBack(peer, now: arrival)
+                    verdict = .reject(.authenticationUnavailable)
+                }
             }
         }
         if restricted, case .admit(let admission) = verdict, self.table.routes[admission.route].access != .public {
