@@ -26,7 +26,7 @@ failures = 0
 
 def check(description, condition, detail=""):
     global failures
-    print(("PASS " if condition else "FAIL ") + description + (f" {detail}" if detail and not condition else ""))
+    print(("PASS " if condition else "FAIL ") + description + (f" {detail}" if not condition else ""))
     if not condition:
         failures += 1
 
@@ -108,8 +108,10 @@ def main(base, user, password, limit):
                                                       "Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=10) as response:
                 response.read()
+    # At most `before`: the hoarder's own streams do not read either, and may be cut for it too once their
+    # (larger) receive windows fill.
     check("the server cuts the client that stopped reading (it leaves the client count)",
-          wait_until(lambda: clients(base) == before, 30), clients(base))
+          wait_until(lambda: clients(base) <= before, 30), f"{clients(base)} clients, {before} before")
     received = b""
     stalled.settimeout(5)
     closed = False
