@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_ARGS ?=
 
-.PHONY: all build demo observe test test-unit model-check spin test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -26,7 +26,7 @@ observe:
 ## Every test: unit and integration tests, every test target under ThreadSanitizer, the operations kit (promtool
 ## rules and dashboard checks), the end-to-end run against real Prometheus and Alertmanager, and the documentation
 ## build (a broken symbol link fails it).
-test: test-unit model-check spin test-tsan test-asan test-ops e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-demo docs
+test: test-unit model-check spin test-tsan test-asan test-ops test-fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo docs
 
 test-unit:
 	scripts/install-deps.sh test
@@ -87,11 +87,31 @@ e2e-operations:
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/operations/run.sh
 
-## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh.
+## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh; the admin
+## page's buttons work under its CSP; framing it and a cross-site form post are refused (DevTools protocol).
 e2e-browser:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
+
+## Hostile clients against the demo: schemathesis from docs/openapi.yaml (bounded examples; every answer documented,
+## no 5xx, the process alive), a cross-site form post, a wrong-password flood, a stream hoarder, a symlinked state
+## file, and the TTL that used to crash the process (e2e/hostile/run.sh).
+e2e-hostile:
+	scripts/install-deps.sh test
+	$(SWIFT) build --product breaker-demo
+	BREAKER_DEMO=.build/debug/breaker-demo e2e/hostile/run.sh
+
+## The libFuzzer targets (Fuzz/: TTL, override body, state file, Accept, path matching), 20 s each, from the
+## committed seed corpora; `make fuzz SECONDS=N` runs each for N seconds.
+test-fuzz:
+	scripts/install-deps.sh build
+	scripts/fuzz.sh 20
+
+SECONDS ?= 300
+fuzz:
+	scripts/install-deps.sh build
+	scripts/fuzz.sh $(SECONDS)
 
 ## The demo's other exports, each scraped by a real Prometheus: TLS and basic auth from a web config, and the
 ## swift-metrics backend showing the same metric contract.
@@ -100,7 +120,8 @@ e2e-demo:
 	$(SWIFT) build --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/demo/run.sh
 
-## The exporter's tests, hostile clients included, under AddressSanitizer and LeakSanitizer; any report fails.
+## The exporter's and the operations module's tests, hostile clients included, under AddressSanitizer and
+## LeakSanitizer; any report fails.
 test-asan:
 	scripts/install-deps.sh test
 	scripts/test-asan.sh
@@ -145,4 +166,4 @@ pressure:
 	scripts/pressure-test.sh $(PRESSURE_ARGS) .build/release/breaker-demo
 
 clean:
-	rm -rf .build .build-tsan .build-asan .build-docs Benchmarks/.build
+	rm -rf .build .build-tsan .build-asan .build-docs .build-fuzz Benchmarks/.build

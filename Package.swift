@@ -157,6 +157,7 @@ let package = Package(
                 "MetricsExporter",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -167,6 +168,19 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer targets (`make fuzz`, Fuzz/README.md): one executable built with `-sanitize=fuzzer` into its own
+// scratch path. Like the DocC plugin, it exists only when BREAKER_FUZZ is set, so users never build it.
+if ProcessInfo.processInfo.environment["BREAKER_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "breaker-fuzz",
+            dependencies: ["CircuitBreaker", "CircuitBreakerOperations", "MetricsExporter"],
+            path: "Fuzz/Sources/breaker-fuzz",
+            swiftSettings: swiftSettings
+        )
+    )
+}
 
 // The DocC plugin builds the documentation (`make docs`). It stays out of users' dependency graphs: only a build
 // with BREAKER_DOCS set (as `make docs` does) adds it.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The exporter's tests, hostile clients included, under AddressSanitizer (with LeakSanitizer, on by default on
-# Linux). Exits non-zero on any sanitizer report or test failure. Usage: scripts/test-asan.sh [extra swift test args]
+# The exporter's and the operations module's tests, hostile clients included, under AddressSanitizer (with
+# LeakSanitizer, on by default on Linux). Exits non-zero on any sanitizer report or test failure. Usage: scripts/test-asan.sh [extra swift test args]
 #
 # --disable-xctest: the package has Swift Testing tests only, and the empty XCTest pass of `swift test` leaks two
 # objects inside libXCTest itself. scripts/lsan-suppressions.txt lists the one library-internal leak that remains
@@ -18,7 +18,7 @@ export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt${LSAN_OPTIO
 status=0
 swift build --build-tests --scratch-path .build-asan --sanitize=address
 swift test --skip-build --scratch-path .build-asan --sanitize=address --disable-xctest \
-    --filter MetricsExporterTests "$@" 2>&1 | tee "$log" || status=$?
+    --filter "MetricsExporterTests|CircuitBreakerOperationsTests" "$@" 2>&1 | tee "$log" || status=$?
 
 reports=$(grep -c -E '(ERROR|WARNING): (Address|Leak)Sanitizer|SUMMARY: (Address|Leak)Sanitizer' "$log" || true)
 if [ "$status" -ne 0 ] || [ "$reports" -ne 0 ]; then

@@ -12,6 +12,36 @@
 #include <zlib.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
+
+/* Lowers the scheduling priority of the calling thread only (Linux applies setpriority to a thread id; `gettid`
+ * needs _GNU_SOURCE, which Swift's import does not set). Returns setpriority's result. */
+static inline int cmhd_lower_thread_priority(int niceness) {
+#ifdef __linux__
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), niceness);
+#else
+    (void)niceness;
+    return -1;
+#endif
+}
+
+/* The bytes a socket holds that its peer has not acknowledged yet (`SIOCOUTQ`; ioctl is variadic, which Swift
+ * cannot call), or -1. */
+static inline int cmhd_unsent_bytes(int descriptor) {
+#ifdef __linux__
+    int count = 0;
+    return ioctl(descriptor, SIOCOUTQ, &count) == 0 ? count : -1;
+#else
+    (void)descriptor;
+    return -1;
+#endif
+}
 
 /* zlib's `deflateInit2` is a function-like macro, which Swift cannot import. */
 static inline int cmhd_deflate_init_gzip(z_stream *stream, int level) {

@@ -19,10 +19,15 @@ public final class BreakerOperations: Sendable {
     let keeper: OverrideKeeper
     let monitor: OperationsMonitor
     let callCounter: CallCounter?
+    /// The heartbeats of the event-stream clients (every ``Configuration-swift.struct/heartbeatInterval``).
+    let heartbeat: StreamHeartbeat
+    /// The clock of events, expiry and heartbeats.
+    let clock: BreakerClock
 
-    /// Creates the operations and loads the state file, if one is configured. A state file that cannot be read or
-    /// parsed is logged as an error and moved aside (see ``stateFileError``); the service starts without saved
-    /// overrides and loses nothing else.
+    /// Creates the operations and loads the state file, if one is configured. Nothing in the file is fatal (see
+    /// ``stateFileError``): invalid entries are refused and the file moved aside with them; a file that is not a
+    /// state file is moved aside; a file that cannot be read, is a symbolic link or belongs to another user is
+    /// left in place and never written over. Each case is logged as an error.
     ///
     /// - Parameters:
     ///   - configuration: where overrides are saved, limits, refresh interval.
@@ -42,11 +47,14 @@ public final class BreakerOperations: Sendable {
         )
         self.keeper = OverrideKeeper(
             file: configuration.stateFile.map(OverrideStateFile.init(path:)),
+            maximumTTL: configuration.maximumTTL,
             clock: clock,
             logger: logger
         )
         self.monitor = OperationsMonitor(hub: hub, keeper: keeper, logger: logger)
         self.callCounter = configuration.countsCalls ? CallCounter() : nil
+        self.heartbeat = StreamHeartbeat(interval: configuration.heartbeatInterval, clock: clock)
+        self.clock = clock
     }
 
     /// The monitors to give the registry (``/CircuitBreaker/BreakerRegistry/init(defaultConfiguration:monitors:clock:)``):
@@ -56,7 +64,8 @@ public final class BreakerOperations: Sendable {
         [monitor] + (callCounter.map { [$0] } ?? [])
     }
 
-    /// Why the state file was ignored at start, if it was (it was moved aside, and the error logged).
+    /// What was wrong with the state file at start, if anything (the error was logged): see
+    /// ``init(configuration:logger:clock:)`` for what happened to the file in each case.
     public var stateFileError: OperationsError? {
         keeper.loadError
     }

@@ -23,7 +23,9 @@ extension BreakerOperations {
         public var clientQueueCapacity: Int
         /// How many clients may follow the event stream at once; more are answered 503.
         public var maximumEventClients: Int
-        /// How long the stream stays silent before it sends a comment line to keep the connection alive.
+        /// How long the event stream stays silent before it sends a comment line (`: keep-alive`) to keep the
+        /// connection alive, measured on the operations' clock. The heartbeats also find clients that stopped
+        /// reading: the exporter cuts a stream whose client leaves its bytes unread for a request timeout.
         public var heartbeatInterval: Duration
         /// How often the status page refreshes from the JSON API (and, with scripts off, reloads).
         public var pageRefreshInterval: Duration

@@ -23,6 +23,7 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
             case tooManyClients = "too_many_clients"
             case stateFileUnreadable = "state_file_unreadable"
             case stateFileCorrupt = "state_file_corrupt"
+            case stateFileUnsafe = "state_file_unsafe"
             case stateFileNotWritten = "state_file_not_written"
         }
 
@@ -54,8 +55,11 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
         public static let tooManyClients = Code(.tooManyClients)
         /// The state file exists but cannot be read.
         public static let stateFileUnreadable = Code(.stateFileUnreadable)
-        /// The state file is not a state file this version understands.
+        /// The state file is not a state file this version understands, or some of its entries are invalid.
         public static let stateFileCorrupt = Code(.stateFileCorrupt)
+        /// The state file is a symbolic link, not a regular file, or owned by another user: it is refused and left
+        /// as it is.
+        public static let stateFileUnsafe = Code(.stateFileUnsafe)
         /// Writing the state file failed (no space, no permission, …).
         public static let stateFileNotWritten = Code(.stateFileNotWritten)
 
@@ -67,7 +71,7 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
             switch backing {
             case .unknownBreaker: 404
             case .tooManyClients: 503
-            case .notPersisted, .stateFileUnreadable, .stateFileCorrupt, .stateFileNotWritten: 500
+            case .notPersisted, .stateFileUnreadable, .stateFileCorrupt, .stateFileUnsafe, .stateFileNotWritten: 500
             default: 400
             }
         }

@@ -59,6 +59,7 @@ public final class MetricsServer: Service, Sendable {
     private let status: StatusProvider?
     private let state = Locked<State>(.idle)
     private let renderInterposer = Locked<(@Sendable (UInt64) -> Void)?>(nil)
+    private let authenticationInterposer = Locked<(@Sendable () -> Void)?>(nil)
 
     /// Creates a server that offers the text format from one source; it does not listen until ``start()`` or
     /// ``run()``.
@@ -215,7 +216,8 @@ public final class MetricsServer: Service, Sendable {
             routes: self.routes,
             status: self.status,
             admission: admission,
-            renderInterposer: self.renderInterposer.withLock { $0 }
+            renderInterposer: self.renderInterposer.withLock { $0 },
+            authenticationInterposer: self.authenticationInterposer.withLock { $0 }
         )
         let (descriptor, port) = try ListeningSocket.open(
             configuration.bindAddress,
@@ -232,6 +234,12 @@ public final class MetricsServer: Service, Sendable {
             retained.release()
             throw MetricsServerError(.startFailed, "cannot start the render thread")
         }
+        guard context.authenticationPool?.start() ?? true else {
+            socket.releaseAfterFailedStart()
+            context.shared.close()
+            retained.release()
+            throw MetricsServerError(.startFailed, "cannot start the authentication threads")
+        }
         guard
             let daemon = Self.startDaemon(
                 configuration,
@@ -241,6 +249,7 @@ public final class MetricsServer: Service, Sendable {
             )
         else {
             socket.releaseAfterFailedStart()
+            context.authenticationPool?.close()
             context.budget.close()
             context.shared.close()
             let messages = context.recentMessages.withLock { $0 }.joined(separator: "; ")
@@ -253,6 +262,7 @@ public final class MetricsServer: Service, Sendable {
         let interval = min(max(configuration.limits.requestTimeout / 4, .milliseconds(20)), .milliseconds(250))
         let reaper = DeadlineReaper(context: context, intervalNanoseconds: interval.clampedNanoseconds)
         guard reaper.start() else {
+            context.authenticationPool?.close()
             context.budget.close()
             context.shared.close()
             MHD_stop_daemon(daemon)
@@ -300,6 +310,8 @@ public final class MetricsServer: Service, Sendable {
         context.connections.beginStopping()
         // Streams never end by themselves: ask them to send what they hold and end.
         context.endStreams(gracefully: true)
+        // Requests waiting for a credentials check are answered 503 now; checks in progress finish.
+        context.authenticationPool?.drain()
         let deadline = ContinuousClock.now + gracePeriod
         while context.inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
@@ -317,6 +329,8 @@ public final class MetricsServer: Service, Sendable {
         let context = running.context.takeUnretainedValue()
         context.connections.beginStopping()
         context.endStreams(gracefully: false)
+        // Resumes every request waiting for a credentials check (answered 503), after the check in progress.
+        context.authenticationPool?.close()
         // A render waiting for a permit gives up; one in progress is abandoned (see `SharedRender.close`).
         context.budget.close()
         context.shared.close()
@@ -357,11 +371,33 @@ public final class MetricsServer: Service, Sendable {
         self.withRunning { $0.context.takeUnretainedValue().selfMetrics.evictions } ?? 0
     }
 
+    /// bcrypt computations run so far; 0 when not running or without users.
+    package var bcryptChecksRun: UInt64 {
+        self.withRunning { $0.context.takeUnretainedValue().gate.authenticator?.bcryptChecksRun ?? 0 } ?? 0
+    }
+
+    /// Credential checks waiting for a thread of the authentication pool; 0 when not running or without users.
+    package var authenticationsWaiting: Int {
+        self.withRunning { $0.context.takeUnretainedValue().authenticationPool?.waitingCount ?? 0 } ?? 0
+    }
+
+    /// Streams open now; 0 when not running.
+    package var openStreams: Int {
+        self.withRunning { $0.context.takeUnretainedValue().streamCount } ?? 0
+    }
+
     /// Runs `body` at the start of every render, on the render thread, with the render's number; takes effect at
     /// the next ``start()``. A test hook: the demo uses it to make renders hang (`--hang-renders-after`), to
     /// measure shutdown with a render stuck.
     package func interposeRenders(_ body: @escaping @Sendable (UInt64) -> Void) {
         self.renderInterposer.withLock { $0 = body }
+    }
+
+    /// Runs `body` on an authentication thread before each bcrypt check it takes; takes effect at the next
+    /// ``start()``. A test hook: tests hold the checks there, so that what the server does meanwhile is seen without
+    /// racing the checks.
+    package func interposeAuthentications(_ body: @escaping @Sendable () -> Void) {
+        self.authenticationInterposer.withLock { $0 = body }
     }
 
     /// Runs `body` with the running state, with the state lock held so that `stop` cannot tear it down meanwhile.

@@ -1,3 +1,4 @@
+import CircuitBreakerOperations
 import MetricsExporter
 
 /// The demo's command line.
@@ -23,6 +24,9 @@ struct DemoOptions: Sendable {
     var scrapeUsers: [String: String] = [:]
     var stateFile: String?
     var maximumOverrideTTL: Duration = .seconds(24 * 3600)
+    var heartbeatInterval: Duration = BreakerOperations.Configuration.default.heartbeatInterval
+    var requestTimeout: Duration = MetricsServerConfiguration.Limits.default.requestTimeout
+    var streamsPerAddress: Int? = MetricsServerConfiguration.Limits.default.streamsPerAddress
     var shadowFailureRate = 0.3
     var nativeHistograms = false
     var metricsBackend = MetricsBackend.prometheus
@@ -76,6 +80,11 @@ struct DemoOptions: Sendable {
                                     the same metric contract through swift-metrics (text 0.0.4)
           --state-file FILE         where overrides are saved to survive a restart (default: none, kept in memory)
           --max-override-ttl D      longest override ttl, e.g. 4h (default 24h)
+          --heartbeat-interval D    event-stream heartbeat after D of silence, e.g. 15s (default 15s)
+          --request-timeout D       exporter request timeout, also how long a stream may leave bytes unread
+                                    (default 10s)
+          --streams-per-address N   event streams one address may hold open; one more gets 429 (default 8;
+                                    0: no bound)
           --shadow-failure-rate P   share of search calls that fail, 0-1 (default 0.3)
           --native-histograms       record call durations in Prometheus native histograms (served over protobuf)
           --calibration             also call a breaker "calibration" with known durations: 49 in 50 take 20 ms,
@@ -144,6 +153,19 @@ struct DemoOptions: Sendable {
                     throw ParseError(description: "--max-override-ttl takes a duration such as 4h or 30m, not \(text)")
                 }
                 options.maximumOverrideTTL = ttl
+            case "--heartbeat-interval", "--request-timeout":
+                let text = try value(flag)
+                guard let duration = DemoOptions.duration(text) else {
+                    throw ParseError(description: "\(flag) takes a duration such as 15s or 1m, not \(text)")
+                }
+                if flag == "--heartbeat-interval" {
+                    options.heartbeatInterval = duration
+                } else {
+                    options.requestTimeout = duration
+                }
+            case "--streams-per-address":
+                let limit = Int(try number(flag, in: 0...100_000))
+                options.streamsPerAddress = limit == 0 ? nil : limit
             case "--shadow-failure-rate": options.shadowFailureRate = try number(flag, in: 0...1)
             case "--native-histograms": options.nativeHistograms = true
             case "--metrics-backend":
@@ -162,15 +184,20 @@ struct DemoOptions: Sendable {
         return options
     }
 
-    /// `30m`, `4h`, `90s`, `2d`: a whole number and one unit.
+    /// `30m`, `4h`, `90s`, `2d`: a whole number and one unit, at most 10,000 days (checked before it is
+    /// multiplied, so no number on the command line can trap).
     static func duration(_ text: String) -> Duration? {
         guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+        let scale: Int64
         switch unit {
-        case "s": return .seconds(value)
-        case "m": return .seconds(value * 60)
-        case "h": return .seconds(value * 3_600)
-        case "d": return .seconds(value * 86_400)
+        case "s": scale = 1
+        case "m": scale = 60
+        case "h": scale = 3_600
+        case "d": scale = 86_400
         default: return nil
         }
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: scale)
+        guard !overflow, seconds <= 10_000 * 86_400 else { return nil }
+        return .seconds(seconds)
     }
 }

@@ -30,7 +30,11 @@ let exporting = DemoMonitors(options)
 let statistics = CallStatistics()
 // Operations first: the registry's breakers get its monitors, which restore saved overrides as they are created.
 let operations = BreakerOperations(
-    configuration: .init(stateFile: options.stateFile, maximumTTL: options.maximumOverrideTTL),
+    configuration: .init(
+        stateFile: options.stateFile,
+        maximumTTL: options.maximumOverrideTTL,
+        heartbeatInterval: options.heartbeatInterval
+    ),
     logger: logger
 )
 let registry = BreakerRegistry(
@@ -104,6 +108,8 @@ var serverConfiguration = MetricsServerConfiguration(
 )
 serverConfiguration.serviceName = "breaker-demo"
 serverConfiguration.limits.perIPConnectionLimit = options.perIPConnectionLimit
+serverConfiguration.limits.requestTimeout = options.requestTimeout
+serverConfiguration.limits.streamsPerAddress = options.streamsPerAddress
 do {
     serverConfiguration = try DemoUsers.apply(options, to: serverConfiguration)
 } catch {

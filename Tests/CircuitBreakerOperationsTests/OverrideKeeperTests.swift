@@ -104,21 +104,24 @@ struct OverrideKeeperTests {
         // It works as usual, and the next save writes a good file.
         _ = try fixture.breaker("payments")
         #expect(fixture.postOverride("payments", #"{"action":"disable","reason":"x","ttl":"5m"}"#).status == 200)
-        #expect(try OverrideStateFile(path: path).load()["payments"]?.action == .disable)
+        #expect(try OverrideStateFile(path: path).loadForTest()["payments"]?.action == .disable)
     }
 
-    @Test("a file of another version or with an unknown action is corrupt too; a missing file is no error")
+    @Test("a file of another version, of another shape or not JSON is corrupt; a missing file is no error")
     func otherContents() throws {
         let directory = try temporaryDirectory()
         let file = OverrideStateFile(path: directory + "/state.json")
-        #expect(try file.load().isEmpty)
+        #expect(try file.loadForTest().isEmpty)
         for text in [
             #"{"version": 2, "overrides": []}"#,
-            #"{"version": 1, "overrides": [{"breaker": "a", "action": "melt", "reason": "", "actor": "", "applied_at": 0, "expires_at": 1}]}"#,
+            #"{"version": "1", "overrides": []}"#,
+            #"{"version": 1, "overrides": {}}"#,
+            #"{"version": 1, "overrides": [], "extra": 1}"#,
+            #"[1, 2]"#,
             "\u{0}\u{1}binary",
         ] {
             try text.write(toFile: file.path, atomically: true, encoding: .utf8)
-            #expect(throws: OperationsError(.stateFileCorrupt, "")) { try file.load() }
+            #expect(throws: OperationsError(.stateFileCorrupt, "")) { try file.loadForTest() }
         }
     }
 
@@ -128,7 +131,7 @@ struct OverrideKeeperTests {
         // A directory where the file should be: reading it fails, whoever runs the test (root included).
         let path = directory + "/state.json"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        #expect(throws: OperationsError(.stateFileUnreadable, "")) { try OverrideStateFile(path: path).load() }
+        #expect(throws: OperationsError(.stateFileUnreadable, "")) { try OverrideStateFile(path: path).loadForTest() }
         // A file in a directory that does not exist: nothing to load, and no temporary file can be created.
         let blocked = directory + "/missing/state.json"
         let fixture = Fixture(configuration: .init(stateFile: blocked))

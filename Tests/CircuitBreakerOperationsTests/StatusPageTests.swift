@@ -1,5 +1,6 @@
 import CircuitBreaker
 import Foundation
+import MetricsExporter
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -51,5 +52,33 @@ struct StatusPageTests {
         }
         let bytes = fixture.handlers.statusPage(OperationsRequest(), admin: true).bytes.count
         #expect(bytes < 1_000_000)
+    }
+
+    @Test("the page's CSP allows exactly its inline script and style by hash, forbids framing, and nothing else")
+    func contentSecurityPolicy() throws {
+        let fixture = Fixture()
+        _ = try fixture.breaker("payments")
+        let response = fixture.handlers.statusPage(OperationsRequest(), admin: true)
+        let policy = try #require(response.header("Content-Security-Policy"))
+        #expect(policy.hasPrefix("default-src 'none'; "))
+        #expect(policy.contains("frame-ancestors 'none'"))
+        #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval"))
+        #expect(response.header("X-Content-Type-Options") == "nosniff")
+        #expect(response.header("Referrer-Policy") == "no-referrer")
+        #expect(response.header("X-Frame-Options") == "DENY")
+        // The hashes are of the very text the page embeds between its tags.
+        let html = String(decoding: response.bytes, as: UTF8.self)
+        func between(_ open: String, _ close: String) throws -> String {
+            let start = try #require(html.range(of: open)).upperBound
+            let end = try #require(html.range(of: close, range: start..<html.endIndex)).lowerBound
+            return String(html[start..<end])
+        }
+        let script = try #require(contentSecurityPolicyHash(of: try between("<script>", "</script>")))
+        let style = try #require(contentSecurityPolicyHash(of: try between("<style>", "</style>")))
+        #expect(policy.contains("script-src \(script);"))
+        #expect(policy.contains("style-src \(style);"))
+        #expect(html.components(separatedBy: "<script").count == 2)
+        // Both of the page's state-changing calls say they send JSON (the server refuses them otherwise).
+        #expect(StatusPage.script.components(separatedBy: #"headers: {"Content-Type": "application/json"}"#).count == 3)
     }
 }

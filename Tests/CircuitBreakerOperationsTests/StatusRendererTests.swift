@@ -97,7 +97,7 @@ struct StatusRendererTests {
                 #"["GET"] / read 0"#, #"["GET"] /admin admin 0"#, #"["GET"] /api/v1/breakers read 0"#,
                 #"["GET"] /api/v1/breakers/{name} read 0"#, #"["GET"] /api/v1/events read 0"#,
                 #"["POST"] /api/v1/breakers/{name}/override admin 4096"#,
-                #"["DELETE"] /api/v1/breakers/{name}/override admin 0"#,
+                #"["DELETE"] /api/v1/breakers/{name}/override admin 64"#,
             ]
         )
     }

@@ -103,3 +103,14 @@ func object(_ response: OperationsResponse) throws -> [String: Any] {
 func errorCode(_ response: OperationsResponse) throws -> String? {
     (try object(response)["error"] as? [String: Any])?["code"] as? String
 }
+
+/// The unix time of a fresh `ManualClock`'s wall clock (its default origin).
+let manualClockOrigin = ManualClock().wallClockSeconds
+
+extension OverrideStateFile {
+    /// The overrides the file holds as of a fresh manual clock, with the default maximum TTL; refused entries are
+    /// ignored (tests of refusals read ``OverrideStateFile/Loaded/rejected``).
+    func loadForTest() throws(OperationsError) -> [String: BreakerOverride] {
+        try load(now: manualClockOrigin, maximumTTL: BreakerOperations.Configuration.default.maximumTTL).overrides
+    }
+}

@@ -72,6 +72,8 @@ struct ExpositionFormatTests {
                     metrics_exporter_scrape_duration_seconds histogram 1
                     metrics_exporter_request_timeouts counter 1
                     metrics_exporter_evicted_connections counter 1
+                    metrics_exporter_failed_logins counter 1
+                    metrics_exporter_throttled_logins counter 1
                     metrics_exporter_open_connections gauge 1
                     metrics_exporter_build_info gauge 1
 

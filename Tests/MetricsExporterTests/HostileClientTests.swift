@@ -195,7 +195,9 @@ struct HostileClientTests {
         let upload = Route.post("/upload", access: .public, bodyLimit: 1_024) { _ in .text("stored\n") }
         try await withServer(routes: [upload]) { server, base in
             let client = try RawClient(port: try port(of: server))
-            client.send("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+            client.send(
+                "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+            )
             client.send([UInt8](repeating: 0x41, count: 65_536))
             let (reply, closed) = await client.readUntilClosed()
             #expect(closed)

@@ -32,9 +32,10 @@ struct RequestGateTests {
             #expect(try await curlRequest(base + "/admin/status", ["-u", "operator:wrong"]).status == 401)
             let forbidden = try await curlRequest(base + "/admin/status", scraper + ["-H", "Accept: application/json"])
             #expect(forbidden.status == 403)
-            #expect(forbidden.text == #"{"error":"Forbidden"}"#)
+            #expect(forbidden.text == #"{"error":{"code":"forbidden","message":"Forbidden"}}"#)
             #expect(try await curlRequest(base + "/admin/status", admin).text == "operator admin\n")
-            #expect(try await curlRequest(base + "/admin/action", admin + ["-X", "POST"]).text == "operator admin\n")
+            let json = ["-H", "Content-Type: application/json"]
+            #expect(try await curlRequest(base + "/admin/action", admin + json + ["-X", "POST"]).text == "operator admin\n")
             // An admin may do what a scrape user may.
             #expect(try await curlRequest(base + "/scrape/status", admin).text == "operator admin\n")
             #expect(try await curlRequest(base + "/scrape/status", scraper).text == "prometheus scrape\n")

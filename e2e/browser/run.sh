@@ -3,10 +3,14 @@
 # breaker forced open through the override API, then Debian's headless Chromium loads `/`, lets the page's script
 # refresh from the JSON API (virtual time), and dumps the DOM; check_status_page.py asserts every breaker's state is
 # shown (symbol and words), that the script refreshed, and the order. A screenshot goes to .build/status-page.png.
+# Then Chromium is driven over the DevTools protocol (check_admin_page.py): the admin page works under its strict
+# Content-Security-Policy (its buttons, clicked, force a breaker open and clear it), a page of another origin cannot
+# frame it, and an HTML form posted from another origin with the admin's credentials changes nothing.
 #
 # Usage: e2e/browser/run.sh   (BREAKER_DEMO=path, default .build/debug/breaker-demo; CHROMIUM=path)
 # Environment: E2E_TIMEOUT (overall seconds, default 180), E2E_KEEP=1 keeps the work directory.
-# Needs: chromium, htpasswd, curl, python3 (scripts/install-deps.sh test). Prints "N passed, M failed".
+# Needs: chromium, htpasswd, curl, python3 (scripts/install-deps.sh test), websocket-client (e2e/requirements.txt,
+# installed by e2e/python.sh). Prints "N passed, M failed".
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,7 +23,9 @@ BREAKER_DEMO="${BREAKER_DEMO:-.build/debug/breaker-demo}"
 CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
 WORK="$(mktemp -d)"
 E2E_NAME="browser"
+CDP_PID=""
 cleanup() {
+    [ -n "$CDP_PID" ] && kill "$CDP_PID" 2>/dev/null && wait "$CDP_PID" 2>/dev/null
     stop_demos
     if [ -n "${E2E_KEEP:-}" ] || [ "$failed" -ne 0 ]; then log "files kept in $WORK"; else rm -rf "$WORK"; fi
 }
@@ -37,7 +43,8 @@ start_demo browser --admin-user "$(htpasswd -nbB alice alice-secret)" --extra-br
 URL="$DEMO_URL"
 
 check "force payments open through the API" test "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-secret \
-    -d '{"action":"force_open","reason":"browser test","ttl":"10m"}' "$URL/api/v1/breakers/payments/override")" = 200
+    -H 'Content-Type: application/json' -d '{"action":"force_open","reason":"browser test","ttl":"10m"}' \
+    "$URL/api/v1/breakers/payments/override")" = 200
 curl -s "$URL/" >"$WORK/page.html"
 size=$(wc -c <"$WORK/page.html")
 check "page at 1,004 breakers is under 1 MB ($size bytes)" test "$size" -lt 1000000
@@ -59,5 +66,17 @@ rm -f .build/status-page.png
 timeout 90 "$CHROMIUM" "${CHROME_FLAGS[@]}" --virtual-time-budget=5000 --window-size=1400,1000 \
     --screenshot="$ROOT/.build/status-page.png" "$URL/" >>"$WORK/chromium.log" 2>&1
 check "screenshot written to .build/status-page.png" test -s .build/status-page.png
+
+# --- The admin page under its CSP, framing and a cross-site form, driven over the DevTools protocol.
+check "clear the API's override of payments" test "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-secret \
+    -X DELETE -H 'Content-Type: application/json' "$URL/api/v1/breakers/payments/override")" = 200
+"$CHROMIUM" "${CHROME_FLAGS[@]/--user-data-dir=*/--user-data-dir=$WORK/cdp-profile}" --remote-debugging-port=0 \
+    about:blank >"$WORK/cdp-chromium.log" 2>&1 &
+CDP_PID=$!
+check "admin page: its buttons work under its CSP; framing and a cross-site form post are refused" \
+    timeout 150 e2e/python.sh "$HERE/check_admin_page.py" "$WORK/cdp-profile" "$URL" alice alice-secret
+kill "$CDP_PID" 2>/dev/null
+wait "$CDP_PID" 2>/dev/null
+CDP_PID=""
 log "browser part took $((SECONDS - browser_started)) s, the whole test $((SECONDS - started)) s"
 finish

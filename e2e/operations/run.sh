@@ -128,7 +128,7 @@ wait_until 45 "the TTL ends: payments back under automatic control (override_exp
 # --- DELETE clears an override at once.
 post "$WORK/d.json" catalog '{"action":"disable","reason":"e2e","ttl":"10m"}' -u alice:alice-secret >/dev/null
 check "disable applied" test "$(state_of catalog)" = disabled
-check "DELETE as admin: 200" status_is "$(curl -s -o "$WORK/del.json" -w '%{http_code}' -X DELETE -u alice:alice-secret "$URL/api/v1/breakers/catalog/override")" 200
+check "DELETE as admin: 200" status_is "$(curl -s -o "$WORK/del.json" -w '%{http_code}' -X DELETE -H 'Content-Type: application/json' -u alice:alice-secret "$URL/api/v1/breakers/catalog/override")" 200
 check "DELETE: catalog closed, no override" field "$WORK/del.json" override None
 
 # --- Two concurrent overrides on one breaker: both 200, the last wins, both counted and logged.

@@ -13,6 +13,8 @@ public final class EventSubscription: Sendable {
     private let prefix: [UInt8]
     private let started = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
+    /// The id after the last event handed out (0 before any).
+    private let nextID = Atomic<UInt64>(0)
 
     init(hub: EventHub, client: Int, gap: UInt64?) {
         self.hub = hub
@@ -54,6 +56,7 @@ public final class EventSubscription: Sendable {
         switch hub.take(client: client) {
         case .events(let events):
             for event in events { ServerSentEvents.append(event, to: &chunk) }
+            if let last = events.last { nextID.store(last.id &+ 1, ordering: .relaxed) }
             return chunk
         case .dropped:
             finished.store(true, ordering: .releasing)
@@ -63,6 +66,15 @@ public final class EventSubscription: Sendable {
             finished.store(true, ordering: .releasing)
             return chunk.isEmpty ? nil : chunk
         }
+    }
+
+    /// What to send instead of a first chunk too large for the transport: the `retry:` hint and a `gap` event
+    /// whose first available id follows the events left out, so the client reloads the status and goes on from
+    /// there rather than being dropped before its first byte.
+    func gapInsteadOfReplay() -> [UInt8] {
+        var chunk = ServerSentEvents.preamble
+        ServerSentEvents.appendGap(firstAvailable: nextID.load(ordering: .relaxed), to: &chunk)
+        return chunk
     }
 
     /// Whether the stream is over (dropped and told, or cancelled).

@@ -49,7 +49,15 @@ extension BreakerOperations {
         let lastEventID = request.header("Last-Event-ID") ?? request.queryParameters["lastEventId"]
         // Bytes a client may leave unread: the event bound of the queue, at up to 1 KiB an event.
         let capacity = max(configuration.clientQueueCapacity, 1) * 1_024
-        guard let stream = EventStreamBridge.open(hub: hub, lastEventID: lastEventID, capacity: capacity) else {
+        guard
+            let stream = EventStreamBridge.open(
+                hub: hub,
+                lastEventID: lastEventID,
+                capacity: capacity,
+                clock: clock,
+                heartbeat: heartbeat
+            )
+        else {
             return Self.response(
                 .error(OperationsError(.tooManyClients, "the event stream has \(hub.limits.maximumClients) clients"))
             )

@@ -42,10 +42,11 @@ package struct OperationsHandlers: Sendable {
         }
     }
 
-    /// `DELETE /api/v1/breakers/{name}/override` (admin users).
+    /// `DELETE /api/v1/breakers/{name}/override` (admin users): no body, or an empty JSON object.
     func clearOverride(_ request: OperationsRequest) -> OperationsResponse {
         respond { () throws(OperationsError) in
             let breaker = try StatusRenderer.breaker(named: request.pathParameters["name"] ?? "", in: registry)
+            try Self.checkEmptyObject(request.body)
             try controller.clear(breaker, actor: request.user ?? "anonymous")
             return .json(renderer.render(breaker))
         }
@@ -54,7 +55,17 @@ package struct OperationsHandlers: Sendable {
     /// `GET /` (and `GET /admin` with `admin`: the page with override buttons).
     func statusPage(_ request: OperationsRequest, admin: Bool) -> OperationsResponse {
         let page = StatusPage(refreshInterval: configuration.pageRefreshInterval, admin: admin)
-        return .html(page.render(renderer.statuses()))
+        return .html(page.render(renderer.statuses()), contentSecurityPolicy: StatusPage.contentSecurityPolicy)
+    }
+
+    /// Refuses a body that is not empty or `{}` (whitespace aside): 400 `bad_json` or `unknown_field`.
+    private static func checkEmptyObject(_ body: [UInt8]) throws(OperationsError) {
+        let text = body.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        guard !text.isEmpty, text != Array("{}".utf8) else { return }
+        guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}") else {
+            throw OperationsError(.badJSON, "the body must be empty or an empty JSON object")
+        }
+        throw OperationsError(.unknownField, "clearing an override takes no field")
     }
 
     private func respond(_ body: () throws(OperationsError) -> OperationsResponse) -> OperationsResponse {

@@ -42,11 +42,17 @@ package struct OperationsResponse: Sendable {
         )
     }
 
-    /// An HTML page, never cached.
-    package static func html(_ bytes: [UInt8]) -> OperationsResponse {
+    /// An HTML page, never cached, with its Content-Security-Policy and the headers every page carries:
+    /// `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `X-Frame-Options: DENY` (the policy's
+    /// `frame-ancestors` for older browsers).
+    package static func html(_ bytes: [UInt8], contentSecurityPolicy: String) -> OperationsResponse {
         OperationsResponse(
             status: 200,
-            headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+            headers: [
+                ("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
+                ("Content-Security-Policy", contentSecurityPolicy), ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+            ],
             body: .bytes(bytes)
         )
     }

@@ -23,6 +23,10 @@ package struct OperationsRoute: Sendable {
     /// The largest override request body: three short fields and a reason of at most 500 characters.
     package static let overrideBodyLimit = 4_096
 
+    /// The largest body of a `DELETE` of an override, which takes none or an empty JSON object (it must say
+    /// `Content-Type: application/json` either way, like every state-changing request).
+    package static let clearBodyLimit = 64
+
     /// The routes, in the order of the README's route list.
     package static func routes(_ handlers: OperationsHandlers) -> [OperationsRoute] {
         [
@@ -47,9 +51,12 @@ package struct OperationsRoute: Sendable {
                 access: .admin,
                 bodyLimit: overrideBodyLimit
             ) { handlers.applyOverride($0) },
-            OperationsRoute(methods: ["DELETE"], path: "/api/v1/breakers/{name}/override", access: .admin, bodyLimit: 0) {
-                handlers.clearOverride($0)
-            },
+            OperationsRoute(
+                methods: ["DELETE"],
+                path: "/api/v1/breakers/{name}/override",
+                access: .admin,
+                bodyLimit: clearBodyLimit
+            ) { handlers.clearOverride($0) },
         ]
     }
 }

@@ -48,6 +48,10 @@ enum AuditLog {
 
     /// Unix seconds as an ISO 8601 UTC time, to the second.
     static func time(_ unixSeconds: Double) -> String {
-        Date(timeIntervalSince1970: unixSeconds.rounded(.down)).formatted(.iso8601)
+        // Years 0 to 9999 only: a time from the state file is validated, but the audit line never trusts it.
+        guard unixSeconds.isFinite, (-62_135_596_800...253_402_300_799).contains(unixSeconds) else {
+            return "(invalid time)"
+        }
+        return Date(timeIntervalSince1970: unixSeconds.rounded(.down)).formatted(.iso8601)
     }
 }

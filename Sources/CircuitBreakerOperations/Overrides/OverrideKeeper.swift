@@ -35,35 +35,70 @@ final class OverrideKeeper: Sendable {
     /// Serializes writes of the file.
     private let writing = Lock()
 
-    /// Loads the state file, if any. A file that cannot be read or parsed is logged as an error, moved aside, and
-    /// the keeper starts with no saved overrides; the error is kept in ``loadError``.
-    init(file: OverrideStateFile?, clock: BreakerClock, logger: Logger) {
+    /// Loads the state file, if any, and reports what it could not use (logged as errors, and kept in
+    /// ``loadError``); never fatal:
+    /// - entries that fail validation are refused and the others load; the file is then moved aside (the next
+    ///   write saves the valid ones), so nothing is lost;
+    /// - a file that is not a state file at all is moved aside, and the keeper starts with no saved overrides;
+    /// - a file that cannot be read (`EACCES`, `EIO`) or is unsafe (a symbolic link, another user's) is left in
+    ///   place, and the keeper refuses to write over it: overrides still apply, but the API answers
+    ///   ``OperationsError/Code/notPersisted`` until the file is fixed and the service restarted.
+    init(file: OverrideStateFile?, maximumTTL: Duration, clock: BreakerClock, logger: Logger) {
         self.file = file
         self.clock = clock
         self.logger = logger
         var pending: [String: BreakerOverride] = [:]
         var loadError: OperationsError?
+        var refusesWrites: OperationsError?
+        let now = clock.wallClockSeconds()
         if let file {
+            var metadata: Logger.Metadata = ["path": "\(file.path)"]
             do {
-                pending = try file.load()
+                let loaded = try file.load(now: now, maximumTTL: maximumTTL)
+                pending = loaded.overrides
+                if !loaded.rejected.isEmpty {
+                    let error = OperationsError(
+                        .stateFileCorrupt,
+                        "\(file.path): \(loaded.rejected.count) invalid override(s) refused: "
+                            + loaded.rejected.prefix(3).joined(separator: "; ")
+                    )
+                    loadError = error
+                    metadata["code"] = "\(error.code)"
+                    Self.moveAside(file, now: now, metadata: &metadata)
+                    logger.error("override state file: invalid entries refused: \(error.message)", metadata: metadata)
+                }
             } catch {
                 loadError = error
-                let aside = file.moveAside(unixSeconds: Int(clock.wallClockSeconds()))
-                var metadata: Logger.Metadata = ["code": "\(error.code)", "path": "\(file.path)"]
-                switch aside {
-                case .success(let target): metadata["moved_to"] = "\(target)"
-                case .failure(let moveError): metadata["move_error"] = "\(moveError)"
+                metadata["code"] = "\(error.code)"
+                if error.code == .stateFileCorrupt {
+                    Self.moveAside(file, now: now, metadata: &metadata)
+                } else {
+                    refusesWrites = error
                 }
-                logger.error("override state file ignored; starting without saved overrides: \(error.message)", metadata: metadata)
+                logger.error(
+                    "override state file ignored; starting without saved overrides: \(error.message)",
+                    metadata: metadata
+                )
             }
         }
         self.loadError = loadError
-        let now = clock.wallClockSeconds()
-        self.state = Locked(State(pending: pending.filter { $0.value.expiresAt > now }))
+        self.refusesWrites = refusesWrites
+        self.state = Locked(State(pending: pending))
         if !pending.isEmpty {
             logger.notice("override state file loaded", metadata: ["overrides": "\(pending.count)"])
         }
     }
+
+    private static func moveAside(_ file: OverrideStateFile, now: Double, metadata: inout Logger.Metadata) {
+        let unixSeconds = StatusRow.wholeSeconds(now) ?? 0
+        switch file.moveAside(unixSeconds: unixSeconds) {
+        case .success(let target): metadata["moved_to"] = "\(target)"
+        case .failure(let moveError): metadata["move_error"] = "\(moveError)"
+        }
+    }
+
+    /// Set when the file was left in place (unreadable or unsafe): the keeper never writes over it.
+    private let refusesWrites: OperationsError?
 
     /// Why the state file was ignored at start, if it was.
     let loadError: OperationsError?
@@ -120,6 +155,12 @@ final class OverrideKeeper: Sendable {
 
     private func flush(onlyIfDirty: Bool) throws(OperationsError) {
         guard let file else { return }
+        if let refusesWrites {
+            throw OperationsError(
+                .stateFileNotWritten,
+                "not writing over \(file.path), which was left in place at start: \(refusesWrites.message)"
+            )
+        }
         try writing.withLock { () throws(OperationsError) in
             let (breakers, pending, write) = state.withLock { state in
                 let write = state.dirty || !onlyIfDirty

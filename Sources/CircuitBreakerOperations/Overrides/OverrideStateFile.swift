@@ -16,72 +16,65 @@ import Darwin
 /// {"version": 1, "overrides": [{"breaker": "payments", "action": "force_open", "reason": "provider incident",
 ///   "actor": "alice", "applied_at": 1700000000, "expires_at": 1700001800}]}
 /// ```
-/// Writes are atomic: the content goes to a temporary file beside it, which is flushed to disk (`fsync`) and
-/// renamed over the file, and the directory is flushed too, so a crash at any moment leaves the old file or the new
-/// one, never a mix. A file that cannot be read or parsed is moved aside (to `<path>.corrupt-<unix time>`) by
-/// ``moveAside()``, so that the next write does not destroy what an operator may want to recover.
+///
+/// **Reading** trusts nothing in the file (see ``OverrideStateDocument``): each entry is checked field by field, and
+/// an entry that fails is set aside with its reason while the others load. The file itself must be a regular file
+/// owned by the user the process runs as, opened without following a symbolic link: anything else is refused
+/// with ``OperationsError/Code/stateFileUnsafe`` and left alone, as is a file that cannot be read
+/// (``OperationsError/Code/stateFileUnreadable``: `EACCES`, `EIO`, …). Only a file that was read and is not a state
+/// file is corrupt, and moved aside (to `<path>.corrupt-<unix time>-<random>`) by ``moveAside(unixSeconds:)``, so
+/// that the next write does not destroy what an operator may want to recover.
+///
+/// **Writing** is atomic and durable: the content goes to a new temporary file beside it, whose name has 64 random
+/// bits and which is created with `O_CREAT | O_EXCL | O_NOFOLLOW` and mode 0600 (so no planted file or link is ever
+/// written through), flushed (`fsync`), renamed over the file, and the directory is flushed too. A crash at any
+/// moment leaves the old file or the new one, never a mix; every failed step, the directory flush included, is
+/// reported as ``OperationsError/Code/stateFileNotWritten``.
 struct OverrideStateFile: Sendable {
     /// The path of the file.
     let path: String
 
-    /// The saved overrides; an empty list when the file does not exist.
-    ///
-    /// - Throws: ``OperationsError/Code/stateFileUnreadable`` or ``OperationsError/Code/stateFileCorrupt``.
-    func load() throws(OperationsError) -> [String: BreakerOverride] {
-        let bytes: [UInt8]
-        switch Self.readAll(path) {
-        case .success(let read): bytes = read
-        case .failure(let failure) where failure.number == ENOENT: return [:]
-        case .failure(let failure):
-            throw OperationsError(.stateFileUnreadable, "cannot read \(path): \(Self.describe(failure.number))")
-        }
-        let document: SavedOverrides
-        do {
-            document = try JSONDecoder().decode(SavedOverrides.self, from: Data(bytes))
-        } catch {
-            throw OperationsError(.stateFileCorrupt, "\(path) is not an override state file: \(error)")
-        }
-        guard document.version == SavedOverrides.currentVersion else {
-            throw OperationsError(.stateFileCorrupt, "\(path) has version \(document.version), expected 1")
-        }
+    /// What ``load(now:maximumTTL:)`` found.
+    struct Loaded: Sendable {
+        /// The valid overrides that have not expired, by breaker name.
         var overrides: [String: BreakerOverride] = [:]
-        for entry in document.overrides {
-            guard let action = BreakerOverride.Action(rawValue: entry.action), action != .reset,
-                entry.appliedAt.isFinite, entry.expiresAt.isFinite
-            else {
-                throw OperationsError(.stateFileCorrupt, "\(path): invalid override for \"\(entry.breaker)\"")
-            }
-            overrides[entry.breaker] = BreakerOverride(
-                action: action,
-                reason: entry.reason,
-                actor: entry.actor,
-                appliedAt: entry.appliedAt,
-                expiresAt: entry.expiresAt
+        /// Why each refused entry was refused (the file should then be kept aside for a person to read).
+        var rejected: [String] = []
+    }
+
+    /// The saved overrides; none when the file does not exist.
+    ///
+    /// - Parameters:
+    ///   - now: the wall-clock time, in Unix seconds: entries that expired are dropped, and an entry may not end
+    ///     later than `now + maximumTTL` (plus a minute for clock steps).
+    ///   - maximumTTL: the longest override the API allows.
+    /// - Throws: ``OperationsError/Code/stateFileUnsafe``, ``OperationsError/Code/stateFileUnreadable`` (leave the
+    ///   file in place) or ``OperationsError/Code/stateFileCorrupt`` (the file is not a state file at all: move it
+    ///   aside).
+    func load(now: Double, maximumTTL: Duration) throws(OperationsError) -> Loaded {
+        let bytes: [UInt8]
+        switch Self.readOwnRegularFile(path) {
+        case .success(let read): bytes = read
+        case .failure(.missing): return Loaded()
+        case .failure(.unsafe(let why)):
+            throw OperationsError(.stateFileUnsafe, "refusing \(path): \(why); it was left as it is")
+        case .failure(.system(let number)):
+            throw OperationsError(
+                .stateFileUnreadable,
+                "cannot read \(path): \(Self.describe(number)); it was left as it is"
             )
         }
-        return overrides
+        return try OverrideStateDocument.parse(bytes, path: path, now: now, maximumTTL: maximumTTL)
     }
 
     /// Replaces the file with `overrides`, atomically and durably.
     ///
     /// - Throws: ``OperationsError/Code/stateFileNotWritten``.
     func save(_ overrides: [String: BreakerOverride]) throws(OperationsError) {
-        let document = SavedOverrides(
-            version: SavedOverrides.currentVersion,
-            overrides: overrides.keys.sorted().compactMap { name in
-                overrides[name].map { SavedOverrides.Entry(breaker: name, $0) }
-            }
-        )
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let bytes: Data
-        do {
-            bytes = try encoder.encode(document)
-        } catch {
-            throw OperationsError(.stateFileNotWritten, "cannot encode the overrides: \(error)")
-        }
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let bytes = try OverrideStateDocument.render(overrides)
+        var random = SystemRandomNumberGenerator()
+        let temporary = "\(path).tmp-\(String(random.next() as UInt64, radix: 16))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw notWritten("cannot create \(temporary)") }
         var failure: OperationsError?
         bytes.withUnsafeBytes { buffer in
@@ -97,23 +90,25 @@ struct OverrideStateFile: Sendable {
             }
         }
         if failure == nil, fsync(descriptor) != 0 { failure = notWritten("cannot flush \(temporary)") }
-        close(descriptor)
+        if close(descriptor) != 0, failure == nil { failure = notWritten("cannot close \(temporary)") }
         if failure == nil, rename(temporary, path) != 0 { failure = notWritten("cannot rename \(temporary)") }
         if let failure {
             unlink(temporary)
             throw failure
         }
-        // The rename is durable once the directory is flushed.
-        let directory = open(Self.directory(of: path), O_RDONLY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
+        // The rename is durable once the directory is flushed; a failure here is reported like any other.
+        let directoryPath = Self.directory(of: path)
+        let directory = open(directoryPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw notWritten("cannot open the directory \(directoryPath) to flush it") }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw notWritten("cannot flush the directory \(directoryPath)") }
     }
 
-    /// Renames the file to `<path>.corrupt-<unixSeconds>`; returns the new path, or the error of the rename.
-    func moveAside(unixSeconds: Int) -> Result<String, OperationsError> {
-        let target = "\(path).corrupt-\(unixSeconds)"
+    /// Renames the file to `<path>.corrupt-<unixSeconds>-<random>`; returns the new path, or the error of the
+    /// rename.
+    func moveAside(unixSeconds: Int64) -> Result<String, OperationsError> {
+        var random = SystemRandomNumberGenerator()
+        let target = "\(path).corrupt-\(unixSeconds)-\(String(random.next() as UInt32, radix: 16))"
         guard rename(path, target) == 0 else {
             return .failure(notWritten("cannot move \(path) aside to \(target)"))
         }
@@ -133,59 +128,47 @@ struct OverrideStateFile: Sendable {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// The whole file, or the `errno` of the failure. State files are small: reading stops at 16 MiB.
-    private static func readAll(_ path: String) -> Result<[UInt8], SystemError> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(SystemError(number: errno)) }
+    /// Why a file was not read.
+    private enum ReadFailure: Error {
+        /// It does not exist.
+        case missing
+        /// It is a symbolic link, not a regular file, or another user's.
+        case unsafe(String)
+        /// The `errno` of a failed open or read.
+        case system(Int32)
+    }
+
+    /// The whole file, if it is a regular file of this process's user and not a symbolic link. State files are
+    /// small: more than 16 MiB is refused (`EFBIG`).
+    private static func readOwnRegularFile(_ path: String) -> Result<[UInt8], ReadFailure> {
+        // O_NONBLOCK: a FIFO planted at the path must not hang the start.
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let number = errno
+            if number == ENOENT { return .failure(.missing) }
+            if number == ELOOP { return .failure(.unsafe("it is a symbolic link")) }
+            return .failure(.system(number))
+        }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return .failure(.system(errno)) }
+        // A directory cannot be read as a file (EISDIR): unreadable, like EACCES. Any other kind of file is unsafe.
+        if status.st_mode & S_IFMT == S_IFDIR { return .failure(.system(EISDIR)) }
+        guard status.st_mode & S_IFMT == S_IFREG else { return .failure(.unsafe("it is not a regular file")) }
+        guard status.st_uid == geteuid() else {
+            return .failure(.unsafe("it is owned by uid \(status.st_uid), not by this process's uid \(geteuid())"))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while bytes.count < 16 << 20 {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                return .failure(SystemError(number: errno))
+                return .failure(.system(errno))
             }
             if count == 0 { return .success(bytes) }
             bytes.append(contentsOf: chunk[..<count])
         }
-        return .failure(SystemError(number: EFBIG))
+        return .failure(.system(EFBIG))
     }
-}
-
-/// An `errno` value.
-private struct SystemError: Error {
-    let number: Int32
-}
-
-/// The JSON document of the state file.
-private struct SavedOverrides: Codable {
-    static let currentVersion = 1
-
-    struct Entry: Codable {
-        let breaker: String
-        let action: String
-        let reason: String
-        let actor: String
-        let appliedAt: Double
-        let expiresAt: Double
-
-        init(breaker: String, _ override: BreakerOverride) {
-            self.breaker = breaker
-            self.action = override.action.rawValue
-            self.reason = override.reason
-            self.actor = override.actor
-            self.appliedAt = override.appliedAt
-            self.expiresAt = override.expiresAt
-        }
-
-        private enum CodingKeys: String, CodingKey {
-            case breaker, action, reason, actor
-            case appliedAt = "applied_at"
-            case expiresAt = "expires_at"
-        }
-    }
-
-    let version: Int
-    let overrides: [Entry]
 }

@@ -2,7 +2,10 @@ extension StatusPage {
     /// The page's script, inline: fetches `api/v1/breakers` every refresh interval and re-renders the table
     /// (with `textContent`, so no breaker name or reason is ever parsed as HTML), derives call and rejection rates
     /// from successive counts, applies the filter, and — on the admin page — asks for a reason and a TTL and calls
-    /// the override API. `body[data-refreshes]` counts completed refreshes (the browser test waits for one).
+    /// the override API, always with `Content-Type: application/json` (the server refuses state-changing requests
+    /// without it). `body[data-refreshes]` counts completed refreshes (the browser test waits for one). The page's
+    /// Content-Security-Policy allows this script by its hash (``contentSecurityPolicy``): it must stay one static
+    /// text, with nothing interpolated.
     static let script = #"""
         (function () {
           "use strict";
@@ -104,7 +107,8 @@ extension StatusPage {
           }
           function clear(name) {
             if (!window.confirm("Clear the override of " + name + "?")) return;
-            fetch(path(name), {method: "DELETE", credentials: "same-origin"}).then(report).catch(failed);
+            fetch(path(name), {method: "DELETE", credentials: "same-origin", headers: {"Content-Type": "application/json"}})
+              .then(report).catch(failed);
           }
           function render() {
             if (!latest) return;

@@ -1,6 +1,7 @@
 import CircuitBreaker
 import CircuitBreakerInternals
 import Foundation
+import MetricsExporter
 
 /// The live status page served at `/`: one self-contained HTML document (inline style and script, no external
 /// asset), whose table is rendered here for the first paint and for browsers without scripts (which reload it with
@@ -65,6 +66,17 @@ struct StatusPage: Sendable {
         html.append(contentsOf: "</script>\n</body>\n</html>\n".utf8)
         return html
     }
+
+    /// The page's Content-Security-Policy: nothing loads but the page's own inline style sheet and script,
+    /// allowed by their SHA-256 hashes (no `'unsafe-inline'`), and requests to this origin (the JSON API); no
+    /// frame may hold the page (`frame-ancestors 'none'`, against clickjacking of the admin buttons), no form may
+    /// submit anywhere, and no `<base>` may redirect its relative links.
+    static let contentSecurityPolicy: String = {
+        let script = contentSecurityPolicyHash(of: StatusPage.script) ?? "'none'"
+        let style = contentSecurityPolicyHash(of: StatusPage.style) ?? "'none'"
+        return "default-src 'none'; script-src \(script); style-src \(style); connect-src 'self'; img-src 'self'; "
+            + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }()
 
     /// Not closed first, then by name.
     static func ordered(_ statuses: [BreakerStatus]) -> [BreakerStatus] {

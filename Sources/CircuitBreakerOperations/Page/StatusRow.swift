@@ -65,18 +65,28 @@ struct StatusRow {
             + HTMLText.escape(active.reason)
     }
 
-    /// `42 s`, `3 m 4 s`, `2 h 5 m`, `3 d 4 h`.
+    /// `42 s`, `3 m 4 s`, `2 h 5 m`, `3 d 4 h`; `–` for a value that is not a finite number of seconds an `Int64`
+    /// holds.
     static func duration(_ seconds: Double) -> String {
-        let whole = Int(max(seconds, 0))
+        guard let whole = wholeSeconds(max(seconds, 0)) else { return "–" }
         if whole < 60 { return "\(whole) s" }
         if whole < 3_600 { return "\(whole / 60) m \(whole % 60) s" }
         if whole < 86_400 { return "\(whole / 3_600) h \((whole % 3_600) / 60) m" }
         return "\(whole / 86_400) d \((whole % 86_400) / 3_600) h"
     }
 
-    /// The UTC time of day, `HH:MM:SSZ`.
+    /// The UTC time of day, `HH:MM:SSZ`; `--:--:--Z` for a time that is not a finite number of seconds an `Int64`
+    /// holds. The value may come from the state file, so it never reaches a conversion unchecked.
     static func clock(_ unixSeconds: Double) -> String {
-        let seconds = Int(unixSeconds.rounded(.down)) % 86_400
+        guard let whole = wholeSeconds(unixSeconds) else { return "--:--:--Z" }
+        // Floored modulo: a time before 1970 still names a time of day.
+        let seconds = Int((whole % 86_400 + 86_400) % 86_400)
         return String(format: "%02d:%02d:%02dZ", seconds / 3_600, (seconds % 3_600) / 60, seconds % 60)
+    }
+
+    /// `value` rounded down, when it is finite and fits an `Int64`; never traps.
+    static func wholeSeconds(_ value: Double) -> Int64? {
+        guard value.isFinite else { return nil }
+        return Int64(exactly: value.rounded(.down))
     }
 }

@@ -9,17 +9,25 @@ import Synchronization
 #endif
 
 /// Checks `Authorization: Basic` headers against bcrypt hashes, as Prometheus' exporter-toolkit does, and tells
-/// which user (scrape or admin) a request is.
+/// which user (scrape or admin) a request is, without letting a flood of wrong passwords starve the server.
 ///
-/// - bcrypt runs through libcrypt's `crypt_r`, one check at a time (a lock), so a flood of wrong passwords can
-///   burn at most one core.
-/// - Successful checks are cached, keyed by an HMAC-SHA-256 (with a random per-process key) of the user, the hash
-///   and the password, so a scraper that authenticates every 15 s pays for bcrypt once, and no password is stored.
-/// - An unknown user is checked against a dummy hash of the same cost, so timing does not reveal which users exist.
+/// A check has a cheap part, done at once on libmicrohttpd's thread (``screen(header:level:peer:now:)``), and an
+/// expensive part, bcrypt, done on the ``AuthenticationPool``'s threads while the request is suspended
+/// (``verify(_:)``):
+/// - **Known good.** Credentials that passed bcrypt are remembered (``DigestCache``) by an HMAC-SHA-256, with a
+///   random per-process key, of the user, the stored hash and the password, so a scraper that authenticates every
+///   15 s pays for bcrypt once, and no password is stored. They skip the failure limit.
+/// - **Limited.** Every other attempt takes a token of its address's ``FailedLoginLimiter``; an address out of
+///   tokens gets 429 before any work.
+/// - **Known wrong.** Credentials that failed bcrypt are remembered the same way, so repeating a wrong password
+///   costs a token but no bcrypt.
+/// - **Unknown users** are checked against a dummy hash with the highest cost among the users who may use the
+///   route (admins for an admin route; scrape and admin users for a scrape route), so timing does not tell which
+///   users exist, whatever cost each class was configured with.
 /// - The computed hash is compared with the stored one in constant time.
 final class Authenticator: Sendable {
     /// A 256-bit digest used as a cache key.
-    struct Digest: Hashable {
+    struct Digest: Hashable, Sendable {
         var words: (UInt64, UInt64, UInt64, UInt64)
 
         static func == (lhs: Digest, rhs: Digest) -> Bool {
@@ -34,26 +42,32 @@ final class Authenticator: Sendable {
         }
     }
 
-    private struct Cache {
-        var members: Set<Digest> = []
-        var order: [Digest] = []
-        var next = 0
+    /// A bcrypt check to run off libmicrohttpd's threads.
+    struct Job: Sendable {
+        let user: String
+        let password: [UInt8]
+        /// The stored hash, or the dummy hash for an unknown user.
+        let hash: String
+        /// The user's level, `nil` for an unknown user.
+        let level: AccessLevel?
+        let digest: Digest
+        let peer: PeerAddress
     }
 
-    /// The scratch area of `crypt_r` (about 32 KiB), used under the lock only.
-    private final class CryptWorkspace {
-        let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
-
-        init() {
-            memset(self.data, 0, MemoryLayout<crypt_data>.size)
-        }
-
-        deinit {
-            self.data.deallocate()
-        }
+    /// What the cheap part decided.
+    enum Screening {
+        /// Known good credentials.
+        case user(AuthenticatedUser)
+        /// Refused at once (401 for a malformed header or known wrong credentials, 429 past the failure limit).
+        case refused(Rejection)
+        /// bcrypt must decide; the attempt has taken a token of its address.
+        case verify(Job)
     }
 
     static let cacheCapacity = 256
+    /// The highest bcrypt cost accepted: a check at cost 14 takes about a second of CPU; beyond it, a handful of
+    /// logins would occupy the pool for minutes.
+    static let maximumCost = 14
 
     private let users: [String: (hash: String, level: AccessLevel)]
     let realm: String
@@ -61,12 +75,16 @@ final class Authenticator: Sendable {
     let hasScrapeUsers: Bool
     /// Whether admin users are configured; without them, admin routes refuse everyone.
     let hasAdminUsers: Bool
-    private let dummyHash: String
+    /// The dummy hash for unknown users on scrape routes, then on admin routes.
+    private let dummyHashes: (scrape: String, admin: String)
     private let hmacKey: [UInt8]
-    private let cache = Locked(Cache())
-    private let workspace: Locked<CryptWorkspace>
+    private let good = DigestCache(capacity: Authenticator.cacheCapacity)
+    private let wrong = DigestCache(capacity: Authenticator.cacheCapacity * 4)
+    let limiter: FailedLoginLimiter
+    private let failures = Atomic<UInt64>(0)
+    private let bcryptChecks = Atomic<UInt64>(0)
 
-    init(configuration: MetricsServerConfiguration.BasicAuth) {
+    init(configuration: MetricsServerConfiguration.BasicAuth, limiter: FailedLoginLimiter = FailedLoginLimiter()) {
         var users: [String: (hash: String, level: AccessLevel)] = [:]
         for (name, hash) in configuration.users { users[name] = (hash, .scrape) }
         for (name, hash) in configuration.adminUsers { users[name] = (hash, .admin) }
@@ -74,57 +92,94 @@ final class Authenticator: Sendable {
         self.realm = configuration.realm
         self.hasScrapeUsers = !configuration.users.isEmpty
         self.hasAdminUsers = !configuration.adminUsers.isEmpty
+        self.limiter = limiter
         var generator = SystemRandomNumberGenerator()
         self.hmacKey = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let workspace = CryptWorkspace()
-        // A dummy hash with the cost of the first user's hash, for unknown users.
-        let model = users.sorted { $0.key < $1.key }.first?.value.hash ?? "$2y$10$"
-        let cost = UInt(model.utf8.dropFirst(4).prefix(2).reduce(0) { $0 * 10 + Int($1) - 48 })
-        var salt = [CChar](repeating: 0, count: 64)
-        var dummy = model
-        if crypt_gensalt_rn("$2y$", cost, nil, 0, &salt, Int32(salt.count)) != nil,
-            let output = crypt_r("not a password", salt, workspace.data)
-        {
-            let hash = String(cString: output)
-            if isBcryptHash(hash) { dummy = hash }
+        func dummy(for level: AccessLevel) -> String {
+            let cost = users.values.filter { $0.level >= level }.compactMap { bcryptCost($0.hash) }.max() ?? 10
+            return makeDummyHash(cost: cost, workspace: workspace) ?? users.values.first?.hash ?? ""
         }
-        self.dummyHash = dummy
-        self.workspace = Locked(workspace)
+        self.dummyHashes = (dummy(for: .scrape), dummy(for: .admin))
     }
 
-    /// The configured user an `Authorization` header value names with the right password, or `nil`.
-    func authenticate(header: some Collection<UInt8>) -> AuthenticatedUser? {
-        guard let credentials = BasicCredentials(header: header) else { return nil }
+    /// The dummy hash of unknown users on routes of `level`.
+    func dummyHash(for level: AccessLevel) -> String {
+        level >= .admin ? self.dummyHashes.admin : self.dummyHashes.scrape
+    }
+
+    /// bcrypt computations run so far (a test hook: the caches are seen working by this count not moving).
+    var bcryptChecksRun: UInt64 {
+        self.bcryptChecks.load(ordering: .relaxed)
+    }
+
+    /// Failed attempts so far (wrong passwords, unknown users, malformed headers), for the self-metrics.
+    var failedAttempts: UInt64 {
+        self.failures.load(ordering: .relaxed)
+    }
+
+    /// The cheap part of a check of `header` for a route of `level`, from `peer`, at `now` (server clock).
+    func screen(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64) -> Screening {
+        guard let credentials = BasicCredentials(header: header) else {
+            return self.refuse(peer, now: now)
+        }
         let stored = self.users[credentials.user]
-        let hash = stored?.hash ?? self.dummyHash
+        let hash = stored?.hash ?? self.dummyHash(for: level)
         let digest = self.digest(user: credentials.user, hash: hash, password: credentials.password)
-        if let stored, self.cache.withLock({ $0.members.contains(digest) }) {
-            return AuthenticatedUser(name: credentials.user, level: stored.level)
+        if let stored, self.good.contains(digest) {
+            return .user(AuthenticatedUser(name: credentials.user, level: stored.level))
         }
-        let matches = self.bcryptMatches(password: credentials.password, hash: hash)
-        guard let stored, matches else { return nil }
-        self.cache.withLock { cache in
-            guard cache.members.insert(digest).inserted else { return }
-            if cache.order.count < Self.cacheCapacity {
-                cache.order.append(digest)
-            } else {
-                cache.members.remove(cache.order[cache.next])
-                cache.order[cache.next] = digest
-                cache.next = (cache.next + 1) % Self.cacheCapacity
-            }
+        if self.wrong.contains(digest) { return self.refuse(peer, now: now) }
+        if case .throttled(let seconds) = self.limiter.take(peer, now: now) {
+            return .refused(.tooManyFailedLogins(retryAfterSeconds: seconds))
         }
-        return AuthenticatedUser(name: credentials.user, level: stored.level)
+        return .verify(
+            Job(
+                user: credentials.user,
+                password: credentials.password,
+                hash: hash,
+                level: stored?.level,
+                digest: digest,
+                peer: peer
+            )
+        )
     }
 
-    private func bcryptMatches(password: [UInt8], hash: String) -> Bool {
-        // A NUL would end the C string early; no bcrypt hash matches such a password by design.
-        guard !password.contains(0) else { return false }
-        return self.workspace.withLock { workspace -> Bool in
-            var phrase = password.map { CChar(bitPattern: $0) }
-            phrase.append(0)
-            guard let output = crypt_r(phrase, hash, workspace.data) else { return false }
-            let computed = Array(String(cString: output).utf8)
-            return constantTimeEqual(computed, Array(hash.utf8))
+    /// A refusal of a malformed or known wrong attempt: it takes a token like any failure (429 once none is left).
+    private func refuse(_ peer: PeerAddress, now: UInt64) -> Screening {
+        self.failures.add(1, ordering: .relaxed)
+        if case .throttled(let seconds) = self.limiter.take(peer, now: now) {
+            return .refused(.tooManyFailedLogins(retryAfterSeconds: seconds))
+        }
+        return .refused(.unauthorized)
+    }
+
+    /// The expensive part: bcrypt with `workspace` (one per pool thread), then the caches, the failure count and
+    /// the token (given back on success). Returns the user, or `nil`.
+    func verify(_ job: Job, workspace: CryptWorkspace, now: @autoclosure () -> UInt64) -> AuthenticatedUser? {
+        self.bcryptChecks.add(1, ordering: .relaxed)
+        let matches = bcryptMatches(password: job.password, hash: job.hash, workspace: workspace)
+        guard let level = job.level, matches else {
+            self.failures.add(1, ordering: .relaxed)
+            self.wrong.insert(job.digest)
+            return nil
+        }
+        self.good.insert(job.digest)
+        self.limiter.giveBack(job.peer, now: now())
+        return AuthenticatedUser(name: job.user, level: level)
+    }
+
+    /// Checks `header` for a route of `level` at once, bcrypt included, on the calling thread: for tests and tools
+    /// that have no pool. The server never calls it.
+    func authenticateNow(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64)
+        -> Result<AuthenticatedUser, Rejection>
+    {
+        switch self.screen(header: header, level: level, peer: peer, now: now) {
+        case .user(let user): return .success(user)
+        case .refused(let rejection): return .failure(rejection)
+        case .verify(let job):
+            let user = self.verify(job, workspace: CryptWorkspace(), now: now)
+            return user.map { .success($0) } ?? .failure(.unauthorized)
         }
     }
 
@@ -132,7 +187,7 @@ final class Authenticator: Sendable {
         var message: [UInt8] = []
         message.reserveCapacity(user.utf8.count + hash.utf8.count + password.count + 8)
         for field in [Array(user.utf8), Array(hash.utf8)] {
-            let length = UInt32(field.count)
+            let length = UInt32(truncatingIfNeeded: field.count)
             message.append(contentsOf: [
                 UInt8(length >> 24), UInt8((length >> 16) & 0xFF),
                 UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF),
@@ -147,7 +202,7 @@ final class Authenticator: Sendable {
             }
         }
         if status != 0 {
-            // No digest: return one that is random, so the cache can never match.
+            // No digest: return one that is random, so the caches can never match.
             var generator = SystemRandomNumberGenerator()
             return Digest(words: (generator.next(), generator.next(), generator.next(), generator.next()))
         }
@@ -156,6 +211,49 @@ final class Authenticator: Sendable {
         }
         return Digest(words: (word(0), word(1), word(2), word(3)))
     }
+}
+
+/// The scratch area of `crypt_r` (about 32 KiB): one per thread that runs bcrypt.
+final class CryptWorkspace {
+    let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
+
+    init() {
+        memset(self.data, 0, MemoryLayout<crypt_data>.size)
+    }
+
+    deinit {
+        self.data.deallocate()
+    }
+}
+
+/// Whether `password` hashes to `hash` (constant-time comparison of the result).
+func bcryptMatches(password: [UInt8], hash: String, workspace: CryptWorkspace) -> Bool {
+    // A NUL would end the C string early; no bcrypt hash matches such a password by design.
+    guard !password.contains(0) else { return false }
+    var phrase = password.map { CChar(bitPattern: $0) }
+    phrase.append(0)
+    guard let output = crypt_r(phrase, hash, workspace.data) else { return false }
+    let computed = Array(String(cString: output).utf8)
+    return constantTimeEqual(computed, Array(hash.utf8))
+}
+
+/// The cost of a bcrypt hash (`$2y$10$…` → 10), read from two checked ASCII digits; `nil` when it is not one.
+func bcryptCost(_ hash: String) -> Int? {
+    let bytes = Array(hash.utf8.prefix(7))
+    guard bytes.count == 7, bytes[3] == UInt8(ascii: "$"), bytes[6] == UInt8(ascii: "$"),
+        (0x30...0x39).contains(bytes[4]), (0x30...0x39).contains(bytes[5])
+    else { return nil }
+    return Int(bytes[4] - 0x30) * 10 + Int(bytes[5] - 0x30)
+}
+
+/// A bcrypt hash of a fixed phrase with a random salt at `cost`, or `nil` if libcrypt refuses.
+private func makeDummyHash(cost: Int, workspace: CryptWorkspace) -> String? {
+    var salt = [CChar](repeating: 0, count: 64)
+    guard crypt_gensalt_rn("$2y$", UInt(clamping: cost), nil, 0, &salt, Int32(salt.count)) != nil,
+        let output = crypt_r("not a password", salt, workspace.data)
+    else { return nil }
+    let hash = String(cString: output)
+    return isBcryptHash(hash) ? hash : nil
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

@@ -44,6 +44,9 @@ extension MetricsServerConfiguration {
         guard (1...65_535).contains(limits.listenBacklog) else {
             throw invalid("limits.listenBacklog must be 1...65535, not \(limits.listenBacklog)")
         }
+        if let streams = limits.streamsPerAddress, streams < 1 {
+            throw invalid("limits.streamsPerAddress must be at least 1 (or nil), not \(streams)")
+        }
         if let level = self.gzipLevel, !(1...9).contains(level) {
             throw invalid("gzipLevel must be 1...9 (or nil), not \(level)")
         }
@@ -74,6 +77,12 @@ extension MetricsServerConfiguration {
                 }
                 guard isBcryptHash(hash) else {
                     throw invalid("basicAuth: the hash of user '\(user)' is not a bcrypt hash ($2a$, $2b$ or $2y$)")
+                }
+                if let cost = bcryptCost(hash), cost > Authenticator.maximumCost {
+                    throw invalid(
+                        "basicAuth: the hash of user '\(user)' has bcrypt cost \(cost); "
+                            + "at most \(Authenticator.maximumCost) is accepted"
+                    )
                 }
             }
             guard auth.realm.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F && $0 != 0x22 && $0 != 0x5C }) else {

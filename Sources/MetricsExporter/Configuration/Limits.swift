@@ -24,6 +24,10 @@ extension MetricsServerConfiguration {
         public var connectionMemoryLimit: Int
         /// The listen backlog of the socket.
         public var listenBacklog: Int
+        /// The most streaming responses (``ResponseStream``, such as server-sent events) one IP address may hold
+        /// open at once, or `nil` for no per-address bound: one more is answered `429 Too Many Requests` (with
+        /// `Retry-After`), so one client cannot take every stream slot of a service.
+        public var streamsPerAddress: Int?
 
         /// Creates limits; every parameter has a default.
         public init(
@@ -32,7 +36,8 @@ extension MetricsServerConfiguration {
             connectionTimeout: Duration = .seconds(10),
             requestTimeout: Duration = .seconds(10),
             connectionMemoryLimit: Int = 32 * 1024,
-            listenBacklog: Int = 128
+            listenBacklog: Int = 128,
+            streamsPerAddress: Int? = 8
         ) {
             self.connectionLimit = connectionLimit
             self.perIPConnectionLimit = perIPConnectionLimit
@@ -40,9 +45,11 @@ extension MetricsServerConfiguration {
             self.requestTimeout = requestTimeout
             self.connectionMemoryLimit = connectionMemoryLimit
             self.listenBacklog = listenBacklog
+            self.streamsPerAddress = streamsPerAddress
         }
 
-        /// 2,048 connections, 32 idle ones per address, 10 s idle and request timeouts, 32 KiB per connection.
+        /// 2,048 connections, 32 idle ones per address, 10 s idle and request timeouts, 32 KiB per connection, 8
+        /// streams per address.
         public static let `default` = Limits()
     }
 }

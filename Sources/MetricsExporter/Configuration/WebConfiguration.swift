@@ -192,7 +192,18 @@ public struct WebConfiguration: Sendable, Hashable {
                     key: path
                 )
             }
-            users[user] = try YAMLReading.string(value, path: path)
+            let hash = try YAMLReading.string(value, path: path)
+            if let cost = bcryptCost(hash), cost > Authenticator.maximumCost {
+                throw MetricsServerError(
+                    .invalidConfiguration,
+                    "bcrypt cost \(cost) is too high: at most \(Authenticator.maximumCost) is accepted "
+                        + "(each login would cost the server seconds of CPU); hash the password again, "
+                        + "e.g. htpasswd -nbB -C 10",
+                    yamlLine: line,
+                    key: path
+                )
+            }
+            users[user] = hash
         }
         return users
     }

@@ -5,7 +5,7 @@ import FoundationEssentials
 /// ```swift
 /// return .text("hello\n")
 /// return try .json(status)                          // any Encodable
-/// return .jsonError(.badRequest, "ttl is required")  // {"error":"ttl is required"}
+/// return .jsonError(.badRequest, "ttl is required")  // {"error":{"code":"bad_request","message":"ttl is required"}}
 /// return .eventStream(stream)                       // Server-Sent Events
 /// ```
 /// The server adds `Content-Length` (or chunked encoding for a stream) and `Date`. A header value holding a line
@@ -64,10 +64,24 @@ public struct HTTPResponse: Sendable {
         .json(bytes: Array(try encoder.encode(value)), status: status)
     }
 
-    /// A JSON error body, `{"error":"<message>"}`, with the given status.
-    public static func jsonError(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
-        let bytes = (try? HTTPResponse.jsonEncoder.encode(["error": message])).map { Array($0) }
-        return .json(bytes: bytes ?? Array(#"{"error":"unprintable error"}"#.utf8), status: status)
+    /// A JSON error body in the server's one error shape, `{"error":{"code":"<code>","message":"<message>"}}`,
+    /// with the given status. `code` defaults to the status in snake case (`bad_request`, `not_found`, …;
+    /// `error` for a status without a name here).
+    public static func jsonError(_ status: HTTPStatus, _ message: String, code: String? = nil) -> HTTPResponse {
+        .json(bytes: Self.jsonErrorBody(code: code ?? status.errorCode, message: message), status: status)
+    }
+
+    /// The bytes of `{"error":{"code":…,"message":…}}`.
+    static func jsonErrorBody(code: String, message: String) -> [UInt8] {
+        struct Body: Encodable {
+            struct Error: Encodable {
+                let code: String
+                let message: String
+            }
+            let error: Error
+        }
+        let bytes = (try? HTTPResponse.jsonEncoder.encode(Body(error: .init(code: code, message: message))))
+        return bytes.map { Array($0) } ?? Array(#"{"error":{"code":"error","message":"unprintable error"}}"#.utf8)
     }
 
     /// A Server-Sent Events response: `text/event-stream`, not cached, body pulled from `stream`.

@@ -32,6 +32,8 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
     public static let contentTooLarge = HTTPStatus(413)
     /// 415 Unsupported Media Type.
     public static let unsupportedMediaType = HTTPStatus(415)
+    /// 429 Too Many Requests.
+    public static let tooManyRequests = HTTPStatus(429)
     /// 422 Unprocessable Content.
     public static let unprocessableContent = HTTPStatus(422)
     /// 500 Internal Server Error.
@@ -41,6 +43,25 @@ public struct HTTPStatus: Hashable, Sendable, CustomStringConvertible {
 
     /// The code as text.
     public var description: String { String(self.code) }
+
+    /// The status in snake case for a JSON error's `code` (`not_found`); `error` for codes without a name here.
+    var errorCode: String {
+        switch self.code {
+        case 400: "bad_request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "method_not_allowed"
+        case 409: "conflict"
+        case 413: "content_too_large"
+        case 415: "unsupported_media_type"
+        case 422: "unprocessable_content"
+        case 429: "too_many_requests"
+        case 500: "internal_error"
+        case 503: "service_unavailable"
+        default: "error"
+        }
+    }
 
     /// Whether the code is one HTTP allows.
     var isValid: Bool { (100...599).contains(self.code) }

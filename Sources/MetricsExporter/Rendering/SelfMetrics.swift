@@ -10,6 +10,10 @@ import Synchronization
 ///   response is only ever cut short this way, or by the client).
 /// - `metrics_exporter_evicted_connections_total`: idle connections closed to make room for new ones (see
 ///   ``ConnectionAdmission``).
+/// - `metrics_exporter_failed_logins_total`: login attempts refused (wrong password, unknown user, malformed
+///   credentials; see ``Authenticator``).
+/// - `metrics_exporter_throttled_logins_total`: requests answered 429 because their address had no login attempt
+///   left (see ``FailedLoginLimiter``).
 /// - `metrics_exporter_open_connections`: connections open now.
 /// - `metrics_exporter_build_info{version}`: always 1.
 ///
@@ -19,7 +23,7 @@ final class SelfMetrics: Sendable {
     /// The version reported by `metrics_exporter_build_info`.
     static let libraryVersion = "0.1.0"
     /// Codes counted in a fixed slot; any other code is counted in a dictionary.
-    static let commonCodes: [Int] = [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 422, 500, 503]
+    static let commonCodes: [Int] = [200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503]
     static let bucketBounds: [Double] = [
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
     ]
@@ -37,6 +41,14 @@ final class SelfMetrics: Sendable {
     )
     static let evictions: Declaration = (
         "metrics_exporter_evicted_connections", "Idle connections closed to make room for new ones.", nil, .counter
+    )
+    static let failedLogins: Declaration = (
+        "metrics_exporter_failed_logins", "Login attempts refused: wrong password, unknown user or malformed.", nil,
+        .counter
+    )
+    static let throttledLogins: Declaration = (
+        "metrics_exporter_throttled_logins", "Requests answered 429: their address had no login attempt left.", nil,
+        .counter
     )
     static let connections: Declaration = (
         "metrics_exporter_open_connections", "Connections open to the metrics server.", nil, .gauge
@@ -62,6 +74,9 @@ final class SelfMetrics: Sendable {
     private let state: Locked<State>
     private let timeoutCount = Atomic<UInt64>(0)
     private let evictionCount = Atomic<UInt64>(0)
+    private let throttledCount = Atomic<UInt64>(0)
+    /// Reads the authenticator's count of failed logins (0 without users).
+    private let failedLoginCount: @Sendable () -> UInt64
     /// Pre-rendered headers of each family, in order: [text, OpenMetrics].
     private let headers: [[[UInt8]]]
     private let bucketPrefixes: [[UInt8]]
@@ -73,14 +88,19 @@ final class SelfMetrics: Sendable {
     /// - Parameters:
     ///   - pathLabels: the path pattern of each route group, in group order.
     ///   - alwaysShown: the group whose `code="200"` series is shown even at 0 (the metrics route).
-    init(pathLabels: [String], alwaysShown: Int) {
+    ///   - failedLogins: reads the count of failed logins.
+    init(pathLabels: [String], alwaysShown: Int, failedLogins: @escaping @Sendable () -> UInt64 = { 0 }) {
+        self.failedLoginCount = failedLogins
         self.pathLabels = pathLabels + ["other"]
         self.alwaysShown = alwaysShown
         self.state = Locked(
             State(common: [UInt64](repeating: 0, count: (pathLabels.count + 1) * Self.commonCodes.count))
         )
         self.headers = [false, true].map { openMetrics in
-            [Self.requests, Self.duration, Self.timeouts, Self.evictions, Self.connections, Self.buildInfo].map {
+            [
+                Self.requests, Self.duration, Self.timeouts, Self.evictions, Self.connections, Self.buildInfo,
+                Self.failedLogins, Self.throttledLogins,
+            ].map {
                 Self.header($0, openMetrics: openMetrics)
             }
         }
@@ -146,6 +166,21 @@ final class SelfMetrics: Sendable {
         self.evictionCount.load(ordering: .relaxed)
     }
 
+    /// Counts a request answered 429 for want of login attempts.
+    func recordThrottledLogin() {
+        self.throttledCount.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    /// Requests answered 429 for want of login attempts so far.
+    var throttledLogins: UInt64 {
+        self.throttledCount.load(ordering: .relaxed)
+    }
+
+    /// Failed logins so far.
+    var failedLogins: UInt64 {
+        self.failedLoginCount()
+    }
+
     /// Calls `body` with each request count as (label index, code, count), by label then code; the metrics
     /// route's 200 always. Allocates nothing unless codes outside ``commonCodes`` were seen.
     private func forEachRequestCount(_ state: State, _ body: (Int, Int, UInt64) -> Void) {
@@ -196,6 +231,14 @@ final class SelfMetrics: Sendable {
         buffer.append(contentsOf: headers[3])
         buffer.append(contentsOf: "\(Self.evictions.name)_total ".utf8)
         buffer.appendDecimal(Int64(clamping: self.evictions))
+        buffer.append(0x0A)
+        buffer.append(contentsOf: headers[6])
+        buffer.append(contentsOf: "\(Self.failedLogins.name)_total ".utf8)
+        buffer.appendDecimal(Int64(clamping: self.failedLogins))
+        buffer.append(0x0A)
+        buffer.append(contentsOf: headers[7])
+        buffer.append(contentsOf: "\(Self.throttledLogins.name)_total ".utf8)
+        buffer.appendDecimal(Int64(clamping: self.throttledLogins))
         buffer.append(0x0A)
         buffer.append(contentsOf: headers[4])
         buffer.append(contentsOf: "\(Self.connections.name) ".utf8)
@@ -249,6 +292,8 @@ final class SelfMetrics: Sendable {
             family(Self.duration, [.init(labels: [], value: 0, histogram: histogram)]),
             family(Self.timeouts, [.init(labels: [], value: Double(self.timeouts), histogram: nil)]),
             family(Self.evictions, [.init(labels: [], value: Double(self.evictions), histogram: nil)]),
+            family(Self.failedLogins, [.init(labels: [], value: Double(self.failedLogins), histogram: nil)]),
+            family(Self.throttledLogins, [.init(labels: [], value: Double(self.throttledLogins), histogram: nil)]),
             family(Self.connections, [.init(labels: [], value: Double(max(0, openConnections)), histogram: nil)]),
             family(
                 Self.buildInfo,

@@ -29,7 +29,7 @@ extension Route {
                 response.headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
                 response.headers.add(name: "Cache-Control", value: "no-store")
                 response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
-                response.headers.add(name: "Content-Security-Policy", value: "default-src 'none'")
+                response.headers.add(name: "Content-Security-Policy", value: SecurityHeaders.defaultPolicy)
                 return response
             },
         ]

@@ -50,6 +50,10 @@ final class ConnectionTable: Sendable {
         var probe = false
         /// Admitted while every slot was busy: served public routes only (``ConnectionAdmission``).
         var overflow = false
+        /// For a stream waiting for its producer: since when the socket has held bytes its client did not take,
+        /// and how many there were then (see ``ConnectionTable/reap(now:stallLimit:)``).
+        var stalledSince: UInt64?
+        var stalledUnsent: Int32 = 0
         var cut: Cut?
 
         /// Idle, and not yet cut: a connection admission may evict.
@@ -113,6 +117,8 @@ final class ConnectionTable: Sendable {
         var clientsClosed = 0
         /// Connections with a stream waiting for its producer whose client has gone.
         var streamsGone: [UInt] = []
+        /// Connections with a stream whose client stopped reading, cut (and counted in ``timedOut``).
+        var streamsStalled: [UInt] = []
     }
 
     private let state = Locked(State())
@@ -194,8 +200,12 @@ final class ConnectionTable: Sendable {
         }
     }
 
-    /// Cuts every connection past its deadline, and peeks at watched ones.
-    func reap(now: UInt64) -> Reaped {
+    /// Cuts every connection past its deadline, and peeks at watched ones: an idle connection whose client has
+    /// closed its end is closed; a stream waiting for its producer whose client has gone is reported; and a stream
+    /// whose client has stopped reading is cut once the bytes its socket holds have not gone down for `stallLimit`
+    /// nanoseconds. (The kernel's buffers take what a stream sends while its client does not read, so the server
+    /// sees no pending bytes and no deadline runs: heartbeats would keep such a stream open for ever.)
+    func reap(now: UInt64, stallLimit: UInt64 = .max) -> Reaped {
         self.state.withLock { state in
             var reaped = Reaped()
             for (key, entry) in state.entries where entry.cut == nil {
@@ -209,6 +219,21 @@ final class ConnectionTable: Sendable {
                     } else {
                         state.entries[key]?.probe = false
                         reaped.streamsGone.append(key)
+                    }
+                } else if entry.probe, entry.idleSince == nil {
+                    let unsent = cmhd_unsent_bytes(entry.descriptor)
+                    guard unsent > 0 else {
+                        state.entries[key]?.stalledSince = nil
+                        continue
+                    }
+                    if let since = entry.stalledSince, unsent >= entry.stalledUnsent {
+                        guard now &- since >= stallLimit else { continue }
+                        state.cut(key, .deadline)
+                        reaped.timedOut += 1
+                        reaped.streamsStalled.append(key)
+                    } else {
+                        state.entries[key]?.stalledSince = now
+                        state.entries[key]?.stalledUnsent = unsent
                     }
                 }
             }

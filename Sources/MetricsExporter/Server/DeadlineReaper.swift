@@ -48,13 +48,14 @@ final class DeadlineReaper: Sendable {
         }
     }
 
-    /// One pass: answers scrapes that waited past their deadline with 503, cuts connections past theirs, and closes
-    /// the idle connections whose client has closed its end, as of the server clock's current reading. The thread
+    /// One pass: answers scrapes that waited past their deadline with 503, cuts connections past theirs (and
+    /// streams whose client stopped reading for a request timeout), and closes the idle connections whose client
+    /// has closed its end, as of the server clock's current reading. The thread
     /// runs it every interval; tests call it after advancing a manual clock.
     func enforceDeadlines() {
         let now = self.context.clock.nanoseconds()
         self.context.shared.expire(now: now)
-        let reaped = self.context.connections.reap(now: now)
+        let reaped = self.context.connections.reap(now: now, stallLimit: self.context.requestTimeout)
         if reaped.timedOut > 0 {
             self.context.selfMetrics.recordTimeouts(reaped.timedOut)
             self.context.logger.debug(
@@ -72,5 +73,7 @@ final class DeadlineReaper: Sendable {
         // the streams whose client has gone, so that it ends them. (A stream is never cut while suspended: it has
         // no deadline then.)
         for key in reaped.streamsGone { self.context.stream(key)?.stream.abort(.clientGone) }
+        // A stream whose client stopped reading was cut; resume it so that libmicrohttpd ends it.
+        for key in reaped.streamsStalled { self.context.stream(key)?.stream.abort(.timedOut) }
     }
 }

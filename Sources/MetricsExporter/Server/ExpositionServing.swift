@@ -6,7 +6,7 @@ extension ServerContext {
     /// enough, otherwise the connection is suspended until the render thread has one.
     func serveExposition(_ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
         if let pending = state.pending {
-            let json = self.wantsJSON(connection)
+            let json = self.wantsJSON(connection, path: state.path)
             // Resumed: the render thread, the reaper or shutdown has decided.
             switch self.shared.outcome(of: pending) {
             case .body(let body):

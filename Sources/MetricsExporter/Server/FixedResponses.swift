@@ -1,62 +1,122 @@
 import CMicroHTTPD
 
-/// The gate's answers and the server's own errors, prepared once as libmicrohttpd responses (plain text and JSON,
-/// chosen by the client's `Accept`), and shared by every connection.
+/// The gate's answers and the server's own errors, prepared once as libmicrohttpd responses, and shared by every
+/// connection: plain text, or JSON (`{"error": {"code": "not_found", "message": "Not Found"}}`) for every path under
+/// `/api/` and for clients whose `Accept` names `application/json` (see ``ServerContext/wantsJSON(_:path:)``).
 ///
 /// `@unchecked Sendable`: the responses are created in `init` and never modified; libmicrohttpd's response objects
 /// are reference counted under their own mutex, so queueing one on several threads at once is supported. They are
 /// destroyed in `deinit`, which runs after `MHD_stop_daemon` (the daemon's context holds this object until then).
 final class FixedResponses: @unchecked Sendable {
     enum Kind: Int, CaseIterable {
-        case badRequest, unauthorized, forbidden, notFound, contentTooLarge, internalError, serviceUnavailable
+        case badRequest, unauthorized, forbidden, crossSite, notFound, contentTooLarge, unsupportedMediaType
+        case tooManyStreams, authenticationUnavailable, internalError, serviceUnavailable
         /// 503 that closes the connection: for a connection in the reserve (see ``ConnectionAdmission``).
         case overloaded
+
+        /// The status code.
+        var status: Int {
+            switch self {
+            case .badRequest: 400
+            case .unauthorized: 401
+            case .forbidden, .crossSite: 403
+            case .notFound: 404
+            case .contentTooLarge: 413
+            case .unsupportedMediaType: 415
+            case .tooManyStreams: 429
+            case .internalError: 500
+            case .authenticationUnavailable, .serviceUnavailable, .overloaded: 503
+            }
+        }
+
+        /// The `code` of the JSON error body, and the message of both bodies.
+        var text: (code: String, message: String) {
+            switch self {
+            case .badRequest: ("bad_request", "Bad Request")
+            case .unauthorized: ("unauthorized", "Unauthorized")
+            case .forbidden: ("forbidden", "Forbidden")
+            case .crossSite: ("cross_site_request", "Forbidden: a state-changing request from another site")
+            case .notFound: ("not_found", "Not Found")
+            case .contentTooLarge: ("content_too_large", "Content Too Large")
+            case .unsupportedMediaType:
+                ("unsupported_media_type", "Unsupported Media Type: state-changing requests take application/json")
+            case .tooManyStreams: ("too_many_streams", "Too Many Requests: this address holds its share of streams")
+            case .authenticationUnavailable:
+                ("authentication_unavailable", "Service Unavailable: credentials cannot be checked now")
+            case .internalError: ("internal_error", "Internal Server Error")
+            case .serviceUnavailable, .overloaded: ("service_unavailable", "Service Unavailable")
+            }
+        }
     }
+
+    /// The longest `Retry-After` of a 429 for failed logins, in seconds.
+    static let maximumRetryAfter = 60
 
     /// [kind][0 text, 1 JSON].
     private let responses: [[OpaquePointer]]
     /// [group][0 text, 1 JSON]: 405 with the group's `Allow`.
     private let methodNotAllowed: [[OpaquePointer]]
+    /// [seconds - 1][0 text, 1 JSON]: 429 for failed logins with `Retry-After: seconds`.
+    private let tooManyFailedLogins: [[OpaquePointer]]
 
     init(realm: String, allowHeaders: [String]) throws(MetricsServerError) {
-        func make(_ message: String, _ headers: [(String, String)]) throws(MetricsServerError) -> [OpaquePointer] {
+        var created: [OpaquePointer] = []
+        func make(
+            _ code: String,
+            _ message: String,
+            _ headers: [(String, String)]
+        ) throws(MetricsServerError) -> [OpaquePointer] {
             var pair: [OpaquePointer] = []
             for json in [false, true] {
-                let body = json ? Array(HTTPResponse.jsonError(.ok, message).body) : Array((message + "\n").utf8)
+                let body =
+                    json ? HTTPResponse.jsonErrorBody(code: code, message: message) : Array((message + "\n").utf8)
                 let type = json ? "application/json" : "text/plain; charset=utf-8"
-                guard let response = Self.create(body, [("Content-Type", type)] + headers) else {
-                    pair.forEach { MHD_destroy_response($0) }
+                let securityHeaders = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
+                guard let response = Self.create(body, [("Content-Type", type)] + securityHeaders + headers) else {
+                    (created + pair).forEach { MHD_destroy_response($0) }
                     throw MetricsServerError(.startFailed, "cannot create the fixed responses (out of memory)")
                 }
                 pair.append(response)
             }
+            created += pair
             return pair
         }
         var responses: [[OpaquePointer]] = []
         let challenge = "Basic realm=\"\(realm)\", charset=\"UTF-8\""
         for kind in Kind.allCases {
+            let (code, message) = kind.text
             switch kind {
-            case .badRequest: responses.append(try make("Bad Request", []))
-            case .unauthorized: responses.append(try make("Unauthorized", [("WWW-Authenticate", challenge)]))
-            case .forbidden: responses.append(try make("Forbidden", []))
-            case .notFound: responses.append(try make("Not Found", []))
-            case .contentTooLarge: responses.append(try make("Content Too Large", [("Connection", "close")]))
-            case .internalError: responses.append(try make("Internal Server Error", []))
-            case .serviceUnavailable: responses.append(try make("Service Unavailable", [("Retry-After", "1")]))
+            case .unauthorized: responses.append(try make(code, message, [("WWW-Authenticate", challenge)]))
+            case .contentTooLarge: responses.append(try make(code, message, [("Connection", "close")]))
+            case .tooManyStreams: responses.append(try make(code, message, [("Retry-After", "5")]))
+            case .serviceUnavailable, .authenticationUnavailable:
+                responses.append(try make(code, message, [("Retry-After", "1")]))
             case .overloaded:
-                responses.append(try make("Service Unavailable", [("Retry-After", "1"), ("Connection", "close")]))
+                responses.append(try make(code, message, [("Retry-After", "1"), ("Connection", "close")]))
+            default: responses.append(try make(code, message, []))
             }
         }
         self.responses = responses
         var methodNotAllowed: [[OpaquePointer]] = []
         for allow in allowHeaders {
-            methodNotAllowed.append(try make("Method Not Allowed", [("Allow", allow)]))
+            methodNotAllowed.append(try make("method_not_allowed", "Method Not Allowed", [("Allow", allow)]))
         }
         self.methodNotAllowed = methodNotAllowed
+        var tooManyFailedLogins: [[OpaquePointer]] = []
+        for seconds in 1...Self.maximumRetryAfter {
+            tooManyFailedLogins.append(
+                try make(
+                    "too_many_failed_logins",
+                    "Too Many Requests: too many failed logins from this address",
+                    [("Retry-After", String(seconds))]
+                )
+            )
+        }
+        self.tooManyFailedLogins = tooManyFailedLogins
     }
 
     deinit {
-        for pair in self.responses + self.methodNotAllowed {
+        for pair in self.responses + self.methodNotAllowed + self.tooManyFailedLogins {
             for response in pair { MHD_destroy_response(response) }
         }
     }
@@ -65,16 +125,22 @@ final class FixedResponses: @unchecked Sendable {
         self.responses[kind.rawValue][json ? 1 : 0]
     }
 
-    /// The response of a gate refusal, and its status code.
+    /// The response of a gate refusal.
     func response(for rejection: Rejection, json: Bool) -> OpaquePointer {
         switch rejection {
         case .badRequest: self.response(.badRequest, json: json)
         case .unauthorized: self.response(.unauthorized, json: json)
         case .forbidden: self.response(.forbidden, json: json)
+        case .crossSite: self.response(.crossSite, json: json)
         case .notFound: self.response(.notFound, json: json)
         case .contentTooLarge: self.response(.contentTooLarge, json: json)
+        case .unsupportedMediaType: self.response(.unsupportedMediaType, json: json)
+        case .tooManyStreams: self.response(.tooManyStreams, json: json)
+        case .authenticationUnavailable: self.response(.authenticationUnavailable, json: json)
         case .overloaded: self.response(.overloaded, json: json)
         case .methodNotAllowed(let group): self.methodNotAllowed[group][json ? 1 : 0]
+        case .tooManyFailedLogins(let seconds):
+            self.tooManyFailedLogins[min(max(seconds, 1), Self.maximumRetryAfter) - 1][json ? 1 : 0]
         }
     }
 

@@ -19,7 +19,7 @@ extension ServerContext {
                 return self.queue(
                     connection,
                     state,
-                    self.fixed.response(for: .badRequest, json: self.wantsJSON(connection)),
+                    self.fixed.response(for: .badRequest, json: self.wantsJSON(connection, path: state.path)),
                     code: 400
                 )
             }
@@ -47,18 +47,32 @@ extension ServerContext {
         return self.send(response, connection, state)
     }
 
+    /// The server's own error for a handler's answer it cannot send, in the request's error format.
+    private func internalError(_ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
+        let json = self.wantsJSON(connection, path: state.path)
+        return self.queue(connection, state, self.fixed.response(.internalError, json: json), code: 500)
+    }
+
     /// Hands a handler's response to libmicrohttpd.
     private func send(_ response: HTTPResponse, _ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
-        let headers = response.headers.map { ($0.name, $0.value) }
+        var secured = response.headers
+        SecurityHeaders.apply(to: &secured)
+        let headers = secured.map { ($0.name, $0.value) }
         guard response.status.isValid else {
             self.logger.error("route handler answered with an invalid status", metadata: ["code": "\(response.status)"])
-            return self.queue(connection, state, self.fixed.response(.internalError, json: false), code: 500)
+            return self.internalError(connection, state)
         }
         if let stream = response.stream {
+            if let limit = self.configuration.limits.streamsPerAddress, self.streamCount(of: state.peer) >= limit {
+                // The handler made a stream for nothing: end it, so its producer lets go.
+                stream.refuse()
+                return self.reject(connection, state, .tooManyStreams)
+            }
             let binding = StreamConnection(
                 stream: stream,
                 connection: connection,
                 key: Self.key(connection),
+                peer: state.peer,
                 context: self
             )
             let retained = Unmanaged.passRetained(binding).toOpaque()
@@ -72,12 +86,12 @@ extension ServerContext {
                 )
             else {
                 Unmanaged<StreamConnection>.fromOpaque(retained).release()
-                return self.queue(connection, state, self.fixed.response(.internalError, json: false), code: 500)
+                return self.internalError(connection, state)
             }
             defer { MHD_destroy_response(created) }
             for (name, value) in headers where MHD_add_response_header(created, name, value) != .YES {
                 self.logger.error("route handler answered with an invalid header", metadata: ["name": "\(name)"])
-                return self.queue(connection, state, self.fixed.response(.internalError, json: false), code: 500)
+                return self.internalError(connection, state)
             }
             state.stream = binding
             self.register(binding)
@@ -85,7 +99,7 @@ extension ServerContext {
         }
         guard let created = FixedResponses.create(response.body, headers) else {
             self.logger.error("route handler answered with an invalid header (or memory ran out)")
-            return self.queue(connection, state, self.fixed.response(.internalError, json: false), code: 500)
+            return self.internalError(connection, state)
         }
         defer { MHD_destroy_response(created) }
         return self.queue(connection, state, created, code: response.status.code)

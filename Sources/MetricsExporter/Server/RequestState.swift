@@ -22,6 +22,23 @@ final class RequestState {
     let label: Int
     /// For the exposition route: the shared render's ticket taken on arrival (see ``SharedRender/ticket()``).
     var renderTicket: UInt64 = 0
+    /// The client's address.
+    var peer = PeerAddress(high: 0, low: 0)
+    /// The largest body the request's route takes (0 until a route is found).
+    var bodyLimit = 0
+    /// Set while the credentials are checked off libmicrohttpd's threads.
+    var authentication: PendingAuthentication?
+    /// What the gate decides once they are.
+    var continuation: RequestGate.Continuation?
+    /// Whether the request, complete, has declined once to be answered before waiting for its credentials' check.
+    var authenticationDeferredOnce = false
+    /// Whether body bytes are kept (the request is admitted, or waits for its credentials' check).
+    var takesBody: Bool {
+        switch self.verdict {
+        case .admit, .authenticating: true
+        case .reject: false
+        }
+    }
     /// The body received so far.
     var body: [UInt8] = []
     /// Body bytes dropped after the body went over its route's limit.

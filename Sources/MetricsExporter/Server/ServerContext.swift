@@ -27,6 +27,9 @@ final class ServerContext: @unchecked Sendable {
     /// The formats ``sources`` offers.
     let offeredFormats: Set<ExpositionFormat>
     let gate: RequestGate
+    /// Runs bcrypt off libmicrohttpd's threads; `nil` without users. Its threads run from `MetricsServer.launch`
+    /// until `MetricsServer.tearDown`.
+    let authenticationPool: AuthenticationPool?
     /// The route table (the gate holds the same one).
     let table: RouteTable
     /// For each route, whether it is the exposition route (looked up per request without copying the route).
@@ -64,7 +67,8 @@ final class ServerContext: @unchecked Sendable {
         routes: [Route],
         status: StatusProvider?,
         admission: ConnectionAdmission,
-        renderInterposer: (@Sendable (UInt64) -> Void)? = nil
+        renderInterposer: (@Sendable (UInt64) -> Void)? = nil,
+        authenticationInterposer: (@Sendable () -> Void)? = nil
     ) throws(MetricsServerError) {
         self.renderInterposer = renderInterposer
         self.configuration = configuration
@@ -86,7 +90,11 @@ final class ServerContext: @unchecked Sendable {
             ),
             custom: routes
         )
-        self.gate = RequestGate(table: table, authenticator: configuration.basicAuth.map(Authenticator.init))
+        let authenticator = configuration.basicAuth.map { Authenticator(configuration: $0) }
+        self.gate = RequestGate(table: table, authenticator: authenticator)
+        self.authenticationPool = authenticator.map {
+            AuthenticationPool(authenticator: $0, clock: clock, beforeCheck: authenticationInterposer)
+        }
         self.table = table
         self.isExpositionRoute = table.routes.map { route in
             if case .exposition = route.action { true } else { false }
@@ -96,7 +104,8 @@ final class ServerContext: @unchecked Sendable {
         }
         self.selfMetrics = SelfMetrics(
             pathLabels: table.groups.map(\.pattern.description),
-            alwaysShown: metricsGroup.map { table.groupOfRoute[$0] } ?? -1
+            alwaysShown: metricsGroup.map { table.groupOfRoute[$0] } ?? -1,
+            failedLogins: { authenticator?.failedAttempts ?? 0 }
         )
         // Enough for every render the budget allows, in each format offered.
         self.pool = ResponseBufferPool(capacity: RenderBudget.defaultRenders * sources.formats.count)
@@ -182,9 +191,7 @@ final class ServerContext: @unchecked Sendable {
             let count = uploadDataSize.pointee
             uploadDataSize.pointee = 0
             if state.responded { return .YES }
-            guard case .admit(let admission) = state.verdict,
-                state.body.count + count <= self.table.routes[admission.route].bodyLimit
-            else {
+            guard state.takesBody, state.body.count + count <= state.bodyLimit else {
                 // Over the limit in the middle of a (chunked) body: libmicrohttpd takes no response before the body
                 // has ended, so the rest is read and dropped, and 413 answered at the end; a client that sends more
                 // than a mebibyte past the limit is disconnected (and the request deadline bounds the time anyway).
@@ -201,9 +208,28 @@ final class ServerContext: @unchecked Sendable {
             return .YES
         }
         if state.responded { return .YES }
+        if case .authenticating = state.verdict {
+            guard let pending = state.authentication, let continuation = state.continuation else {
+                return self.reject(connection, state, .authenticationUnavailable)
+            }
+            guard let outcome = pending.outcome else { return self.awaitAuthentication(connection, state, pending) }
+            switch outcome {
+            case .user(let user):
+                state.verdict = self.gate.conclude(continuation, user: user)
+            case .refused:
+                state.verdict =
+                    continuation.optional ? self.gate.conclude(continuation, user: nil) : .reject(.unauthorized)
+            case .unavailable:
+                state.verdict =
+                    continuation.optional
+                    ? self.gate.conclude(continuation, user: nil) : .reject(.authenticationUnavailable)
+            }
+        }
         switch state.verdict {
         case .reject(let rejection):
             return self.reject(connection, state, rejection)
+        case .authenticating:
+            return self.reject(connection, state, .authenticationUnavailable)
         case .admit(let admission):
             if self.isExpositionRoute[admission.route] { return self.serveExposition(connection, state) }
             guard case .handler(let handler) = self.table.routes[admission.route].action else {
@@ -211,6 +237,27 @@ final class ServerContext: @unchecked Sendable {
             }
             return self.serveHandler(connection, state, admission, handler)
         }
+    }
+
+    /// The request is complete but its credentials are still being checked: suspends the connection until the
+    /// ``AuthenticationPool`` has the outcome (no thread waits). As for a scrape waiting for a render (see
+    /// ``serveExposition(_:_:)``), the first such call answers nothing, so that libmicrohttpd leaves its reading
+    /// state before the connection is suspended.
+    private func awaitAuthentication(
+        _ connection: OpaquePointer,
+        _ state: RequestState,
+        _ pending: PendingAuthentication
+    ) -> MHD_Result {
+        if !state.authenticationDeferredOnce {
+            state.authenticationDeferredOnce = true
+            return .YES
+        }
+        MHD_suspend_connection(connection)
+        let suspended = SuspendedConnection(pointer: connection)
+        if !pending.park(wake: { MHD_resume_connection(suspended.pointer) }) {
+            MHD_resume_connection(connection)
+        }
+        return .YES
     }
 
     /// The most body bytes read and dropped after a body went over its route's limit.
@@ -241,25 +288,68 @@ final class ServerContext: @unchecked Sendable {
         let methodValue = HTTPMethod(String(cString: method))
         let path = String(cString: url)
         let authorization = MHD_lookup_connection_value(connection, .HEADER_KIND, "Authorization")
-        var (verdict, label) = cStringBytes(url) { bytes in
+        let peer = PeerAddress(of: connection)
+        let (decision, label) = cStringBytes(url) { bytes in
             cStringBytes(authorization) { authorization in
                 self.gate.check(
-                    method: methodValue,
-                    path: path,
-                    bytes: bytes ?? UnsafeBufferPointer(start: nil, count: 0),
-                    authorization: authorization,
-                    body: self.bodyOf(connection),
+                    RequestGate.Head(
+                        method: methodValue,
+                        path: path,
+                        bytes: bytes ?? UnsafeBufferPointer(start: nil, count: 0),
+                        authorization: authorization,
+                        header: { name in
+                            MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
+                        },
+                        body: self.bodyOf(connection),
+                        peer: peer,
+                        now: arrival
+                    ),
                     otherLabel: self.selfMetrics.otherIndex
                 )
+            }
+        }
+        var verdict: Verdict
+        var route: Int?
+        var pending: PendingAuthentication?
+        var continuation: RequestGate.Continuation?
+        switch decision {
+        case .verdict(let decided):
+            verdict = decided
+            if case .admit(let admission) = decided { route = admission.route }
+        case .authenticate(let job, let then):
+            route = then.route
+            let candidate = PendingAuthentication(job: job, deadline: arrival &+ self.requestTimeout / 2)
+            if restricted {
+                // Admitted into the reserve while every slot is busy: no check is spent on it.
+                self.gate.authenticator?.limiter.giveBack(peer, now: arrival)
+                verdict = .reject(.overloaded)
+            } else {
+                switch self.authenticationPool?.submit(candidate) ?? .unavailable {
+                case .queued:
+                    verdict = .authenticating
+                    pending = candidate
+                    continuation = then
+                case .addressFull:
+                    // The address floods: its attempt counts (it keeps its token), so it soon meets 429.
+                    verdict = .reject(.authenticationUnavailable)
+                case .unavailable:
+                    self.gate.authenticator?.limiter.giveBack(peer, now: arrival)
+                    verdict = .reject(.authenticationUnavailable)
+                }
             }
         }
         if restricted, case .admit(let admission) = verdict, self.table.routes[admission.route].access != .public {
             // Admitted into the reserve while every slot is busy: the reserve is for health checks.
             verdict = .reject(.overloaded)
         }
+        if case .reject(.tooManyFailedLogins) = verdict { self.selfMetrics.recordThrottledLogin() }
         let state = RequestState(arrival: arrival, method: methodValue, path: path, verdict: verdict, label: label)
-        if case .admit(let admission) = verdict, self.isExpositionRoute[admission.route] {
-            state.renderTicket = self.shared.ticket()
+        state.peer = peer
+        state.authentication = pending
+        state.continuation = continuation
+        if let route {
+            state.bodyLimit = self.table.routes[route].bodyLimit
+            if self.isExpositionRoute[route] { state.renderTicket = self.shared.ticket() }
         }
         return state
     }
@@ -275,14 +365,16 @@ final class ServerContext: @unchecked Sendable {
         return value == 0 ? .none : .length(value)
     }
 
-    /// Whether the client prefers JSON error bodies (its `Accept` names `application/json`).
-    func wantsJSON(_ connection: OpaquePointer) -> Bool {
+    /// Whether an error is answered in JSON: always for a path under `/api/` (one error shape for the whole API,
+    /// whatever the client accepts), otherwise when the client's `Accept` names `application/json`.
+    func wantsJSON(_ connection: OpaquePointer, path: String) -> Bool {
+        if path.hasPrefix("/api/") { return true }
         guard let accept = MHD_lookup_connection_value(connection, .HEADER_KIND, "Accept") else { return false }
         return strstr(accept, "application/json") != nil
     }
 
-    private func reject(_ connection: OpaquePointer, _ state: RequestState, _ rejection: Rejection) -> MHD_Result {
-        let response = self.fixed.response(for: rejection, json: self.wantsJSON(connection))
+    func reject(_ connection: OpaquePointer, _ state: RequestState, _ rejection: Rejection) -> MHD_Result {
+        let response = self.fixed.response(for: rejection, json: self.wantsJSON(connection, path: state.path))
         return self.queue(connection, state, response, code: rejection.code)
     }
 
@@ -298,6 +390,16 @@ final class ServerContext: @unchecked Sendable {
     /// Registers a stream response's connection, so the reaper and shutdown can reach it.
     func register(_ stream: StreamConnection) {
         self.streams.withLock { $0[stream.key] = stream }
+    }
+
+    /// The open streams.
+    var streamCount: Int {
+        self.streams.withLock { $0.count }
+    }
+
+    /// The open streams of the client at `peer`.
+    func streamCount(of peer: PeerAddress) -> Int {
+        self.streams.withLock { streams in streams.values.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) } }
     }
 
     /// The stream on a connection, if its response is one.

@@ -17,12 +17,15 @@ final class StreamConnection: @unchecked Sendable {
     let connection: OpaquePointer
     /// The connection's key in ``ConnectionTable``.
     let key: UInt
+    /// The client's address, for the per-address stream limit.
+    let peer: PeerAddress
     private let context: ServerContext
 
-    init(stream: ResponseStream, connection: OpaquePointer, key: UInt, context: ServerContext) {
+    init(stream: ResponseStream, connection: OpaquePointer, key: UInt, peer: PeerAddress, context: ServerContext) {
         self.stream = stream
         self.connection = connection
         self.key = key
+        self.peer = peer
         self.context = context
     }
 
@@ -55,8 +58,9 @@ final class StreamConnection: @unchecked Sendable {
 
 /// A suspended connection, to be resumed once from another thread.
 ///
-/// `@unchecked Sendable`: see ``StreamConnection``; the pointer is only passed to `MHD_resume_connection`, once,
-/// while the connection is suspended.
-private struct SuspendedConnection: @unchecked Sendable {
+/// `@unchecked Sendable`: see ``StreamConnection`` and ``PendingAuthentication``; the pointer is only passed to
+/// `MHD_resume_connection`, once, by the one party that took the parked wake-up, while the connection is suspended
+/// (libmicrohttpd does not free a suspended connection).
+struct SuspendedConnection: @unchecked Sendable {
     let pointer: OpaquePointer
 }
