@@ -197,8 +197,8 @@ public final class BreakerGroup: Sendable {
             table.pin(key, hash: hash, touch: false)
             ?? state.withLock { _ in table.pin(key, hash: hash, touch: false) }
         guard let slot else { return nil }
-        defer { slot.pointee.pins.wrappingSubtract(1, ordering: .releasing) }
-        return slot.pointee.breaker.unsafelyUnwrapped.takeUnretainedValue()
+        defer { slot.unpin() }
+        return slot.breaker.takeUnretainedValue()
     }
 
     /// The number of keys the group holds now (the overflow breaker not included).
@@ -215,7 +215,7 @@ public final class BreakerGroup: Sendable {
     public var breakers: [CircuitBreaker] {
         state.withLock { _ in
             var found: [CircuitBreaker] = []
-            table.forEachLive { _, slot in found.append(slot.pointee.breaker.unsafelyUnwrapped.takeUnretainedValue()) }
+            table.forEachLive { _, slot in found.append(slot.breaker.takeUnretainedValue()) }
             return found
         }
         .sorted { ($0.key ?? "") < ($1.key ?? "") }
@@ -251,7 +251,7 @@ public final class BreakerGroup: Sendable {
         if key.utf8.count <= maximumKeyLength {
             let hash = key.hashValue
             if let slot = table.pin(key, hash: hash, touch: true) {
-                return KeyLease(breaker: slot.pointee.breaker.unsafelyUnwrapped, slot: slot)
+                return KeyLease(breaker: slot.breaker, slot: slot)
             }
             return try leaseCreating(key, hash: hash)
         }
@@ -272,7 +272,7 @@ public final class BreakerGroup: Sendable {
         var evicted: (key: String, breaker: CircuitBreaker)?
         let outcome = state.withLock { state -> Outcome in
             if let slot = table.pin(key, hash: hash, touch: true) {
-                return .leased(KeyLease(breaker: slot.pointee.breaker.unsafelyUnwrapped, slot: slot))
+                return .leased(KeyLease(breaker: slot.breaker, slot: slot))
             }
             if table.count.load(ordering: .relaxed) >= table.capacity {
                 evicted = evictLeastRecentlyUsed(&state)
@@ -288,7 +288,7 @@ public final class BreakerGroup: Sendable {
                     clock: clock
                 )
                 let slot = table.insert(key, hash: hash, breaker: breaker)
-                return .leased(KeyLease(breaker: slot.pointee.breaker.unsafelyUnwrapped, slot: slot))
+                return .leased(KeyLease(breaker: slot.breaker, slot: slot))
             } catch {
                 return .failed(error)
             }
@@ -341,12 +341,12 @@ public final class BreakerGroup: Sendable {
     /// not idle is dropped.
     private func evictCandidate(_ state: inout State) -> (key: String, breaker: CircuitBreaker)? {
         while let candidate = state.candidates.popLast() {
-            let slot = table.slotAddress(candidate.slot)
-            guard slot.pointee.breaker != nil, slot.pointee.incarnation == candidate.incarnation,
-                slot.pointee.lastUsed.load(ordering: .relaxed) == candidate.lastUsed, table.claim(slot)
+            let slot = table.slot(candidate.slot)
+            guard slot.record.pointee.breaker != nil, slot.record.pointee.incarnation == candidate.incarnation,
+                slot.lastUsed == candidate.lastUsed, table.claim(slot)
             else { continue }
             // Claimed: no call is in flight through the group and none can start until the claim ends.
-            if slot.pointee.breaker.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.holdsNoHistory() }) {
+            if slot.breaker._withUnsafeGuaranteedRef({ $0.holdsNoHistory() }) {
                 return table.remove(slot, number: candidate.slot)
             }
             table.unclaim(slot)
@@ -359,14 +359,13 @@ public final class BreakerGroup: Sendable {
     private func scanForCandidates() -> [EvictionCandidate] {
         var heap = CandidateHeap(limit: Self.candidatesPerScan)
         table.forEachLive { number, slot in
-            guard slot.pointee.pins.load(ordering: .relaxed) == 0,
-                slot.pointee.breaker.unsafelyUnwrapped._withUnsafeGuaranteedRef({ $0.looksIdle })
+            guard slot.pins == 0, slot.breaker._withUnsafeGuaranteedRef({ $0.looksIdle })
             else { return }
             heap.offer(
                 EvictionCandidate(
                     slot: number,
-                    incarnation: slot.pointee.incarnation,
-                    lastUsed: slot.pointee.lastUsed.load(ordering: .relaxed)
+                    incarnation: slot.record.pointee.incarnation,
+                    lastUsed: slot.lastUsed
                 )
             )
         }
@@ -382,7 +381,7 @@ public final class BreakerGroup: Sendable {
             guard !state.detached else { return nil }
             state.detached = true
             var held: [CircuitBreaker] = []
-            table.forEachLive { _, slot in held.append(slot.pointee.breaker.unsafelyUnwrapped.takeUnretainedValue()) }
+            table.forEachLive { _, slot in held.append(slot.breaker.takeUnretainedValue()) }
             return held
         }
         guard let held else { return }  // detached before

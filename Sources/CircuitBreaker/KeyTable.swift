@@ -25,12 +25,13 @@ import Synchronization
 /// Calls made on a breaker kept from ``BreakerGroup/breaker(for:)`` pin nothing: such a breaker can be evicted
 /// while in use, and its later outcomes are counted by nobody. Calls through the group (`execute(key:)`,
 /// `withBreaker(for:)`) are the ones eviction waits for.
-// Safety (@unchecked Sendable): the index words, `pins`, `lastUsed`, `current`, `chunks`, `epoch`, `count` and
-// `allocated` are atomics. A slot's other fields, and `retired`, `freeSlots` and the chunk memory behind
-// `chunks`, are written only by the holder of the owning group's lock (see each method). A slot's `key` and
-// `breaker` are read without the lock only by a caller whose pin found `claimedBit` clear: the lock holder wrote
-// them before clearing the bit with release ordering, and does not write them again before a successful claim,
-// which no pinned caller allows. Chunks, indexes and slots are freed in `deinit`, when no other reference exists.
+// Safety (@unchecked Sendable): the index words, each slot's `SlotState`, `current`, `stateChunks`,
+// `recordChunks`, `epoch`, `count` and `allocated` are atomics. The slots' `KeyRecord`s (kept apart from their
+// atomics, so that writing one overlaps no atomic operation), `retired` and `freeSlots` are written only by the
+// holder of the owning group's lock (see each method). A record's `key` and `breaker` are read without the lock only
+// by a caller whose pin found `claimedBit` clear: the lock holder wrote them before clearing the bit with release
+// ordering, and does not write them again before a successful claim, which no pinned caller allows. Chunks,
+// indexes and slots are freed in `deinit`, when no other reference exists.
 @usableFromInline
 final class KeyTable: @unchecked Sendable {
     /// Set in a slot's `pins` while the slot is free or claimed by an eviction check.
@@ -48,9 +49,11 @@ final class KeyTable: @unchecked Sendable {
     let current: Atomic<UInt>
     /// Indexes that were outgrown, kept until the table goes (a reader may still probe one).
     private var retired: [UnsafeMutablePointer<Atomic<UInt64>>] = []
-    /// Per chunk of ``chunkSize`` slots, its address once allocated.
+    /// Per chunk of ``chunkSize`` slots, the address of its `SlotState`s and of its `KeyRecord`s, once allocated.
     @usableFromInline
-    let chunks: UnsafeMutablePointer<Atomic<UInt>>
+    let stateChunks: UnsafeMutablePointer<Atomic<UInt>>
+    @usableFromInline
+    let recordChunks: UnsafeMutablePointer<Atomic<UInt>>
     let chunkCount: Int
     /// Slots handed out so far: slot numbers below it have been initialised.
     let allocated = Atomic<Int>(0)
@@ -65,25 +68,34 @@ final class KeyTable: @unchecked Sendable {
     init(capacity: Int) {
         self.capacity = capacity
         chunkCount = (capacity + Self.chunkSize - 1) >> Self.chunkShift
-        chunks = .allocate(capacity: chunkCount)
+        stateChunks = .allocate(capacity: chunkCount)
+        recordChunks = .allocate(capacity: chunkCount)
         for chunk in 0..<chunkCount {
-            (chunks + chunk).initialize(to: Atomic(0))
+            (stateChunks + chunk).initialize(to: Atomic(0))
+            (recordChunks + chunk).initialize(to: Atomic(0))
         }
         current = Atomic(UInt(bitPattern: Self.allocateIndex(size: Self.smallestIndex)))
     }
 
     deinit {
         for chunk in 0..<chunkCount {
-            guard let slots = UnsafeMutablePointer<KeySlot>(bitPattern: chunks[chunk].load(ordering: .acquiring))
-            else { continue }
-            for index in 0..<Self.chunkSize {
-                slots[index].breaker?.release()
+            if let records = UnsafeMutablePointer<KeyRecord>(bitPattern: recordChunks[chunk].load(ordering: .acquiring))
+            {
+                for index in 0..<Self.chunkSize {
+                    records[index].breaker?.release()
+                }
+                records.deinitialize(count: Self.chunkSize)
+                records.deallocate()
             }
-            slots.deinitialize(count: Self.chunkSize)
-            slots.deallocate()
+            if let states = UnsafeMutablePointer<SlotState>(bitPattern: stateChunks[chunk].load(ordering: .acquiring)) {
+                states.deinitialize(count: Self.chunkSize)
+                states.deallocate()
+            }
         }
-        chunks.deinitialize(count: chunkCount)
-        chunks.deallocate()
+        stateChunks.deinitialize(count: chunkCount)
+        stateChunks.deallocate()
+        recordChunks.deinitialize(count: chunkCount)
+        recordChunks.deallocate()
         for index in retired + [Self.index(current.load(ordering: .acquiring))] {
             index.deinitialize(count: Int(index[0].load(ordering: .relaxed)) + 2)
             index.deallocate()
@@ -95,7 +107,7 @@ final class KeyTable: @unchecked Sendable {
     /// The slot of `key`, pinned; `nil` if the key was not found (it may still exist: ask again under the lock).
     /// `touch` records the use for eviction.
     @usableFromInline
-    func pin(_ key: String, hash: Int, touch: Bool) -> UnsafeMutablePointer<KeySlot>? {
+    func pin(_ key: String, hash: Int, touch: Bool) -> KeySlot? {
         let index = Self.index(current.load(ordering: .acquiring))
         let mask = Int(truncatingIfNeeded: index[0].load(ordering: .relaxed))
         let entries = index + 1
@@ -105,13 +117,12 @@ final class KeyTable: @unchecked Sendable {
             let entry = entries[position].load(ordering: .acquiring)
             if entry == 0 { return nil }
             if entry >> 32 == tag {
-                let slot = slotAddress(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1)
-                let before = slot.pointee.pins.wrappingAdd(1, ordering: .acquiring).oldValue
-                if before & Self.claimedBit == 0 && slot.pointee.key == key {
+                let slot = self.slot(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1)
+                if slot.pin() & Self.claimedBit == 0 && slot.record.pointee.key == key {
                     if touch { self.touch(slot) }
                     return slot
                 }
-                slot.pointee.pins.wrappingSubtract(1, ordering: .releasing)
+                slot.unpin()
             }
             position = (position &+ 1) & mask
         }
@@ -121,10 +132,10 @@ final class KeyTable: @unchecked Sendable {
     /// Records a use of a pinned slot: two relaxed loads, and a store when the epoch moved since its last use (so
     /// that a key used over and over does not write to a shared cache line on every call).
     @inlinable
-    func touch(_ slot: UnsafeMutablePointer<KeySlot>) {
+    func touch(_ slot: KeySlot) {
         let now = epoch.load(ordering: .relaxed)
-        if slot.pointee.lastUsed.load(ordering: .relaxed) != now {
-            slot.pointee.lastUsed.store(now, ordering: .relaxed)
+        if slot.state.pointee.lastUsed.load(ordering: .relaxed) != now {
+            slot.state.pointee.lastUsed.store(now, ordering: .relaxed)
         }
     }
 
@@ -134,22 +145,24 @@ final class KeyTable: @unchecked Sendable {
         var found: [CircuitBreaker] = []
         let slots = allocated.load(ordering: .acquiring)
         for number in 0..<slots {
-            let slot = slotAddress(number)
-            let before = slot.pointee.pins.wrappingAdd(1, ordering: .acquiring).oldValue
-            if before & Self.claimedBit == 0, let breaker = slot.pointee.breaker {
+            let slot = slot(number)
+            if slot.pin() & Self.claimedBit == 0, let breaker = slot.record.pointee.breaker {
                 let held = breaker.takeUnretainedValue()
                 if include(held) { found.append(held) }
             }
-            slot.pointee.pins.wrappingSubtract(1, ordering: .releasing)
+            slot.unpin()
         }
         return found
     }
 
+    /// Slot `number`: a number from an index entry or below `allocated`, both published after its chunk.
     @usableFromInline
-    func slotAddress(_ number: Int) -> UnsafeMutablePointer<KeySlot> {
-        let chunk = chunks[number >> Self.chunkShift].load(ordering: .acquiring)
-        // A slot number comes from an index entry or from below `allocated`, both published after the chunk.
-        return UnsafeMutablePointer<KeySlot>(bitPattern: chunk).unsafelyUnwrapped + (number & (Self.chunkSize - 1))
+    func slot(_ number: Int) -> KeySlot {
+        let chunk = number >> Self.chunkShift
+        let offset = number & (Self.chunkSize - 1)
+        let states = UnsafeMutablePointer<SlotState>(bitPattern: stateChunks[chunk].load(ordering: .acquiring))
+        let records = UnsafeMutablePointer<KeyRecord>(bitPattern: recordChunks[chunk].load(ordering: .acquiring))
+        return KeySlot(state: states.unsafelyUnwrapped + offset, record: records.unsafelyUnwrapped + offset)
     }
 
     @usableFromInline
@@ -166,31 +179,34 @@ final class KeyTable: @unchecked Sendable {
 
     /// Adds `key` with `breaker` (retained by the slot) and returns its slot, pinned once for the caller. The table
     /// must hold fewer than ``capacity`` keys. Under the group's lock.
-    func insert(_ key: String, hash: Int, breaker: CircuitBreaker) -> UnsafeMutablePointer<KeySlot> {
+    func insert(_ key: String, hash: Int, breaker: CircuitBreaker) -> KeySlot {
         let number: Int
         if let free = freeSlots.popLast() {
             number = Int(free)
         } else {
             number = allocated.load(ordering: .relaxed)
             if number & (Self.chunkSize - 1) == 0 {
-                let chunk = UnsafeMutablePointer<KeySlot>.allocate(capacity: Self.chunkSize)
+                let states = UnsafeMutablePointer<SlotState>.allocate(capacity: Self.chunkSize)
+                let records = UnsafeMutablePointer<KeyRecord>.allocate(capacity: Self.chunkSize)
                 for index in 0..<Self.chunkSize {
-                    (chunk + index).initialize(to: KeySlot())
+                    (states + index).initialize(to: SlotState())
+                    (records + index).initialize(to: KeyRecord())
                 }
-                chunks[number >> Self.chunkShift].store(UInt(bitPattern: chunk), ordering: .releasing)
+                stateChunks[number >> Self.chunkShift].store(UInt(bitPattern: states), ordering: .releasing)
+                recordChunks[number >> Self.chunkShift].store(UInt(bitPattern: records), ordering: .releasing)
             }
             allocated.store(number + 1, ordering: .releasing)
         }
-        let slot = slotAddress(number)
+        let slot = slot(number)
         let epoch = epoch.wrappingAdd(1, ordering: .relaxed).newValue
-        slot.pointee.key = key
-        slot.pointee.breaker = .passRetained(breaker)
-        slot.pointee.hash = hash
-        slot.pointee.incarnation &+= 1
-        slot.pointee.lastUsed.store(epoch, ordering: .relaxed)
+        slot.record.pointee.key = key
+        slot.record.pointee.breaker = .passRetained(breaker)
+        slot.record.pointee.hash = hash
+        slot.record.pointee.incarnation &+= 1
+        slot.state.pointee.lastUsed.store(epoch, ordering: .relaxed)
         // Pinned for the caller, then opened: callers that bounced off the claimed bit meanwhile unpin themselves.
-        slot.pointee.pins.wrappingAdd(1, ordering: .relaxed)
-        slot.pointee.pins.bitwiseAnd(~Self.claimedBit, ordering: .releasing)
+        slot.state.pointee.pins.wrappingAdd(1, ordering: .relaxed)
+        slot.state.pointee.pins.bitwiseAnd(~Self.claimedBit, ordering: .releasing)
         let size = count.wrappingAdd(1, ordering: .relaxed).newValue
         let index = Self.index(current.load(ordering: .relaxed))
         if size > (Int(index[0].load(ordering: .relaxed)) + 1) / 2 {
@@ -202,33 +218,33 @@ final class KeyTable: @unchecked Sendable {
     }
 
     /// Claims the slot for an eviction check: succeeds only when no call is pinned to it. Under the group's lock.
-    func claim(_ slot: UnsafeMutablePointer<KeySlot>) -> Bool {
-        slot.pointee.pins.compareExchange(expected: 0, desired: Self.claimedBit, ordering: .acquiring).exchanged
+    func claim(_ slot: KeySlot) -> Bool {
+        slot.state.pointee.pins.compareExchange(expected: 0, desired: Self.claimedBit, ordering: .acquiring).exchanged
     }
 
     /// Gives a claimed slot back to its key. Under the group's lock.
-    func unclaim(_ slot: UnsafeMutablePointer<KeySlot>) {
-        slot.pointee.pins.bitwiseAnd(~Self.claimedBit, ordering: .releasing)
+    func unclaim(_ slot: KeySlot) {
+        slot.state.pointee.pins.bitwiseAnd(~Self.claimedBit, ordering: .releasing)
     }
 
     /// Removes the key of a claimed slot and frees the slot (the claimed bit stays set); returns the key and its
     /// breaker, whose retain passes to the caller. Under the group's lock.
-    func remove(_ slot: UnsafeMutablePointer<KeySlot>, number: Int) -> (key: String, breaker: CircuitBreaker) {
-        removeEntry(slot: number, hash: slot.pointee.hash)
-        let key = slot.pointee.key
-        let breaker = slot.pointee.breaker.unsafelyUnwrapped.takeRetainedValue()
-        slot.pointee.breaker = nil
-        slot.pointee.key = ""
+    func remove(_ slot: KeySlot, number: Int) -> (key: String, breaker: CircuitBreaker) {
+        removeEntry(slot: number, hash: slot.record.pointee.hash)
+        let key = slot.record.pointee.key
+        let breaker = slot.breaker.takeRetainedValue()
+        slot.record.pointee.breaker = nil
+        slot.record.pointee.key = ""
         freeSlots.append(Int32(truncatingIfNeeded: number))
         count.wrappingSubtract(1, ordering: .relaxed)
         return (key, breaker)
     }
 
     /// Every live slot with its number (under the group's lock: no slot changes meanwhile but for its atomics).
-    func forEachLive(_ body: (Int, UnsafeMutablePointer<KeySlot>) -> Void) {
+    func forEachLive(_ body: (Int, KeySlot) -> Void) {
         for number in 0..<allocated.load(ordering: .relaxed) {
-            let slot = slotAddress(number)
-            if slot.pointee.breaker != nil { body(number, slot) }
+            let slot = slot(number)
+            if slot.record.pointee.breaker != nil { body(number, slot) }
         }
     }
 
@@ -262,7 +278,7 @@ final class KeyTable: @unchecked Sendable {
         let size = (Int(old[0].load(ordering: .relaxed)) + 1) * 2
         let index = Self.allocateIndex(size: size)
         forEachLive { number, slot in
-            place(Self.entry(hash: slot.pointee.hash, slot: number), hash: slot.pointee.hash, in: index)
+            place(Self.entry(hash: slot.record.pointee.hash, slot: number), hash: slot.record.pointee.hash, in: index)
         }
         retired.append(old)
         current.store(UInt(bitPattern: index), ordering: .releasing)
@@ -291,7 +307,7 @@ final class KeyTable: @unchecked Sendable {
         while true {
             let entry = entries[next].load(ordering: .relaxed)
             if entry == 0 { break }
-            let home = slotAddress(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1).pointee.hash & mask
+            let home = self.slot(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1).record.pointee.hash & mask
             // The entry may fill the hole if its home does not lie cyclically in (hole, next].
             if (next &- home) & mask >= (next &- hole) & mask {
                 entries[hole].store(entry, ordering: .releasing)

@@ -65,6 +65,35 @@ extension ConcurrencyTests {
         #expect(group.count == 8)
     }
 
+    /// Lookups racing with the reuse of the slot they found: one thread creates key after key in a group of one
+    /// (each evicts the last and reuses its slot), another looks up the newest keys without creating them. A lookup
+    /// that read an index entry just before its slot was reused pins the slot of another key: it must see that key
+    /// (ordered by the pin), and never return a breaker for a key it did not ask for.
+    @Test func aLookupNeverGetsAnotherKeysBreaker() async throws {
+        let group = try BreakerGroup(
+            name: "reuse",
+            template: .consecutiveFailures(5),
+            configuration: .init(maximumKeys: 1)
+        )
+        let newest = Atomic<Int>(0)
+        let wrong = Atomic<Int>(0)
+        let found = Atomic<Int>(0)
+        await hammer(threads: 2, iterations: 20_000) { thread, iteration in
+            if thread == 0 {
+                _ = try? group.execute(key: "key-\(iteration)") { 1 }
+                newest.store(iteration, ordering: .relaxed)
+            } else {
+                let key = "key-\(newest.load(ordering: .relaxed))"
+                if let breaker = group.existingBreaker(for: key) {
+                    found.add(1, ordering: .relaxed)
+                    if breaker.key != key { wrong.add(1, ordering: .relaxed) }
+                }
+            }
+        }
+        #expect(wrong.load(ordering: .relaxed) == 0)
+        #expect(found.load(ordering: .relaxed) > 0)
+    }
+
     /// A key that fails and then recovers, over and over, while other threads push made-up keys through a full
     /// group: every eviction of it happens while it is idle, never between a failure and the success that clears
     /// it, and no failure of a call through the group is recorded on a breaker the group has let go.
