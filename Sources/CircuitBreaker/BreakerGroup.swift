@@ -18,8 +18,8 @@ import Synchronization
 /// ``overflowBreaker``, or are rejected with ``BreakerGroupError``. Both evictions and overflows are reported to
 /// the group's monitors.
 ///
-/// **Calls.** Make calls through the group, with ``execute(key:_:)`` (synchronous or async) or
-/// ``withBreaker(for:_:)``: looking up an existing key takes no lock (a hash, an index probe, and one atomic add
+/// **Calls.** Make calls through the group, with `execute(key:_:)` (synchronous or async) or
+/// `withBreaker(for:_:)`: looking up an existing key takes no lock (a hash, an index probe, and one atomic add
 /// and subtract to pin the key while the call runs), and a pinned key is never evicted. ``breaker(for:)`` returns
 /// the key's breaker for inspection or operator actions; calls made later on a breaker kept that way do not pin
 /// it, so the group may evict it meanwhile (it keeps working, counted by nobody).
@@ -122,7 +122,7 @@ public final class BreakerGroup: Sendable {
     // MARK: Calls
 
     /// Runs `operation` through the breaker of `key` (created on first use), with the key pinned so that it cannot
-    /// be evicted meanwhile: ``CircuitBreaker/execute(_:)`` in every other respect.
+    /// be evicted meanwhile: the breaker's `execute(_:)` in every other respect.
     ///
     /// - Throws: what the breaker's `execute` throws (``CallRejectedError``, the operation's errors), or
     ///   ``BreakerGroupError`` when the key gets no breaker (see ``breaker(for:)``).
@@ -134,7 +134,7 @@ public final class BreakerGroup: Sendable {
     }
 
     /// Runs the async `operation` through the breaker of `key` (created on first use), with the key pinned while it
-    /// runs: the async ``CircuitBreaker/execute(_:)-3p4u8`` in every other respect (the invocation timeout
+    /// runs: the async `execute` in every other respect (the invocation timeout
     /// included).
     @inlinable @_disfavoredOverload
     public func execute<T: Sendable>(
@@ -161,7 +161,7 @@ public final class BreakerGroup: Sendable {
         return try lease.breaker._withUnsafeGuaranteedRef { try body($0) }
     }
 
-    /// The async form of ``withBreaker(for:_:)``: the key stays pinned until `body` returns.
+    /// The async form of `withBreaker(for:_:)`: the key stays pinned until `body` returns.
     @inlinable @_disfavoredOverload
     public func withBreaker<T>(for key: String, _ body: (CircuitBreaker) async throws -> T) async throws -> T {
         let lease = try lease(for: key)
@@ -174,8 +174,8 @@ public final class BreakerGroup: Sendable {
     /// The breaker of `key`, created on first use (with the template, changed by the group's `configure` closure
     /// if there is one), and counted as a use of the key for eviction.
     ///
-    /// The breaker is for reading and for operator actions. Make calls through the group (``execute(key:_:)``,
-    /// ``withBreaker(for:_:)``): a breaker kept from here does not stop the group from evicting its key once it is
+    /// The breaker is for reading and for operator actions. Make calls through the group (`execute(key:_:)`,
+    /// `withBreaker(for:_:)`): a breaker kept from here does not stop the group from evicting its key once it is
     /// idle, and calls made on it after that are counted by nobody.
     ///
     /// - Returns: the key's breaker, or the group's ``overflowBreaker`` when the group is full, no key is idle and
