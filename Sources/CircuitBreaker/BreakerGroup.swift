@@ -28,8 +28,10 @@ import Synchronization
 /// breaker to the monitor that returned, with the key in its ``BreakerDescription``. An evicted key's breaker is
 /// detached from its monitors (a Prometheus monitor drops its series at the next scrape).
 ///
-/// **Keys** are strings compared as Swift compares strings. The empty string is not a key, nor is a key longer
-/// than ``Configuration-swift.struct/maximumKeyLength`` UTF-8 bytes: both throw ``BreakerGroupError``.
+/// **Keys** are strings compared byte for byte (their UTF-8), as Prometheus compares label values: two strings that
+/// Swift calls equal but spells differently (a precomposed and a decomposed `"é"`) are two keys. The empty string is
+/// not a key, nor is a key longer than ``Configuration-swift.struct/maximumKeyLength`` UTF-8 bytes: both throw
+/// ``BreakerGroupError``.
 public final class BreakerGroup: Sendable {
     /// Computes a key's configuration from the template, when the key's breaker is created: per-key thresholds.
     /// It runs under the group's lock and must not call the group.
@@ -192,10 +194,11 @@ public final class BreakerGroup: Sendable {
 
     /// The breaker of `key` if the group holds it now; creates nothing and does not count as a use.
     public func existingBreaker(for key: String) -> CircuitBreaker? {
-        let hash = key.hashValue
-        let slot =
-            table.pin(key, hash: hash, touch: false)
-            ?? state.withLock { _ in table.pin(key, hash: hash, touch: false) }
+        let slot = KeyHashing.withBytes(of: key) { bytes in
+            let hash = table.hash(bytes)
+            return table.pin(bytes, hash: hash, touch: false)
+                ?? state.withLock { _ in table.pin(bytes, hash: hash, touch: false) }
+        }
         guard let slot else { return nil }
         defer { slot.unpin() }
         return slot.breaker.takeUnretainedValue()
@@ -246,16 +249,37 @@ public final class BreakerGroup: Sendable {
 
     /// The pinned breaker of `key`: found without a lock when the key exists, else created (or the overflow
     /// breaker, or an error) under the group's lock.
+    ///
+    /// The lookup reads the key's bytes in place and reaches the table without retaining it (the group keeps it
+    /// alive): a retain and a release of the table, and a copy of the key, measured 90 instructions of the 420 a
+    /// lookup took before.
     @usableFromInline
     func lease(for key: String) throws -> KeyLease {
-        if key.utf8.count <= maximumKeyLength {
-            let hash = key.hashValue
-            if let slot = table.pin(key, hash: hash, touch: true) {
-                return KeyLease(breaker: slot.breaker, slot: slot)
+        let table = Unmanaged.passUnretained(self.table)
+        let limit = maximumKeyLength
+        let found = key.utf8.withContiguousStorageIfAvailable { bytes -> KeySlot? in
+            guard bytes.count <= limit else { return nil }
+            return table._withUnsafeGuaranteedRef { table in
+                let key = UnsafeRawBufferPointer(bytes)
+                return table.pin(key, hash: table.hash(key), touch: true)
             }
-            return try leaseCreating(key, hash: hash)
         }
-        throw BreakerGroupError(.keyTooLong, groupName: name, key: key, limit: maximumKeyLength)
+        if let found, let slot = found { return KeyLease(breaker: slot.breaker, slot: slot) }
+        return try leaseSlowly(key)
+    }
+
+    /// A key that is not in the table (or not stored contiguously, or too long): an error, or the locked path.
+    @usableFromInline
+    @inline(never)
+    func leaseSlowly(_ key: String) throws -> KeyLease {
+        guard key.utf8.count <= maximumKeyLength else {
+            throw BreakerGroupError(.keyTooLong, groupName: name, key: key, limit: maximumKeyLength)
+        }
+        if let slot = KeyHashing.withBytes(of: key, { bytes in table.pin(bytes, hash: table.hash(bytes), touch: true) })
+        {
+            return KeyLease(breaker: slot.breaker, slot: slot)
+        }
+        return try leaseCreating(key)
     }
 
     /// What a lookup under the lock found or made.
@@ -267,31 +291,11 @@ public final class BreakerGroup: Sendable {
 
     @usableFromInline
     @inline(never)
-    func leaseCreating(_ key: String, hash: Int) throws -> KeyLease {
+    func leaseCreating(_ key: String) throws -> KeyLease {
         guard !key.isEmpty else { throw BreakerGroupError(.emptyKey, groupName: name, key: key) }
         var evicted: (key: String, breaker: CircuitBreaker)?
-        let outcome = state.withLock { state -> Outcome in
-            if let slot = table.pin(key, hash: hash, touch: true) {
-                return .leased(KeyLease(breaker: slot.breaker, slot: slot))
-            }
-            if table.count.load(ordering: .relaxed) >= table.capacity {
-                evicted = evictLeastRecentlyUsed(&state)
-                if evicted == nil { return .overflow }
-            }
-            do {
-                let configuration = configure?(key, template) ?? template
-                let breaker = try CircuitBreaker(
-                    name: name,
-                    key: key,
-                    configuration: configuration,
-                    monitors: state.detached ? [] : monitors,
-                    clock: clock
-                )
-                let slot = table.insert(key, hash: hash, breaker: breaker)
-                return .leased(KeyLease(breaker: slot.breaker, slot: slot))
-            } catch {
-                return .failed(error)
-            }
+        let outcome = KeyHashing.withBytes(of: key) { bytes in
+            state.withLock { state in lookUpOrCreate(key, bytes: bytes, &state, evicted: &evicted) }
         }
         // Monitors hear of evictions and overflows outside the lock, so that they may call the group.
         if let evicted {
@@ -311,6 +315,38 @@ public final class BreakerGroup: Sendable {
                 throw BreakerGroupError(.overflow, groupName: name, key: key, limit: configuration.maximumKeys)
             }
             return KeyLease(breaker: .passUnretained(overflowBreaker), slot: nil)
+        }
+    }
+
+    /// Under the lock: the key's slot if it exists now, else a new one (evicting an idle key at the cap), else
+    /// `.overflow`.
+    private func lookUpOrCreate(
+        _ key: String,
+        bytes: UnsafeRawBufferPointer,
+        _ state: inout State,
+        evicted: inout (key: String, breaker: CircuitBreaker)?
+    ) -> Outcome {
+        let hash = table.hash(bytes)
+        if let slot = table.pin(bytes, hash: hash, touch: true) {
+            return .leased(KeyLease(breaker: slot.breaker, slot: slot))
+        }
+        if table.count.load(ordering: .relaxed) >= table.capacity {
+            evicted = evictLeastRecentlyUsed(&state)
+            if evicted == nil { return .overflow }
+        }
+        do {
+            let configuration = configure?(key, template) ?? template
+            let breaker = try CircuitBreaker(
+                name: name,
+                key: key,
+                configuration: configuration,
+                monitors: state.detached ? [] : monitors,
+                clock: clock
+            )
+            let slot = table.insert(key, bytes: bytes, hash: hash, breaker: breaker)
+            return .leased(KeyLease(breaker: slot.breaker, slot: slot))
+        } catch {
+            return .failed(error)
         }
     }
 

@@ -31,6 +31,13 @@ struct KeyRecord {
     /// The key; empty while the slot is free.
     @usableFromInline
     var key = ""
+    /// The key's UTF-8 bytes, owned by the slot (allocated when the key is set, freed when it is removed): what a
+    /// lookup compares, with no reference counting.
+    @usableFromInline
+    var bytes: UnsafeMutableRawPointer?
+    /// The number of bytes at `bytes`.
+    @usableFromInline
+    var length = 0
     /// The key's breaker, retained by the slot; `nil` while the slot is free.
     @usableFromInline
     var breaker: Unmanaged<CircuitBreaker>?
@@ -80,6 +87,15 @@ struct KeySlot {
     /// The epoch of the key's last use (a relaxed load).
     var lastUsed: UInt64 {
         state.pointee.lastUsed.load(ordering: .relaxed)
+    }
+
+    /// Whether the slot holds the key of these UTF-8 bytes (the caller pinned it, or holds the group's lock).
+    @usableFromInline
+    func holds(_ key: UnsafeRawBufferPointer) -> Bool {
+        let length = record.pointee.length
+        guard length == key.count else { return false }
+        guard let stored = record.pointee.bytes, let other = key.baseAddress else { return length == 0 }
+        return KeyHashing.equal(stored, other, count: length)
     }
 
     /// The slot's breaker, which the caller knows is there (it pinned the slot, or holds the group's lock).

@@ -64,6 +64,9 @@ final class KeyTable: @unchecked Sendable {
     let epoch = Atomic<UInt64>(0)
     /// Keys held now.
     let count = Atomic<Int>(0)
+    /// The seed of the keys' hashes (``KeyHashing``), random per table.
+    @usableFromInline
+    let seed = UInt64.random(in: .min ... .max)
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -83,6 +86,7 @@ final class KeyTable: @unchecked Sendable {
             {
                 for index in 0..<Self.chunkSize {
                     records[index].breaker?.release()
+                    records[index].bytes?.deallocate()
                 }
                 records.deinitialize(count: Self.chunkSize)
                 records.deallocate()
@@ -104,10 +108,16 @@ final class KeyTable: @unchecked Sendable {
 
     // MARK: Without a lock
 
-    /// The slot of `key`, pinned; `nil` if the key was not found (it may still exist: ask again under the lock).
-    /// `touch` records the use for eviction.
-    @usableFromInline
-    func pin(_ key: String, hash: Int, touch: Bool) -> KeySlot? {
+    /// The hash of a key's bytes in this table.
+    @usableFromInline @inline(__always)
+    func hash(_ key: UnsafeRawBufferPointer) -> Int {
+        KeyHashing.hash(key, seed: seed)
+    }
+
+    /// The slot of `key` (its UTF-8 bytes), pinned; `nil` if the key was not found (it may still exist: ask again
+    /// under the lock). `touch` records the use for eviction. `hash` is ``hash(_:)``.
+    @usableFromInline @inline(__always)
+    func pin(_ key: UnsafeRawBufferPointer, hash: Int, touch: Bool) -> KeySlot? {
         let index = Self.index(current.load(ordering: .acquiring))
         let mask = Int(truncatingIfNeeded: index[0].load(ordering: .relaxed))
         let entries = index + 1
@@ -118,7 +128,7 @@ final class KeyTable: @unchecked Sendable {
             if entry == 0 { return nil }
             if entry >> 32 == tag {
                 let slot = self.slot(Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) &- 1)
-                if slot.pin() & Self.claimedBit == 0 && slot.record.pointee.key == key {
+                if slot.pin() & Self.claimedBit == 0 && slot.holds(key) {
                     if touch { self.touch(slot) }
                     return slot
                 }
@@ -179,7 +189,7 @@ final class KeyTable: @unchecked Sendable {
 
     /// Adds `key` with `breaker` (retained by the slot) and returns its slot, pinned once for the caller. The table
     /// must hold fewer than ``capacity`` keys. Under the group's lock.
-    func insert(_ key: String, hash: Int, breaker: CircuitBreaker) -> KeySlot {
+    func insert(_ key: String, bytes: UnsafeRawBufferPointer, hash: Int, breaker: CircuitBreaker) -> KeySlot {
         let number: Int
         if let free = freeSlots.popLast() {
             number = Int(free)
@@ -200,6 +210,10 @@ final class KeyTable: @unchecked Sendable {
         let slot = slot(number)
         let epoch = epoch.wrappingAdd(1, ordering: .relaxed).newValue
         slot.record.pointee.key = key
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
+        if let source = bytes.baseAddress { copy.copyMemory(from: source, byteCount: bytes.count) }
+        slot.record.pointee.bytes = copy
+        slot.record.pointee.length = bytes.count
         slot.record.pointee.breaker = .passRetained(breaker)
         slot.record.pointee.hash = hash
         slot.record.pointee.incarnation &+= 1
@@ -235,6 +249,9 @@ final class KeyTable: @unchecked Sendable {
         let breaker = slot.breaker.takeRetainedValue()
         slot.record.pointee.breaker = nil
         slot.record.pointee.key = ""
+        slot.record.pointee.bytes?.deallocate()
+        slot.record.pointee.bytes = nil
+        slot.record.pointee.length = 0
         freeSlots.append(Int32(truncatingIfNeeded: number))
         count.wrappingSubtract(1, ordering: .relaxed)
         return (key, breaker)

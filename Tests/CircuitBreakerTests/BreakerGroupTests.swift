@@ -222,6 +222,26 @@ struct GroupHarness {
         #expect(harness.group.count == 1)
     }
 
+    @Test func keysAreComparedByteForByte() throws {
+        let harness = try GroupHarness(maximumKeys: 10)
+        let precomposed = "caf\u{E9}.example"
+        let decomposed = "cafe\u{301}.example"
+        #expect(precomposed == decomposed, "Swift calls them equal")
+        let first = try harness.group.breaker(for: precomposed)
+        let second = try harness.group.breaker(for: decomposed)
+        #expect(first !== second, "two label values to Prometheus, so two keys")
+        #expect(harness.group.existingBreaker(for: decomposed) === second)
+        // Keys that share a long prefix, and short ones, all stay apart.
+        let keys = (0..<100).map { "tenant-with-a-long-common-prefix-\($0)" } + ["a", "b", "ab", "ba"]
+        let big = try GroupHarness(maximumKeys: 200)
+        let breakers = try keys.map { try big.group.breaker(for: $0) }
+        for (key, breaker) in zip(keys, breakers) {
+            #expect(big.group.existingBreaker(for: key) === breaker, "\(key)")
+            #expect(breaker.key == key)
+        }
+        #expect(big.group.count == keys.count)
+    }
+
     @Test func invalidLimitsAreConfigurationErrors() {
         for limits in [
             BreakerGroup.Configuration(maximumKeys: 0), BreakerGroup.Configuration(maximumKeyLength: 0),
