@@ -1,5 +1,6 @@
 import CircuitBreakerInternals
 import CircuitBreaker
+import PrometheusClientModel
 import Synchronization
 
 /// What a ``PrometheusMonitor`` returns from ``PrometheusMonitor/bind(toGroup:)``: the series of one group of keyed
@@ -188,80 +189,75 @@ final class GroupSeries: BreakerMonitor {
         }
     }
 
-    /// The samples of a key family, `chunk` keys at a time: for each chunk, which slots each key has (read once),
-    /// the bound they need, then the writing.
+    /// The samples of a key family, `chunk` keys at a time: for each chunk, which slots each key has (read once,
+    /// for the bound and the writing alike), the bound they need, then the writing, with every table read through
+    /// a buffer pointer taken once.
     private func writeKeys(_ family: BreakerFamily, keys: [KeySeries], into buffer: inout [UInt8]) {
-        let slots = KeyLayout.familySlots[family.rawValue]
-        guard !slots.isEmpty else { return }
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.chunk) { masks in
-            var start = 0
-            while start < keys.count {
-                let end = min(start &+ Self.chunk, keys.count)
-                var bound = 0
-                for index in start..<end {
-                    let (mask, bytes) = Self.presence(of: keys[index], in: slots, heads: headEnds)
-                    masks[index &- start] = mask
-                    bound &+= bytes
-                }
-                buffer.appendRendered(bound: bound) { writer in
-                    heads.withUnsafeBufferPointer { heads in
-                        for index in start..<end {
-                            write(keys[index], slots: slots, mask: masks[index &- start], heads: heads, into: &writer)
+        guard let plan = KeyLayout.plans[family.rawValue], !keys.isEmpty else { return }
+        let first = plan.slots.lowerBound
+        // Each slot's line without the key's fragment: head, tail, the number and a line feed.
+        let lineBytes = plan.slots.map {
+            headEnds[$0 &+ 1] &- headEnds[$0] &+ plan.tailEnds[$0 &- first &+ 1] &- plan.tailEnds[$0 &- first]
+                &+ NumberFormatting.maximumLength &+ 1
+        }
+        heads.withUnsafeBufferPointer { heads in
+            headEnds.withUnsafeBufferPointer { headEnds in
+                plan.tails.withUnsafeBufferPointer { tails in
+                    plan.tailEnds.withUnsafeBufferPointer { tailEnds in
+                        plan.codes.withUnsafeBufferPointer { codes in
+                            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.chunk) { masks in
+                                var start = 0
+                                while start < keys.count {
+                                    let end = min(start &+ Self.chunk, keys.count)
+                                    var bound = 0
+                                    for index in start..<end {
+                                        let key = keys[index]
+                                        let mask = plan.mask(of: key)
+                                        masks[index &- start] = mask
+                                        var bits = mask
+                                        while bits != 0 {
+                                            let slot = bits.trailingZeroBitCount
+                                            bits &= bits &- 1
+                                            bound &+= lineBytes[slot] &+ key.textFragment.count
+                                        }
+                                    }
+                                    buffer.appendRendered(bound: bound) { writer in
+                                        for index in start..<end {
+                                            let key = keys[index]
+                                            let state = Int(key.state)
+                                            let cells = key.cells
+                                            key.textFragment.withUnsafeBufferPointer { fragment in
+                                                var bits = masks[index &- start]
+                                                while bits != 0 {
+                                                    let offset = bits.trailingZeroBitCount
+                                                    bits &= bits &- 1
+                                                    let slot = first &+ offset
+                                                    writer.write(
+                                                        UnsafeBufferPointer(
+                                                            rebasing: heads[headEnds[slot]..<headEnds[slot &+ 1]]
+                                                        )
+                                                    )
+                                                    writer.write(fragment)
+                                                    writer.write(
+                                                        UnsafeBufferPointer(
+                                                            rebasing: tails[tailEnds[offset]..<tailEnds[offset &+ 1]]
+                                                        )
+                                                    )
+                                                    let code = codes[offset]
+                                                    let value: UInt64 =
+                                                        code >= 0 ? cells.load(code) : (-1 &- code == state ? 1 : 0)
+                                                    writer.writeNumber { NumberFormatting.write(value, to: $0) }
+                                                    writer.writeLineFeed()
+                                                }
+                                            }
+                                        }
+                                    }
+                                    start = end
+                                }
+                            }
                         }
                     }
                 }
-                start = end
-            }
-        }
-    }
-
-    /// Which of `slots` the key has (bit `j` for slot `slots.lowerBound + j`), and the most bytes they take.
-    private static func presence(of key: KeySeries, in slots: Range<Int>, heads: [Int]) -> (UInt32, Int) {
-        var mask: UInt32 = 0
-        var bytes = 0
-        let perLine = key.textFragment.count &+ NumberFormatting.maximumLength &+ 1
-        for slot in slots {
-            let present: Bool
-            switch KeyLayout.presences[slot] {
-            case .always: present = true
-            case .shadow: present = key.shadow
-            case .onceCounted:
-                if case .counter(let cell) = KeyLayout.values[slot] {
-                    present = key.cells.load(cell) > 0
-                } else {
-                    present = false
-                }
-            case .histograms: present = false
-            }
-            guard present else { continue }
-            mask |= 1 << UInt32(slot &- slots.lowerBound)
-            bytes &+= heads[slot &+ 1] &- heads[slot] &+ KeyLayout.tails[slot].count &+ perLine
-        }
-        return (mask, bytes)
-    }
-
-    private func write(
-        _ key: KeySeries,
-        slots: Range<Int>,
-        mask: UInt32,
-        heads: UnsafeBufferPointer<UInt8>,
-        into writer: inout ExpositionWriter
-    ) {
-        let state = key.state
-        let cells = key.cells
-        key.textFragment.withUnsafeBufferPointer { fragment in
-            for slot in slots where mask & (1 << UInt32(slot &- slots.lowerBound)) != 0 {
-                writer.write(UnsafeBufferPointer(rebasing: heads[headEnds[slot]..<headEnds[slot &+ 1]]))
-                writer.write(fragment)
-                writer.write(KeyLayout.tails[slot])
-                let value: UInt64
-                switch KeyLayout.values[slot] {
-                case .stateIs(let raw): value = raw == state ? 1 : 0
-                case .counter(let cell): value = cells.load(cell)
-                case .histogram: continue
-                }
-                writer.writeNumber { NumberFormatting.write(value, to: $0) }
-                writer.writeLineFeed()
             }
         }
     }
@@ -375,24 +371,66 @@ final class GroupSeries: BreakerMonitor {
         Self.appendMetric(labels: [protobufBreakerLabel, labels], valueField: valueField, value: value, into: &buffer)
     }
 
+    /// One `Metric` per slot each key has, `chunk` keys at a time into room reserved up front (as the text is):
+    /// per metric at most its labels and 2 × 32 bytes for its key, length and value.
     private func encodeKeys(_ family: BreakerFamily, keys: [KeySeries], valueField: UInt8, into buffer: inout [UInt8]) {
-        let slots = KeyLayout.familySlots[family.rawValue]
-        for key in keys {
-            let state = key.state
-            let (mask, _) = Self.presence(of: key, in: slots, heads: headEnds)
-            for slot in slots where mask & (1 << UInt32(slot &- slots.lowerBound)) != 0 {
-                let value: Double
-                switch KeyLayout.values[slot] {
-                case .stateIs(let raw): value = raw == state ? 1 : 0
-                case .counter(let cell): value = Double(key.cells.load(cell))
-                case .histogram: continue
+        guard let plan = KeyLayout.plans[family.rawValue] else { return }
+        let first = plan.slots.lowerBound
+        let labels = KeyLayout.protobufLabels
+        let breakerLabel = protobufBreakerLabel
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Self.chunk) { masks in
+            var start = 0
+            while start < keys.count {
+                let end = min(start &+ Self.chunk, keys.count)
+                var bound = 0
+                for index in start..<end {
+                    let key = keys[index]
+                    let mask = plan.mask(of: key)
+                    masks[index &- start] = mask
+                    var bits = mask
+                    while bits != 0 {
+                        let offset = bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        bound &+=
+                            breakerLabel.count &+ key.protobufFragment.count &+ labels[first &+ offset].count &+ 64
+                    }
                 }
-                Self.appendMetric(
-                    labels: [protobufBreakerLabel, key.protobufFragment, KeyLayout.protobufLabels[slot]],
-                    valueField: valueField,
-                    value: value,
-                    into: &buffer
-                )
+                buffer.appendRendered(bound: bound) { writer in
+                    for index in start..<end {
+                        let key = keys[index]
+                        let state = Int(key.state)
+                        var bits = masks[index &- start]
+                        while bits != 0 {
+                            let offset = bits.trailingZeroBitCount
+                            bits &= bits &- 1
+                            let code = plan.codes[offset]
+                            let value: Double = code >= 0 ? Double(key.cells.load(code)) : (-1 &- code == state ? 1 : 0)
+                            let slotLabels = labels[first &+ offset]
+                            let valueLength = value == 0 ? 0 : 9
+                            let length =
+                                breakerLabel.count &+ key.protobufFragment.count &+ slotLabels.count &+ 2 &+ valueLength
+                            writer.writeNumber { bytes in
+                                bytes[0] = 4 << 3 | UInt8(ProtobufWireType.lengthDelimited.rawValue)
+                                return 1 &+ UInt64.writeVarint(UInt64(length), to: bytes + 1)
+                            }
+                            writer.write(breakerLabel)
+                            writer.write(key.protobufFragment)
+                            writer.write(slotLabels)
+                            writer.writeNumber { bytes in
+                                bytes[0] = valueField << 3 | UInt8(ProtobufWireType.lengthDelimited.rawValue)
+                                bytes[1] = UInt8(valueLength)
+                                guard valueLength > 0 else { return 2 }
+                                bytes[2] = 1 << 3 | UInt8(ProtobufWireType.fixed64.rawValue)
+                                UnsafeMutableRawPointer(bytes + 3).storeBytes(
+                                    of: value.bitPattern.littleEndian,
+                                    as: UInt64.self
+                                )
+                                return 11
+                            }
+                        }
+                    }
+                }
+                start = end
             }
         }
     }

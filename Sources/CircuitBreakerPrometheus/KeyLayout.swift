@@ -177,4 +177,75 @@ enum KeyLayout {
     static let protobufLabels: [[UInt8]] = slots.map { slot in
         slot.labels.flatMap { ProtobufLabels.labelPairField($0.0, $0.1) }
     }
+
+    // MARK: Rendering plans
+
+    /// What rendering one key family needs, computed once, so that a scrape reads it through a few buffers instead
+    /// of looking up each slot's presence, value and tail in the tables above for every sample.
+    struct FamilyPlan {
+        let slots: Range<Int>
+        /// Bit `j` stands for slot `slots.lowerBound + j`: the slots every key has.
+        let alwaysMask: UInt32
+        /// The slots a key of a breaker in shadow mode has besides.
+        let shadowMask: UInt32
+        /// The slots a key has once their counter is above 0, with the counter's cell.
+        let onceCounted: [(bit: UInt32, cell: Int)]
+        /// Per slot of the family: the counter's cell, or `-1 - state` for a state slot (1 when the key is in it).
+        let codes: [Int]
+        /// The slots' tails back to back; slot `j`'s is `tails[tailEnds[j]..<tailEnds[j + 1]]`.
+        let tails: [UInt8]
+        let tailEnds: [Int]
+
+        init(_ family: BreakerFamily) {
+            let slots = KeyLayout.familySlots[family.rawValue]
+            self.slots = slots
+            var always: UInt32 = 0
+            var shadow: UInt32 = 0
+            var once: [(bit: UInt32, cell: Int)] = []
+            var codes: [Int] = []
+            var tails: [UInt8] = []
+            var ends = [0]
+            for (offset, slot) in slots.enumerated() {
+                let bit = UInt32(1) << UInt32(offset)
+                let code: Int
+                switch KeyLayout.values[slot] {
+                case .stateIs(let raw): code = -1 - Int(raw)
+                case .counter(let cell): code = cell
+                case .histogram: code = 0
+                }
+                codes.append(code)
+                switch KeyLayout.presences[slot] {
+                case .always: always |= bit
+                case .shadow: shadow |= bit
+                case .onceCounted: once.append((bit, code))
+                case .histograms: break
+                }
+                tails.append(contentsOf: KeyLayout.tails[slot])
+                ends.append(tails.count)
+            }
+            alwaysMask = always
+            shadowMask = shadow
+            onceCounted = once
+            self.codes = codes
+            self.tails = tails
+            tailEnds = ends
+        }
+
+        /// The slots `key` has now.
+        func mask(of key: KeySeries) -> UInt32 {
+            var mask = alwaysMask
+            if key.shadow { mask |= shadowMask }
+            for (bit, cell) in onceCounted where key.cells.load(cell) > 0 { mask |= bit }
+            return mask
+        }
+    }
+
+    /// The plan of each key family by `BreakerFamily.rawValue` (nil for the others, and for the histograms, which
+    /// are rendered by their own code).
+    static let plans: [FamilyPlan?] = BreakerFamily.allCases.map { family in
+        switch family {
+        case .keyState, .keyCalls, .keyTransitions: FamilyPlan(family)
+        default: nil
+        }
+    }
 }
