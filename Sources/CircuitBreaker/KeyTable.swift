@@ -28,10 +28,10 @@ import Synchronization
 // Safety (@unchecked Sendable): the index words, each slot's `SlotState`, `current`, `stateChunks`,
 // `recordChunks`, `epoch`, `count` and `allocated` are atomics. The slots' `KeyRecord`s (kept apart from their
 // atomics, so that writing one overlaps no atomic operation), `retired` and `freeSlots` are written only by the
-// holder of the owning group's lock (see each method). A record's `key` and `breaker` are read without the lock only
-// by a caller whose pin found `claimedBit` clear: the lock holder wrote them before clearing the bit with release
-// ordering, and does not write them again before a successful claim, which no pinned caller allows. Chunks,
-// indexes and slots are freed in `deinit`, when no other reference exists.
+// holder of the owning group's lock (see each method). A record's `bytes`, `length` and `breaker` are read without
+// the lock only by a caller whose pin found `claimedBit` clear: the lock holder wrote them before clearing the bit
+// with release ordering, and does not write them again before a successful claim, which no pinned caller allows.
+// Chunks, indexes, slots and key bytes are freed in `deinit`, when no other reference exists.
 @usableFromInline
 final class KeyTable: @unchecked Sendable {
     /// Set in a slot's `pins` while the slot is free or claimed by an eviction check.
