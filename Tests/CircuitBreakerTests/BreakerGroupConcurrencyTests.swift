@@ -78,20 +78,30 @@ extension ConcurrencyTests {
         let newest = Atomic<Int>(0)
         let wrong = Atomic<Int>(0)
         let found = Atomic<Int>(0)
-        await hammer(threads: 2, iterations: 20_000) { thread, iteration in
+        let done = Atomic<Bool>(false)
+        // The writer runs until the reader has seen enough hits (each loop bounded, so the test cannot hang): on a
+        // busy machine, fixed iteration counts may let one thread finish before the other starts.
+        await hammer(threads: 2, iterations: 1) { thread, _ in
             if thread == 0 {
-                _ = try? group.execute(key: "key-\(iteration)") { 1 }
-                newest.store(iteration, ordering: .relaxed)
-            } else {
-                let key = "key-\(newest.load(ordering: .relaxed))"
-                if let breaker = group.existingBreaker(for: key) {
-                    found.add(1, ordering: .relaxed)
-                    if breaker.key != key { wrong.add(1, ordering: .relaxed) }
+                var index = 1
+                while !done.load(ordering: .relaxed) && index < 5_000_000 {
+                    _ = try? group.execute(key: "key-\(index)") { 1 }
+                    newest.store(index, ordering: .relaxed)
+                    index += 1
                 }
+            } else {
+                for _ in 0..<500_000 where found.load(ordering: .relaxed) < 500 {
+                    let key = "key-\(newest.load(ordering: .relaxed))"
+                    if let breaker = group.existingBreaker(for: key) {
+                        found.add(1, ordering: .relaxed)
+                        if breaker.key != key { wrong.add(1, ordering: .relaxed) }
+                    }
+                }
+                done.store(true, ordering: .relaxed)
             }
         }
         #expect(wrong.load(ordering: .relaxed) == 0)
-        #expect(found.load(ordering: .relaxed) > 0)
+        #expect(found.load(ordering: .relaxed) > 0, "the reader found keys while the writer replaced them")
     }
 
     /// A key that fails and then recovers, over and over, while other threads push made-up keys through a full
