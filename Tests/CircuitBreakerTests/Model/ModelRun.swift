@@ -34,6 +34,7 @@ struct ModelRun {
         let draws = Locked((values: scenario.randomDraws, used: 0))
         breaker = try CircuitBreaker(
             name: "model",
+            key: nil,
             configuration: scenario.configuration,
             monitors: [monitor],
             clock: .manual(clock),
