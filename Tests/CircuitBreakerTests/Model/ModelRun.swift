@@ -117,6 +117,9 @@ struct ModelRun {
             let expected = model.clearOverride()
             let actual = breaker.clearOverride()?.action
             try expect(actual == expected, "cleared override: breaker \(String(describing: actual)), model \(String(describing: expected))")
+        case .holdOpen(let delay):
+            model.holdOpen(for: delay)
+            breaker.holdOpen(for: .nanoseconds(delay))
         case .reset:
             model.reset()
             breaker.reset()
