@@ -27,7 +27,7 @@ struct DemoMonitors {
                 registry: registry,
                 configuration: .init(
                     recordsDurations: true,
-                    maximumBreakers: max(1_000, options.extraBreakers + 5),
+                    maximumBreakers: max(1_000, options.extraBreakers + 6),
                     durationHistogram: options.nativeHistograms ? .native : .classic,
                     exemplarTraceIDs: DemoTracing.source
                 )
