@@ -58,7 +58,8 @@ test-ops:
 	alerts/check.sh
 	dashboards/check.sh
 
-## Alerts delivered through a real Alertmanager and resolved, and the dashboard's queries at 1,000 breakers on 2
+## Alerts delivered through a real Alertmanager and resolved; keyed breakers per key, evicted, attacked and paging
+## only when most keys fail; and the dashboard's queries at 1,000 breakers on 2
 ## instances (the scale proof needs the release demo: a debug build renders 90,000 series too slowly).
 e2e:
 	scripts/install-deps.sh test

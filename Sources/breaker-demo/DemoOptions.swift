@@ -20,6 +20,7 @@ struct DemoOptions: Sendable {
     var extraBreakers = 0
     var partners = 20
     var partnerOutages = 2
+    var madeUpKeys = 0.0
     var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
     var webConfig: String?
     var adminUsers: [String: String] = [:]
@@ -71,6 +72,8 @@ struct DemoOptions: Sendable {
           --partners N              partners of the partners group, called in turn at --rate calls per second in
                                     all (default 20; 0: no group)
           --partner-outages N       how many partners go through the payments outages (default 2)
+          --made-up-keys N          calls per second to the partners group with keys never used before (visitor-1,
+                                    visitor-2, ...): the eviction attack; keys in an outage keep their slot (default 0)
           --per-ip-connection-limit N
                                     idle exporter connections kept per address: a new connection makes that
                                     address's oldest idle one give way, none is refused (default 32; 0: no bound)
@@ -145,6 +148,7 @@ struct DemoOptions: Sendable {
             case "--extra-breakers": options.extraBreakers = Int(try number(flag, in: 0...100_000))
             case "--partners": options.partners = Int(try number(flag, in: 0...99))
             case "--partner-outages": options.partnerOutages = Int(try number(flag, in: 0...99))
+            case "--made-up-keys": options.madeUpKeys = try number(flag, in: 0...10_000)
             case "--per-ip-connection-limit":
                 let limit = Int(try number(flag, in: 0...100_000))
                 options.perIPConnectionLimit = limit == 0 ? nil : limit

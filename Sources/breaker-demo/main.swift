@@ -109,6 +109,7 @@ do {
             ),
             partners: partners,
             callsPerSecond: options.rate,
+            madeUpKeysPerSecond: options.madeUpKeys,
             tracing: DemoTracing(prefix: options.traceIDPrefix)
         )
     }
