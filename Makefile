@@ -17,7 +17,8 @@ demo:
 	scripts/install-deps.sh build
 	$(SWIFT) run breaker-demo $(DEMO_ARGS)
 
-## The demo plus a real Prometheus on loopback with the repo's rules, scraping it.
+## The demo, a real Prometheus with the repo's rules and Alertmanager, with a scripted incident: the alerts fire and
+## resolve within ten minutes, each printed as it changes (e2e/observe.sh).
 observe:
 	scripts/install-deps.sh test
 	$(SWIFT) build --product breaker-demo
