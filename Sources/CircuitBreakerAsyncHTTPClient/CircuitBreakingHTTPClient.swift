@@ -48,6 +48,9 @@
     /// (AsyncHTTPClient closes the connection of a body dropped unread). A response that arrives after a breaker
     /// timeout is dropped here, and its body with it.
     ///
+    /// **Redirects** that the client follows stay under the key of the request as sent, and the classifier sees the
+    /// last response.
+    ///
     /// **Tracing.** The request runs in the caller's task, or with an invocation timeout in a task that inherits its
     /// task-local values: the caller's `ServiceContext` reaches the client's tracer either way.
     public struct CircuitBreakingHTTPClient: Sendable {

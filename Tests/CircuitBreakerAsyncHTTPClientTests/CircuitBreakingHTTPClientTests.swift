@@ -137,6 +137,30 @@
             }
         }
 
+        @Test func failedResponsesDroppedUnreadDoNotHoldConnections() async throws {
+            // One connection per host at a time: a body left unread that held its connection would wedge the rest.
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: 1
+            )
+            try await withUpstreams(clientConfiguration: configuration) { upstreams, client in
+                let upstream = upstreams[0]
+                let large = String(repeating: "x", count: 4 << 20)  // more than the sockets' buffers hold
+                upstream.reply(.respond(.serviceUnavailable, body: large), to: "/large")
+                let group = try partnersGroup(clock: ManualClock(), threshold: 100)
+                let partners = CircuitBreakingHTTPClient(client: client, group: group)
+                for _ in 0..<5 {
+                    let response = try await partners.execute(HTTPClientRequest(url: upstream.baseURL + "/large"))
+                    #expect(response.status == .serviceUnavailable)  // dropped here, body unread
+                }
+                // The timeout guards against a hang; a wedged pool would fail with deadlineExceeded.
+                #expect(try await partners.get(upstream.baseURL + "/small", timeout: .seconds(30)).status == .ok)
+                #expect(upstream.requests(to: "/large") == 5)
+                #expect(state(of: upstream.originKey, in: group) == .closed)
+            }
+        }
+
         @Test func aRefusedConnectionIsAFailure() async throws {
             // A short connect timeout: the client retries a refused connection until then.
             var configuration = HTTPClient.Configuration()

@@ -68,6 +68,16 @@
             }
         }
 
+        @Test(arguments: [Duration.seconds(Int64.max), .seconds(86_400 * 365 * 1_000)])
+        func anEndlessTimeoutSaturatesInsteadOfTrapping(timeout: Duration) async throws {
+            try await withUpstreams { upstreams, client in
+                let upstream = upstreams[0]
+                let group = try partnersGroup(clock: ManualClock())
+                let partners = CircuitBreakingHTTPClient(client: client, group: group)
+                #expect(try await partners.get(upstream.baseURL + "/", timeout: timeout).status == .ok)
+            }
+        }
+
         @Test(arguments: [Duration.zero, .seconds(-5)])
         func aTimeoutWithNoTimeLeftSendsAndRecordsNothing(timeout: Duration) async throws {
             try await withUpstreams { upstreams, client in
