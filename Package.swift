@@ -112,7 +112,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Keyed breakers around AsyncHTTPClient; its sources compile to an empty module without the trait.
+        // Keyed breakers around AsyncHTTPClient; its sources compile to an empty module without the trait, and
+        // AsyncHTTPClient and SwiftNIO are then neither resolved nor built.
         .target(
             name: "CircuitBreakerAsyncHTTPClient",
             dependencies: [
@@ -199,6 +200,7 @@ let package = Package(
                 "CircuitBreakerAsyncHTTPClient",
                 "CircuitBreaker",
                 "CircuitBreakerInternals",
+                "CircuitBreakerTestKit",
                 .product(
                     name: "AsyncHTTPClient",
                     package: "async-http-client",
