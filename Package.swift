@@ -17,7 +17,18 @@ let package = Package(
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
         .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
+        // Empty unless the AsyncHTTPClientSupport trait is on.
+        .library(name: "CircuitBreakerAsyncHTTPClient", targets: ["CircuitBreakerAsyncHTTPClient"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
+    ],
+    // Integrations that pull heavy dependencies are opt-in traits, off by default (hummingbird's shape):
+    // `.package(url: …, from: "…", traits: ["AsyncHTTPClientSupport"])`.
+    traits: [
+        .trait(
+            name: "AsyncHTTPClientSupport",
+            description: "CircuitBreakerAsyncHTTPClient: a breaker per origin around AsyncHTTPClient's HTTPClient."
+        ),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -27,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        // Only for the AsyncHTTPClientSupport trait (swift-nio for the NIOCore and NIOHTTP1 types of its API).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
     ],
     targets: [
         // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
@@ -98,6 +112,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Keyed breakers around AsyncHTTPClient; its sources compile to an empty module without the trait, and
+        // AsyncHTTPClient and SwiftNIO are then neither resolved nor built.
+        .target(
+            name: "CircuitBreakerAsyncHTTPClient",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                .product(
+                    name: "AsyncHTTPClient",
+                    package: "async-http-client",
+                    condition: .when(traits: ["AsyncHTTPClientSupport"])
+                ),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "breaker-demo",
             dependencies: [
@@ -158,6 +190,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Real HTTP on loopback: a small SwiftNIO server in the test target plays the upstreams.
+        .testTarget(
+            name: "CircuitBreakerAsyncHTTPClientTests",
+            dependencies: [
+                "CircuitBreakerAsyncHTTPClient",
+                "CircuitBreaker",
+                "CircuitBreakerInternals",
+                "CircuitBreakerTestKit",
+                .product(
+                    name: "AsyncHTTPClient",
+                    package: "async-http-client",
+                    condition: .when(traits: ["AsyncHTTPClientSupport"])
+                ),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(name: "NIOHTTP1", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(
+                    name: "Tracing",
+                    package: "swift-distributed-tracing",
+                    condition: .when(traits: ["AsyncHTTPClientSupport"])
+                ),
+                .product(
+                    name: "InMemoryTracing",
+                    package: "swift-distributed-tracing",
+                    condition: .when(traits: ["AsyncHTTPClientSupport"])
+                ),
             ],
             swiftSettings: swiftSettings
         ),
