@@ -30,7 +30,7 @@ struct PartnerTraffic: Service {
                 if madeUpKeysPerSecond > 0 {
                     loops.addTask {
                         await every(madeUpKeysPerSecond) { turn in
-                            _ = try? await group.execute(key: "visitor-\(turn + 1)") { "ok" }
+                            _ = try? group.execute(key: "visitor-\(turn + 1)") { "ok" }
                         }
                     }
                 }
