@@ -4,30 +4,38 @@
 /// never reaches a route by another spelling. A parameter takes one whole segment and its value is percent-decoded:
 /// an encoded `/` (`%2F`) stays inside the value. `/` alone is the root, with no segments; a trailing `/` is a
 /// segment of its own (empty), so `/a/` is not `/a`.
-struct PathPattern: Hashable, Sendable, CustomStringConvertible {
-    enum Segment: Hashable, Sendable {
+package struct PathPattern: Hashable, Sendable, CustomStringConvertible {
+    /// One segment of a pattern.
+    package enum Segment: Hashable, Sendable {
         case literal([UInt8])
         case parameter(String)
     }
 
+    /// Why a pattern is refused.
+    package struct Invalid: Error, Hashable, Sendable, CustomStringConvertible {
+        /// For example `path 'a/b': must start with '/'`.
+        package let description: String
+    }
+
     /// The pattern as written.
-    let description: String
-    let segments: [Segment]
+    package let description: String
+    /// The segments after the first `/`.
+    package let segments: [Segment]
 
     /// The parameters' names, in order.
-    var parameterNames: [String] {
+    package var parameterNames: [String] {
         self.segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } }
     }
 
     /// The pattern with parameter names erased: two routes with the same shape claim the same requests.
-    var shape: [Segment] {
+    package var shape: [Segment] {
         self.segments.map { if case .parameter = $0 { .parameter("") } else { $0 } }
     }
 
-    /// Parses and checks a pattern; throws ``MetricsServerError/Code/invalidRoute`` naming the fault.
-    init(_ text: String) throws(MetricsServerError) {
-        func invalid(_ reason: String) -> MetricsServerError {
-            MetricsServerError(.invalidRoute, "path '\(text)': \(reason)")
+    /// Parses and checks a pattern; throws ``Invalid`` naming the fault.
+    package init(_ text: String) throws(Invalid) {
+        func invalid(_ reason: String) -> Invalid {
+            Invalid(description: "path '\(text)': \(reason)")
         }
         guard text.hasPrefix("/") else { throw invalid("must start with '/'") }
         self.description = text
@@ -59,7 +67,7 @@ struct PathPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// Matches a request path (percent-encoded, without the query string); returns each parameter's name and raw
     /// (still encoded) value, or `nil` when the path does not match.
-    func match(_ path: UnsafeBufferPointer<UInt8>) -> [(name: String, raw: ArraySlice<UInt8>)]? {
+    package func match(_ path: UnsafeBufferPointer<UInt8>) -> [(name: String, raw: ArraySlice<UInt8>)]? {
         guard path.first == UInt8(ascii: "/") else { return nil }
         if self.segments.isEmpty { return path.count == 1 ? [] : nil }
         var parameters: [(name: String, raw: ArraySlice<UInt8>)] = []
@@ -87,7 +95,7 @@ struct PathPattern: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether this pattern is preferred over `other` for a path both match: at the first segment where they
     /// differ in kind, a literal beats a parameter.
-    func isMoreSpecific(than other: PathPattern) -> Bool {
+    package func isMoreSpecific(than other: PathPattern) -> Bool {
         for (mine, theirs) in zip(self.segments, other.segments) {
             switch (mine, theirs) {
             case (.literal, .parameter): return true
@@ -116,4 +124,31 @@ private func isLetter(_ byte: UInt8) -> Bool {
 @inline(__always)
 private func isDigit(_ byte: UInt8) -> Bool {
     (0x30...0x39).contains(byte)
+}
+
+extension PathPattern {
+    /// Matches `path` (percent-encoded, without the query string) and decodes the parameters: `nil` when it does
+    /// not match, ``Match/badEncoding`` when a parameter is not valid percent-encoded UTF-8.
+    package func decodedMatch(_ path: String) -> Match {
+        var path = path
+        return path.withUTF8 { bytes in
+            guard let raw = self.match(bytes) else { return .noMatch }
+            var parameters: [String: String] = [:]
+            for (name, value) in raw {
+                guard let decoded = percentDecoded(value) else { return .badEncoding }
+                parameters[name] = decoded
+            }
+            return .parameters(parameters)
+        }
+    }
+
+    /// What ``decodedMatch(_:)`` found.
+    package enum Match: Equatable, Sendable {
+        /// The path does not match.
+        case noMatch
+        /// A parameter is not valid percent-encoded UTF-8 (answer 400).
+        case badEncoding
+        /// The path matches, with these decoded parameters.
+        case parameters([String: String])
+    }
 }

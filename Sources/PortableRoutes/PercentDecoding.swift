@@ -1,7 +1,7 @@
 /// Decodes percent-encoding (`%2F` → `/`) strictly: a `%` must be followed by two hex digits, and the result must
 /// be valid UTF-8; otherwise `nil` (the server answers 400). With `plusAsSpace`, `+` reads as a space (query
 /// strings). Any other byte stands for itself, so a name may hold any character.
-func percentDecoded(_ bytes: some Collection<UInt8>, plusAsSpace: Bool = false) -> String? {
+package func percentDecoded(_ bytes: some Collection<UInt8>, plusAsSpace: Bool = false) -> String? {
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count)
     var iterator = bytes.makeIterator()

@@ -1,4 +1,6 @@
-/// The exporter's defence against cross-site request forgery, checked by the request gate before credentials, for
+import HTTPTypes
+
+/// The defence of every transport's gate against cross-site request forgery, checked before credentials, for
 /// every request whose method changes state (anything but `GET`, `HEAD`, `OPTIONS` and `TRACE`):
 ///
 /// - **Another site**: a request whose `Sec-Fetch-Site` is anything but `same-origin` or `none` (the user typed the
@@ -12,40 +14,72 @@
 ///   grants. So even a browser that sends neither header (an old one) cannot be made to change state.
 ///
 /// A refused request changes nothing: the handler never runs, and no bcrypt work is spent on it.
-enum CrossSiteGuard {
-    /// Whether `method` may change state (and so must pass the guard).
-    static func isStateChanging(_ method: HTTPMethod) -> Bool {
-        !["GET", "HEAD", "OPTIONS", "TRACE"].contains(method.name)
+package enum CrossSiteGuard {
+    /// Why a request is refused.
+    package enum Refusal: Equatable, Sendable {
+        /// From another site: 403 `cross_site_request`.
+        case crossSite
+        /// Not declared `application/json`: 415 `unsupported_media_type`.
+        case unsupportedMediaType
     }
 
-    /// The refusal for a request, or `nil` when it may go on; `header` looks a request header up by name.
-    static func check(method: HTTPMethod, header: (String) -> String?) -> Rejection? {
+    /// Whether `method` may change state (and so must pass the guard).
+    package static func isStateChanging(_ method: HTTPRequest.Method) -> Bool {
+        ![.get, .head, .options, .trace].contains(method)
+    }
+
+    /// The refusal for a request, or `nil` when it may go on. `host` is the request's `Host` (HTTP/1.1) or
+    /// authority (HTTP/2).
+    package static func check(method: HTTPRequest.Method, fields: HTTPFields, host: String?) -> Refusal? {
+        self.check(method: method, host: host) { fields[$0] }
+    }
+
+    /// The refusal for a request, or `nil` when it may go on; `header` looks a request header up by name, `host` is
+    /// the request's `Host` or authority.
+    package static func check(
+        method: HTTPRequest.Method,
+        host: String?,
+        header: (HTTPField.Name) -> String?
+    ) -> Refusal? {
         guard self.isStateChanging(method) else { return nil }
-        if let site = header("Sec-Fetch-Site")?.trimmingSpaces().lowercased(), site != "same-origin", site != "none" {
+        if let site = header(.secFetchSite)?.trimmingSpaces().lowercased(), site != "same-origin", site != "none" {
             return .crossSite
         }
-        if let origin = header("Origin")?.trimmingSpaces() {
-            guard let host = header("Host")?.trimmingSpaces(), let authority = Self.authority(ofOrigin: origin),
-                authority.equalsIgnoringASCIICase(host)
+        if let origin = header(.origin)?.trimmingSpaces() {
+            guard let host = host?.trimmingSpaces(), let authority = Self.authority(ofOrigin: origin),
+                authority.lowercased() == host.lowercased()
             else { return .crossSite }
         }
-        guard let type = header("Content-Type"), Self.isJSON(type) else { return .unsupportedMediaType }
+        guard let type = header(.contentType), Self.isJSON(type) else { return .unsupportedMediaType }
         return nil
     }
 
     /// `host[:port]` of an origin such as `http://127.0.0.1:9464`; `nil` for `null` or anything malformed.
-    static func authority(ofOrigin origin: String) -> String? {
-        guard let separator = origin.range(of: "://") else { return nil }
-        let scheme = origin[..<separator.lowerBound].lowercased()
+    package static func authority(ofOrigin origin: String) -> String? {
+        let bytes = Array(origin.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else {
+            return nil
+        }
+        let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
-        let authority = origin[separator.upperBound...]
+        let authority = String(decoding: bytes[(colon + 3)...], as: UTF8.self)
         guard !authority.isEmpty, !authority.contains("/"), !authority.contains("@") else { return nil }
         return String(authority)
     }
 
     /// Whether a `Content-Type` value is `application/json`, parameters aside.
-    static func isJSON(_ contentType: String) -> Bool {
+    package static func isJSON(_ contentType: String) -> Bool {
         let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         return mediaType.trimmingSpaces().lowercased() == "application/json"
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (a header value's optional whitespace).
+    package func trimmingSpaces() -> String {
+        let scalars = self.unicodeScalars
+        let start = scalars.firstIndex { $0 != " " && $0 != "\t" } ?? scalars.endIndex
+        let end = scalars.lastIndex { $0 != " " && $0 != "\t" }.map { scalars.index(after: $0) } ?? start
+        return start < end ? String(String.UnicodeScalarView(scalars[start..<end])) : ""
     }
 }
