@@ -7,7 +7,7 @@
 /// Starts a plain pthread that runs `body` once, and returns its handle to join, or `nil` when the system refuses a
 /// thread. The server's render thread and deadline reaper are plain threads rather than tasks: they must keep
 /// working when the application's Swift concurrency pool is saturated or blocked.
-func startServerThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+package func startServerThread(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
     let retained = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     var thread = pthread_t()
     let result = pthread_create(

@@ -1,3 +1,5 @@
+@_exported import MetricsEndpoint
+@_exported import PortableRoutes
 import CircuitBreakerInternals
 import CMicroHTTPD
 import Logging
@@ -12,7 +14,7 @@ import Synchronization
 
 /// An HTTP server for Prometheus scrapes and a service's own small HTTP API, built on libmicrohttpd.
 ///
-/// The server answers from a route table (see ``Route``). Its standard routes:
+/// The server answers from a route table (see ``PortableRoutes/PortableRoute``). Its standard routes:
 /// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`, scrape users): the exposition in
 ///   the format the scraper prefers among those offered (``ExpositionSources``), followed by the server's own
 ///   metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response comes
@@ -52,7 +54,7 @@ public final class MetricsServer: Service, Sendable {
     /// The configuration the server was created with.
     public let configuration: MetricsServerConfiguration
     /// The routes added to the standard ones.
-    public let routes: [Route]
+    public let routes: [PortableRoute]
     private let logger: Logger
     private let clock: any ServerClock
     private let sources: ExpositionSources
@@ -97,7 +99,7 @@ public final class MetricsServer: Service, Sendable {
         configuration: MetricsServerConfiguration,
         logger: Logger,
         exposition: ExpositionSources,
-        routes: [Route] = [],
+        routes: [PortableRoute] = [],
         status: StatusProvider? = nil
     ) {
         self.init(
@@ -134,7 +136,7 @@ public final class MetricsServer: Service, Sendable {
         logger: Logger,
         clock: any ServerClock,
         exposition: ExpositionSources,
-        routes: [Route] = [],
+        routes: [PortableRoute] = [],
         status: StatusProvider? = nil
     ) {
         self.configuration = configuration
@@ -213,7 +215,7 @@ public final class MetricsServer: Service, Sendable {
             logger: self.logger,
             clock: self.clock,
             sources: self.sources,
-            routes: self.routes,
+            routes: self.routes.map(Route.init),
             status: self.status,
             admission: admission,
             renderInterposer: self.renderInterposer.withLock { $0 },

@@ -1,5 +1,6 @@
+import CCrypt
 import CircuitBreakerInternals
-import CMicroHTTPD
+import PortableRoutes
 
 #if canImport(Glibc)
     import Glibc
@@ -26,7 +27,7 @@ import CMicroHTTPD
 ///   429; only a full or closed pool gives the token back.
 /// - **Stoppable**: ``close()`` answers every waiting check `unavailable` (which resumes its request) and joins the
 ///   threads; libmicrohttpd must not find a suspended connection when it stops.
-final class AuthenticationPool: Sendable {
+package final class AuthenticationPool: Sendable {
     private struct State {
         /// The waiting checks of each address, oldest first.
         var queues: [PeerAddress: [PendingAuthentication]] = [:]
@@ -49,17 +50,17 @@ final class AuthenticationPool: Sendable {
         }
     }
 
-    let threadCount: Int
-    let capacity: Int
+    package let threadCount: Int
+    package let capacity: Int
     /// The most checks one client address may have waiting.
-    let perAddress: Int
+    package let perAddress: Int
     private let authenticator: Authenticator
     private let clock: any ServerClock
     /// Runs before each check a thread takes: a test hook (``MetricsServer/interposeAuthentications(_:)``).
     private let beforeCheck: (@Sendable () -> Void)?
     private let state = Locked(State())
 
-    init(
+    package init(
         authenticator: Authenticator,
         clock: any ServerClock,
         threadCount: Int = 2,
@@ -76,7 +77,7 @@ final class AuthenticationPool: Sendable {
     }
 
     /// Starts the threads; false if the system refused one (those started are stopped again).
-    func start() -> Bool {
+    package func start() -> Bool {
         for _ in 0..<self.threadCount {
             guard let thread = startServerThread({ [self] in self.work() }) else {
                 self.close()
@@ -88,7 +89,7 @@ final class AuthenticationPool: Sendable {
     }
 
     /// What became of a ``submit(_:)``.
-    enum Submission: Equatable {
+    package enum Submission: Equatable {
         /// The check waits for a thread.
         case queued
         /// Refused: the client's address has as many checks waiting as it may (its own doing).
@@ -99,7 +100,7 @@ final class AuthenticationPool: Sendable {
 
     /// Queues a check, unless the pool, or its client's address, has as many waiting as it may, or the pool is
     /// closed (the caller answers 503).
-    func submit(_ pending: PendingAuthentication) -> Submission {
+    package func submit(_ pending: PendingAuthentication) -> Submission {
         let peer = pending.job.peer
         return self.state.updateAndBroadcast { state in
             guard !state.closed, state.waiting < self.capacity else { return .unavailable }
@@ -113,19 +114,19 @@ final class AuthenticationPool: Sendable {
     }
 
     /// The next waiting check, without waiting for one (the threads' turn order; for tests too).
-    func takeWaiting() -> PendingAuthentication? {
+    package func takeWaiting() -> PendingAuthentication? {
         self.state.withLock { $0.take() }
     }
 
     /// Checks waiting for a thread.
-    var waitingCount: Int {
+    package var waitingCount: Int {
         self.state.withLock { $0.waiting }
     }
 
     /// Refuses new checks and answers the waiting ones `unavailable` (their requests get 503), without waiting for
     /// the checks in progress: the start of a graceful stop, so that those requests are answered within the grace
     /// period. Idempotent.
-    func drain() {
+    package func drain() {
         let abandoned = self.state.updateAndBroadcast { state in
             state.closed = true
             var abandoned: [PendingAuthentication] = []
@@ -136,7 +137,7 @@ final class AuthenticationPool: Sendable {
     }
 
     /// ``drain()``, then joins the threads (a check in progress finishes first). Idempotent.
-    func close() {
+    package func close() {
         self.drain()
         let threads = self.state.withLock { state in
             defer { state.threads = [] }
@@ -147,7 +148,7 @@ final class AuthenticationPool: Sendable {
 
     private func work() {
         // Lower priority for this thread only: the event threads win the CPU from bcrypt.
-        _ = cmhd_lower_thread_priority(10)
+        _ = ccrypt_lower_thread_priority(10)
         let workspace = CryptWorkspace()
         while let pending = self.next() {
             self.beforeCheck?()

@@ -1,5 +1,6 @@
+import CCrypt
 import CircuitBreakerInternals
-import CMicroHTTPD
+import PortableRoutes
 import Synchronization
 
 #if canImport(Glibc)
@@ -25,16 +26,16 @@ import Synchronization
 ///   route (admins for an admin route; scrape and admin users for a scrape route), so timing does not tell which
 ///   users exist, whatever cost each class was configured with.
 /// - The computed hash is compared with the stored one in constant time.
-final class Authenticator: Sendable {
+package final class Authenticator: Sendable {
     /// A 256-bit digest used as a cache key.
-    struct Digest: Hashable, Sendable {
+    package struct Digest: Hashable, Sendable {
         var words: (UInt64, UInt64, UInt64, UInt64)
 
-        static func == (lhs: Digest, rhs: Digest) -> Bool {
+        package static func == (lhs: Digest, rhs: Digest) -> Bool {
             lhs.words == rhs.words
         }
 
-        func hash(into hasher: inout Hasher) {
+        package func hash(into hasher: inout Hasher) {
             hasher.combine(self.words.0)
             hasher.combine(self.words.1)
             hasher.combine(self.words.2)
@@ -43,23 +44,31 @@ final class Authenticator: Sendable {
     }
 
     /// A bcrypt check to run off libmicrohttpd's threads.
-    struct Job: Sendable {
-        let user: String
+    package struct Job: Sendable {
+        package let user: String
         let password: [UInt8]
         /// The stored hash, or the dummy hash for an unknown user.
         let hash: String
         /// The user's level, `nil` for an unknown user.
         let level: AccessLevel?
         let digest: Digest
-        let peer: PeerAddress
+        package let peer: PeerAddress
+    }
+
+    /// Why credentials are refused without a bcrypt check.
+    package enum Refusal: Error, Equatable, Sendable {
+        /// Malformed, or known wrong: 401 with a challenge.
+        case unauthorized
+        /// The address is out of login attempts: 429 with `Retry-After`.
+        case tooManyFailedLogins(retryAfterSeconds: Int)
     }
 
     /// What the cheap part decided.
-    enum Screening {
+    package enum Screening {
         /// Known good credentials.
         case user(AuthenticatedUser)
         /// Refused at once (401 for a malformed header or known wrong credentials, 429 past the failure limit).
-        case refused(Rejection)
+        case refused(Refusal)
         /// bcrypt must decide; the attempt has taken a token of its address.
         case verify(Job)
     }
@@ -67,24 +76,24 @@ final class Authenticator: Sendable {
     static let cacheCapacity = 256
     /// The highest bcrypt cost accepted: a check at cost 14 takes about a second of CPU; beyond it, a handful of
     /// logins would occupy the pool for minutes.
-    static let maximumCost = 14
+    package static let maximumCost = 14
 
     private let users: [String: (hash: String, level: AccessLevel)]
-    let realm: String
+    package let realm: String
     /// Whether scrape users are configured; without them, scrape routes are public.
-    let hasScrapeUsers: Bool
+    package let hasScrapeUsers: Bool
     /// Whether admin users are configured; without them, admin routes refuse everyone.
-    let hasAdminUsers: Bool
+    package let hasAdminUsers: Bool
     /// The dummy hash for unknown users on scrape routes, then on admin routes.
     private let dummyHashes: (scrape: String, admin: String)
     private let hmacKey: [UInt8]
     private let good = DigestCache(capacity: Authenticator.cacheCapacity)
     private let wrong = DigestCache(capacity: Authenticator.cacheCapacity * 4)
-    let limiter: FailedLoginLimiter
+    package let limiter: FailedLoginLimiter
     private let failures = Atomic<UInt64>(0)
     private let bcryptChecks = Atomic<UInt64>(0)
 
-    init(configuration: MetricsServerConfiguration.BasicAuth, limiter: FailedLoginLimiter = FailedLoginLimiter()) {
+    package init(configuration: WebConfiguration.BasicAuth, limiter: FailedLoginLimiter = FailedLoginLimiter()) {
         var users: [String: (hash: String, level: AccessLevel)] = [:]
         for (name, hash) in configuration.users { users[name] = (hash, .scrape) }
         for (name, hash) in configuration.adminUsers { users[name] = (hash, .admin) }
@@ -104,22 +113,22 @@ final class Authenticator: Sendable {
     }
 
     /// The dummy hash of unknown users on routes of `level`.
-    func dummyHash(for level: AccessLevel) -> String {
+    package func dummyHash(for level: AccessLevel) -> String {
         level >= .admin ? self.dummyHashes.admin : self.dummyHashes.scrape
     }
 
     /// bcrypt computations run so far (a test hook: the caches are seen working by this count not moving).
-    var bcryptChecksRun: UInt64 {
+    package var bcryptChecksRun: UInt64 {
         self.bcryptChecks.load(ordering: .relaxed)
     }
 
     /// Failed attempts so far (wrong passwords, unknown users, malformed headers), for the self-metrics.
-    var failedAttempts: UInt64 {
+    package var failedAttempts: UInt64 {
         self.failures.load(ordering: .relaxed)
     }
 
     /// The cheap part of a check of `header` for a route of `level`, from `peer`, at `now` (server clock).
-    func screen(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64) -> Screening {
+    package func screen(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64) -> Screening {
         guard let credentials = BasicCredentials(header: header) else {
             return self.refuse(peer, now: now)
         }
@@ -156,7 +165,7 @@ final class Authenticator: Sendable {
 
     /// The expensive part: bcrypt with `workspace` (one per pool thread), then the caches, the failure count and
     /// the token (given back on success). Returns the user, or `nil`.
-    func verify(_ job: Job, workspace: CryptWorkspace, now: @autoclosure () -> UInt64) -> AuthenticatedUser? {
+    package func verify(_ job: Job, workspace: CryptWorkspace, now: @autoclosure () -> UInt64) -> AuthenticatedUser? {
         self.bcryptChecks.add(1, ordering: .relaxed)
         let matches = bcryptMatches(password: job.password, hash: job.hash, workspace: workspace)
         guard let level = job.level, matches else {
@@ -171,8 +180,8 @@ final class Authenticator: Sendable {
 
     /// Checks `header` for a route of `level` at once, bcrypt included, on the calling thread: for tests and tools
     /// that have no pool. The server never calls it.
-    func authenticateNow(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64)
-        -> Result<AuthenticatedUser, Rejection>
+    package func authenticateNow(header: some Collection<UInt8>, level: AccessLevel, peer: PeerAddress, now: UInt64)
+        -> Result<AuthenticatedUser, Refusal>
     {
         switch self.screen(header: header, level: level, peer: peer, now: now) {
         case .user(let user): return .success(user)
@@ -195,17 +204,7 @@ final class Authenticator: Sendable {
             message.append(contentsOf: field)
         }
         message.append(contentsOf: password)
-        var output = [UInt8](repeating: 0, count: 32)
-        let status = self.hmacKey.withUnsafeBytes { key in
-            message.withUnsafeBytes { text in
-                gnutls_hmac_fast(GNUTLS_MAC_SHA256, key.baseAddress, key.count, text.baseAddress, text.count, &output)
-            }
-        }
-        if status != 0 {
-            // No digest: return one that is random, so the caches can never match.
-            var generator = SystemRandomNumberGenerator()
-            return Digest(words: (generator.next(), generator.next(), generator.next(), generator.next()))
-        }
+        let output = SHA256.hmac(key: self.hmacKey, message: message)
         func word(_ index: Int) -> UInt64 {
             output[(index * 8)..<(index * 8 + 8)].reduce(0) { $0 << 8 | UInt64($1) }
         }
@@ -214,10 +213,10 @@ final class Authenticator: Sendable {
 }
 
 /// The scratch area of `crypt_r` (about 32 KiB): one per thread that runs bcrypt.
-final class CryptWorkspace {
+package final class CryptWorkspace {
     let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         memset(self.data, 0, MemoryLayout<crypt_data>.size)
     }
 
@@ -227,7 +226,7 @@ final class CryptWorkspace {
 }
 
 /// Whether `password` hashes to `hash` (constant-time comparison of the result).
-func bcryptMatches(password: [UInt8], hash: String, workspace: CryptWorkspace) -> Bool {
+package func bcryptMatches(password: [UInt8], hash: String, workspace: CryptWorkspace) -> Bool {
     // A NUL would end the C string early; no bcrypt hash matches such a password by design.
     guard !password.contains(0) else { return false }
     var phrase = password.map { CChar(bitPattern: $0) }
@@ -238,7 +237,7 @@ func bcryptMatches(password: [UInt8], hash: String, workspace: CryptWorkspace) -
 }
 
 /// The cost of a bcrypt hash (`$2y$10$…` → 10), read from two checked ASCII digits; `nil` when it is not one.
-func bcryptCost(_ hash: String) -> Int? {
+package func bcryptCost(_ hash: String) -> Int? {
     let bytes = Array(hash.utf8.prefix(7))
     guard bytes.count == 7, bytes[3] == UInt8(ascii: "$"), bytes[6] == UInt8(ascii: "$"),
         (0x30...0x39).contains(bytes[4]), (0x30...0x39).contains(bytes[5])
@@ -257,7 +256,7 @@ private func makeDummyHash(cost: Int, workspace: CryptWorkspace) -> String? {
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
-func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+package func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
     guard lhs.count == rhs.count else { return false }
     var difference: UInt8 = 0
     for index in lhs.indices {

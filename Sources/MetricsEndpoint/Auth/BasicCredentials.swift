@@ -1,18 +1,18 @@
 import FoundationEssentials
 
 /// The user name and password of an `Authorization: Basic …` header.
-struct BasicCredentials {
-    let user: String
-    let password: [UInt8]
+package struct BasicCredentials {
+    package let user: String
+    package let password: [UInt8]
 
     /// Parses `Basic <base64(user:password)>` (scheme case-insensitive, spaces around the token allowed); `nil`
     /// when malformed, when the token is not Base64, or when the user name is not UTF-8. The password may hold any
     /// bytes, colons included (the first colon ends the user name).
-    init?(header bytes: some Collection<UInt8>) {
+    package init?(header bytes: some Collection<UInt8>) {
         let scheme = Array("basic".utf8)
         let header = Array(bytes)
         guard header.count > scheme.count,
-            zip(header, scheme).allSatisfy({ asciiLowercased($0) == $1 }),
+            zip(header, scheme).allSatisfy({ ((0x41...0x5A).contains($0) ? $0 | 0x20 : $0) == $1 }),
             header[scheme.count] == UInt8(ascii: " ")
         else { return nil }
         var token = header[(scheme.count + 1)...].drop { $0 == UInt8(ascii: " ") }

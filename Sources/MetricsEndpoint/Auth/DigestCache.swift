@@ -1,10 +1,11 @@
 import CircuitBreakerInternals
+import PortableRoutes
 
 /// A bounded set of credential digests (``Authenticator/Digest``), oldest forgotten first: the authenticator keeps
 /// one of credentials known good and one of credentials known wrong, so that neither a scraper that authenticates
 /// every 15 s nor a client repeating a wrong password costs a bcrypt computation each time. It holds digests only
 /// (an HMAC with a per-process key), never a password.
-final class DigestCache: Sendable {
+package final class DigestCache: Sendable {
     private struct State {
         var members: Set<Authenticator.Digest> = []
         var order: [Authenticator.Digest] = []
@@ -12,19 +13,19 @@ final class DigestCache: Sendable {
     }
 
     /// The most digests kept.
-    let capacity: Int
+    package let capacity: Int
     private let state = Locked(State())
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    func contains(_ digest: Authenticator.Digest) -> Bool {
+    package func contains(_ digest: Authenticator.Digest) -> Bool {
         self.state.withLock { $0.members.contains(digest) }
     }
 
     /// Adds `digest`, forgetting the oldest one when full.
-    func insert(_ digest: Authenticator.Digest) {
+    package func insert(_ digest: Authenticator.Digest) {
         self.state.withLock { state in
             guard state.members.insert(digest).inserted else { return }
             if state.order.count < self.capacity {
@@ -38,11 +39,11 @@ final class DigestCache: Sendable {
     }
 
     /// Forgets `digest` (the order slot is reused when it comes round).
-    func remove(_ digest: Authenticator.Digest) {
+    package func remove(_ digest: Authenticator.Digest) {
         _ = self.state.withLock { $0.members.remove(digest) }
     }
 
-    var count: Int {
+    package var count: Int {
         self.state.withLock { $0.members.count }
     }
 }

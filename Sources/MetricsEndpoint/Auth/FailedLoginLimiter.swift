@@ -1,4 +1,5 @@
 import CircuitBreakerInternals
+import PortableRoutes
 
 /// Limits failed logins per client address with a token bucket, so that guessing passwords, or burning the
 /// server's CPU on bcrypt, costs an attacker time.
@@ -14,7 +15,7 @@ import CircuitBreakerInternals
 /// The table of addresses is bounded (``maximumAddresses``): when it is full, buckets that have refilled (which are
 /// the same as no entry) are forgotten first, then the oldest. Times come from the server's ``ServerClock``, so
 /// tests drive the refill by hand.
-final class FailedLoginLimiter: Sendable {
+package final class FailedLoginLimiter: Sendable {
     private struct Bucket {
         /// Tokens, in units of 1/``FailedLoginLimiter/scale`` token, as of `updated`.
         var tokens: UInt64
@@ -22,21 +23,21 @@ final class FailedLoginLimiter: Sendable {
     }
 
     /// What ``take(_:now:)`` decided.
-    enum Decision: Equatable {
+    package enum Decision: Equatable {
         /// A token was taken.
         case allowed
         /// The bucket is empty: retry after this many seconds (at least 1).
         case throttled(retryAfterSeconds: Int)
     }
 
-    let burst: Int
-    let refillInterval: Duration
-    let maximumAddresses: Int
+    package let burst: Int
+    package let refillInterval: Duration
+    package let maximumAddresses: Int
     private let refillNanoseconds: UInt64
     private static let scale: UInt64 = 1_000
     private let state = Locked<[PeerAddress: Bucket]>([:])
 
-    init(burst: Int = 10, refillInterval: Duration = .seconds(1), maximumAddresses: Int = 4_096) {
+    package init(burst: Int = 10, refillInterval: Duration = .seconds(1), maximumAddresses: Int = 4_096) {
         self.burst = max(1, burst)
         self.refillInterval = refillInterval
         self.refillNanoseconds = max(1, refillInterval.clampedNanoseconds)
@@ -58,7 +59,7 @@ final class FailedLoginLimiter: Sendable {
     }
 
     /// Takes a token for a login attempt of `peer`.
-    func take(_ peer: PeerAddress, now: UInt64) -> Decision {
+    package func take(_ peer: PeerAddress, now: UInt64) -> Decision {
         self.state.withLock { buckets in
             var bucket = self.refilled(buckets[peer], now: now)
             guard bucket.tokens >= Self.scale else {
@@ -76,7 +77,7 @@ final class FailedLoginLimiter: Sendable {
     }
 
     /// Gives back the token of an attempt that succeeded.
-    func giveBack(_ peer: PeerAddress, now: UInt64) {
+    package func giveBack(_ peer: PeerAddress, now: UInt64) {
         self.state.withLock { buckets in
             guard buckets[peer] != nil else { return }
             var bucket = self.refilled(buckets[peer], now: now)
@@ -86,12 +87,12 @@ final class FailedLoginLimiter: Sendable {
     }
 
     /// The tokens `peer` has now (whole ones).
-    func tokens(of peer: PeerAddress, now: UInt64) -> Int {
+    package func tokens(of peer: PeerAddress, now: UInt64) -> Int {
         self.state.withLock { Int(self.refilled($0[peer], now: now).tokens / Self.scale) }
     }
 
     /// The addresses tracked.
-    var trackedAddresses: Int {
+    package var trackedAddresses: Int {
         self.state.withLock { $0.count }
     }
 

@@ -1,4 +1,4 @@
-extension MetricsServerConfiguration {
+extension WebConfiguration {
     /// HTTPS with a certificate and private key in PEM.
     public struct TLS: Sendable, Hashable {
         /// The oldest TLS version accepted. A struct over a private enum, so a version can be added without
@@ -29,7 +29,7 @@ extension MetricsServerConfiguration {
             }
 
             /// The version spelled as in a web configuration file (`TLS12`, `TLS13`), or `nil`.
-            init?(webConfigurationName name: String) {
+            package init?(webConfigurationName name: String) {
                 switch name {
                 case "TLS12": self = .tls12
                 case "TLS13": self = .tls13
@@ -68,7 +68,7 @@ extension MetricsServerConfiguration {
         }
 
         /// The GnuTLS priority string handed to libmicrohttpd.
-        var gnutlsPriorities: String {
+        package var gnutlsPriorities: String {
             switch self.minimumVersion.version {
             case .tls12: "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
             case .tls13: "NORMAL:-VERS-ALL:+VERS-TLS1.3"

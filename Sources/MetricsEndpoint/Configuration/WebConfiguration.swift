@@ -22,15 +22,15 @@ import Yams
 /// Yams, which refuses duplicate keys and files of more than one document; it is read once, when loaded.
 public struct WebConfiguration: Sendable, Hashable {
     /// The TLS settings, or `nil` when the file configures none.
-    public var tls: MetricsServerConfiguration.TLS?
+    public var tls: TLS?
     /// The scrape and admin users, or `nil` when the file lists none.
-    public var basicAuth: MetricsServerConfiguration.BasicAuth?
+    public var basicAuth: BasicAuth?
 
     /// The largest file accepted: web configuration files are a few kilobytes.
     static let maximumSize = 1 << 20
 
     /// Creates web settings directly.
-    public init(tls: MetricsServerConfiguration.TLS? = nil, basicAuth: MetricsServerConfiguration.BasicAuth? = nil) {
+    public init(tls: TLS? = nil, basicAuth: BasicAuth? = nil) {
         self.tls = tls
         self.basicAuth = basicAuth
     }
@@ -81,8 +81,8 @@ public struct WebConfiguration: Sendable, Hashable {
         }
     }
 
-    private func authentication(adding users: [String: String], admin: Bool) -> MetricsServerConfiguration.BasicAuth {
-        var auth = self.basicAuth ?? MetricsServerConfiguration.BasicAuth(users: [:])
+    private func authentication(adding users: [String: String], admin: Bool) -> BasicAuth {
+        var auth = self.basicAuth ?? BasicAuth(users: [:])
         if admin { auth.adminUsers = users } else { auth.users = users }
         return auth
     }
@@ -90,10 +90,10 @@ public struct WebConfiguration: Sendable, Hashable {
     private static func parseTLS(
         _ node: Node,
         directory: String
-    ) throws(MetricsServerError) -> MetricsServerConfiguration.TLS? {
+    ) throws(MetricsServerError) -> TLS? {
         var certificateFile = ""
         var keyFile = ""
-        var minimumVersion = MetricsServerConfiguration.TLS.MinimumVersion.tls12
+        var minimumVersion = TLS.MinimumVersion.tls12
         for (key, value, line) in try YAMLReading.entries(of: node, path: "tls_server_config") {
             let path = "tls_server_config.\(key)"
             switch key {
@@ -103,7 +103,7 @@ public struct WebConfiguration: Sendable, Hashable {
                 keyFile = try YAMLReading.string(value, path: path)
             case "min_version":
                 let name = try YAMLReading.string(value, path: path)
-                guard name.isEmpty || MetricsServerConfiguration.TLS.MinimumVersion(webConfigurationName: name) != nil
+                guard name.isEmpty || TLS.MinimumVersion(webConfigurationName: name) != nil
                 else {
                     throw MetricsServerError(
                         .invalidConfiguration,
@@ -152,7 +152,7 @@ public struct WebConfiguration: Sendable, Hashable {
                 key: "tls_server_config.key_file"
             )
         }
-        return MetricsServerConfiguration.TLS(
+        return TLS(
             certificatePEM: certificate,
             privateKeyPEM: key,
             minimumVersion: minimumVersion

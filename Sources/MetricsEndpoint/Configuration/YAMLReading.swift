@@ -34,6 +34,8 @@ enum YAMLReading {
             )
         }
         var entries: [(String, Node, Int?)] = []
+        // Yams 6 refuses a duplicate key while composing; Yams 5 keeps both pairs, so they are refused here.
+        var seen: Set<String> = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 throw MetricsServerError(
@@ -41,6 +43,14 @@ enum YAMLReading {
                     "keys must be plain strings",
                     yamlLine: key.mark?.line,
                     key: path
+                )
+            }
+            guard seen.insert(scalar.string).inserted else {
+                throw MetricsServerError(
+                    .duplicateKey,
+                    "appears more than once in one mapping",
+                    yamlLine: scalar.mark?.line,
+                    key: path.map { "\($0).\(scalar.string)" } ?? scalar.string
                 )
             }
             entries.append((scalar.string, value, scalar.mark?.line))
@@ -64,14 +74,8 @@ enum YAMLReading {
     }
 
     private static func translate(_ error: YamlError) -> MetricsServerError {
+        if let duplicate = Self.duplicateKey(error) { return duplicate }
         switch error {
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return MetricsServerError(
-                .duplicateKey,
-                "appears more than once in one mapping",
-                yamlLine: context.mark.line,
-                key: duplicates.first
-            )
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
             let detail = context.map { "\($0.text); " } ?? ""
@@ -128,5 +132,25 @@ enum YAMLReading {
             if flow + indents.count > Self.maximumDepth { return line }
         }
         return nil
+    }
+
+    /// Yams 6's `duplicatedKeysInMapping(duplicates:context:)`, read by reflection: the case does not exist in
+    /// Yams 5, which this package also accepts (there ``entries(of:path:)`` finds the duplicate instead), so it
+    /// cannot be named in a `switch` that compiles with both.
+    private static func duplicateKey(_ error: YamlError) -> MetricsServerError? {
+        guard let payload = Mirror(reflecting: error).children.first, payload.label == "duplicatedKeysInMapping"
+        else { return nil }
+        var duplicates: [String] = []
+        var line: Int?
+        for field in Mirror(reflecting: payload.value).children {
+            if field.label == "duplicates", let keys = field.value as? [String] { duplicates = keys }
+            if field.label == "context", let context = field.value as? YamlError.Context { line = context.mark.line }
+        }
+        return MetricsServerError(
+            .duplicateKey,
+            "appears more than once in one mapping",
+            yamlLine: line,
+            key: duplicates.first
+        )
     }
 }

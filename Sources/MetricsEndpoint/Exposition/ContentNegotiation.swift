@@ -1,5 +1,6 @@
 extension ExpositionFormat {
-    /// The format to serve for an `Accept` header value (or none), among `offered` (which holds the text format).
+    /// The format to serve for an `Accept` header value (or none), among `offered` (which holds the text format):
+    /// the negotiation of every transport's metrics path.
     ///
     /// Each offered format gets the quality of the most specific media range that matches it: its exact media
     /// type with matching parameters, then `type/*`, then `*/*`. The highest quality above 0 wins; a tie goes to
@@ -9,7 +10,7 @@ extension ExpositionFormat {
     /// - `application/vnd.google.protobuf` with `proto=io.prometheus.client.MetricFamily` and
     ///   `encoding=delimited`;
     /// - `text/plain` with `version=0.0.4` or no version.
-    static func negotiate(accept: (some Collection<UInt8>)?, offered: Set<ExpositionFormat>) -> ExpositionFormat {
+    public static func negotiate(accept: (some Collection<UInt8>)?, offered: Set<ExpositionFormat>) -> ExpositionFormat {
         guard let accept, !offered.isEmpty else { return .prometheusText }
         let elements = HeaderElement.parse(accept)
         var best: (format: ExpositionFormat, quality: Double, position: Int)?

@@ -2,19 +2,19 @@
 ///
 /// A struct over a private enum, so formats can be added without breaking anyone.
 public struct ExpositionFormat: Hashable, Sendable, CustomStringConvertible {
-    enum Kind: Int, CaseIterable, Sendable {
+    package enum Kind: Int, CaseIterable, Sendable {
         case text = 0
         case openMetrics = 1
         case protobuf = 2
     }
 
-    let kind: Kind
+    package let kind: Kind
 
     private init(_ kind: Kind) {
         self.kind = kind
     }
 
-    init(kind: Kind) {
+    package init(kind: Kind) {
         self.kind = kind
     }
 

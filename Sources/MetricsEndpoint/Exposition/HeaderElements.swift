@@ -1,17 +1,19 @@
+import PortableRoutes
+
 /// One element of a comma-separated header value with parameters, such as `gzip;q=0.5` in `Accept-Encoding` or
 /// `application/openmetrics-text; version=1.0.0; q=0.5` in `Accept`.
-struct HeaderElement {
+package struct HeaderElement {
     /// The token (a coding, a media range), lower-cased.
-    let token: String
+    package let token: String
     /// The parameters other than `q`, names lower-cased, quotes removed.
-    let parameters: [String: String]
+    package let parameters: [String: String]
     /// The quality, 0...1 (1 when absent, 0 when malformed).
-    let quality: Double
+    package let quality: Double
     /// The element's place in the header, from 0.
-    let position: Int
+    package let position: Int
 
     /// The elements of a header value, in order; empty elements are skipped.
-    static func parse(_ bytes: some Collection<UInt8>) -> [HeaderElement] {
+    package static func parse(_ bytes: some Collection<UInt8>) -> [HeaderElement] {
         var elements: [HeaderElement] = []
         for element in bytes.split(separator: UInt8(ascii: ",")) {
             let parts = element.split(separator: UInt8(ascii: ";"))
@@ -46,19 +48,9 @@ struct HeaderElement {
     }
 }
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    func trimmingSpaces() -> String {
-        let scalars = self.unicodeScalars
-        let start = scalars.firstIndex { $0 != " " && $0 != "\t" } ?? scalars.endIndex
-        let end = scalars.lastIndex { $0 != " " && $0 != "\t" }.map { scalars.index(after: $0) } ?? start
-        return start < end ? String(String.UnicodeScalarView(scalars[start..<end])) : ""
-    }
-}
-
 /// Whether an `Accept-Encoding` header value accepts gzip: `gzip`, `x-gzip` or `*` with a non-zero quality, unless
 /// gzip itself is listed with quality 0.
-func acceptsGzip(_ header: some Collection<UInt8>) -> Bool {
+package func acceptsGzip(_ header: some Collection<UInt8>) -> Bool {
     var gzip: Bool? = nil
     var wildcard = false
     for element in HeaderElement.parse(header) {

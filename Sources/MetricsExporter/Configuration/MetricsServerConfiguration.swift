@@ -72,6 +72,11 @@ public struct MetricsServerConfiguration: Sendable {
         MetricsServerConfiguration(bindAddress: .loopback(port: port))
     }
 
+    /// HTTPS settings (the web configuration's `tls_server_config`).
+    public typealias TLS = WebConfiguration.TLS
+    /// Basic-auth users (the web configuration's `basic_auth_users` and `admin_users`).
+    public typealias BasicAuth = WebConfiguration.BasicAuth
+
     /// Replaces ``tls`` and ``basicAuth`` with the settings of a Prometheus web configuration file.
     public mutating func apply(_ webConfiguration: WebConfiguration) {
         self.tls = webConfiguration.tls

@@ -1,20 +1,12 @@
 import CircuitBreakerInternals
 
-/// A response body produced over time, such as Server-Sent Events: a producer publishes bytes, the server sends
-/// them as the client takes them.
+/// The server's buffer between a response's ``PortableRoutes/ResponseChunks`` and libmicrohttpd: a producer (the
+/// task that iterates the chunks, see ``ServerContext/pump(_:into:)``) publishes bytes, the server sends them as the
+/// client takes them.
 ///
-/// ```swift
-/// let stream = ResponseStream(capacity: 64 * 1024)
-/// stream.onTermination { reason in subscribers.remove(id) }
-/// subscribers.add(id, stream)                     // the producer keeps it and publishes to it
-/// return .eventStream(stream)
-/// // elsewhere, when something happens:
-/// if stream.publish("id: 7\nevent: transition\ndata: {…}\n\n") == .full { stream.finish() }
-/// ```
-///
-/// - **Memory** is bounded by the producer: at most ``capacity`` bytes wait in the stream; a publish that would go
-///   beyond it is refused with ``PublishResult/full`` and nothing is kept, so a slow client can never make the
-///   producer or the server hold more (the producer decides: skip the event, or drop the client with ``finish()``).
+/// - **Memory** is bounded: at most ``capacity`` bytes wait in the stream. ``write(_:)`` suspends the producer
+///   while the stream is full (so the next chunk is asked for only once the client has taken enough), and
+///   ``publish(_:)`` refuses what would go beyond it with ``PublishResult/full``.
 /// - **Pulling**: the server asks for bytes whenever the client has taken the previous ones. When the stream is
 ///   empty the connection is suspended (no thread waits), and the next publish resumes it.
 /// - **Deadlines**: while the server waits for the producer, no deadline runs, so a healthy quiet stream lives as
@@ -27,9 +19,9 @@ import CircuitBreakerInternals
 ///   a fraction of the request timeout.
 ///
 /// Thread-safe: publish from any thread.
-public final class ResponseStream: Sendable {
+final class ResponseStream: Sendable {
     /// What became of a ``ResponseStream/publish(_:)-(String)``.
-    public struct PublishResult: Hashable, Sendable, CustomStringConvertible {
+    struct PublishResult: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
             case accepted
             case full
@@ -43,14 +35,14 @@ public final class ResponseStream: Sendable {
         }
 
         /// The bytes are queued for the client.
-        public static let accepted = PublishResult(.accepted)
+        static let accepted = PublishResult(.accepted)
         /// Refused: the bytes would exceed the stream's capacity (the client is not keeping up).
-        public static let full = PublishResult(.full)
+        static let full = PublishResult(.full)
         /// Refused: the stream is finished or over.
-        public static let closed = PublishResult(.closed)
+        static let closed = PublishResult(.closed)
 
         /// `accepted`, `full` or `closed`.
-        public var description: String {
+        var description: String {
             switch self.kind {
             case .accepted: "accepted"
             case .full: "full"
@@ -60,7 +52,7 @@ public final class ResponseStream: Sendable {
     }
 
     /// Why a stream ended.
-    public struct Termination: Hashable, Sendable, CustomStringConvertible {
+    struct Termination: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
             case finished
             case clientGone
@@ -76,19 +68,19 @@ public final class ResponseStream: Sendable {
         }
 
         /// The producer finished, and the client received everything.
-        public static let finished = Termination(.finished)
+        static let finished = Termination(.finished)
         /// The client closed the connection (or it broke).
-        public static let clientGone = Termination(.clientGone)
+        static let clientGone = Termination(.clientGone)
         /// The client did not take the bytes within the request timeout, and was cut.
-        public static let timedOut = Termination(.timedOut)
+        static let timedOut = Termination(.timedOut)
         /// The server is stopping.
-        public static let serverStopping = Termination(.serverStopping)
+        static let serverStopping = Termination(.serverStopping)
         /// The server refused to send the stream: its client's address holds as many streams as it may
         /// (``MetricsServerConfiguration/Limits/streamsPerAddress``), and was answered 429 instead.
-        public static let refused = Termination(.refused)
+        static let refused = Termination(.refused)
 
         /// `finished`, `clientGone`, `timedOut`, `serverStopping` or `refused`.
-        public var description: String {
+        var description: String {
             switch self.kind {
             case .finished: "finished"
             case .clientGone: "clientGone"
@@ -126,22 +118,24 @@ public final class ResponseStream: Sendable {
         var handlers: [@Sendable (Termination) -> Void] = []
         /// How many pulls handed bytes to the server.
         var handOffs = 0
+        /// A producer suspended in ``ResponseStream/write(_:)`` until there is room (or the stream is over).
+        var roomWaiter: CheckedContinuation<Void, Never>?
 
         var available: Int { self.buffer.count - self.readIndex }
     }
 
     /// The most bytes that may wait in the stream.
-    public let capacity: Int
+    let capacity: Int
     private let state = Locked(State())
 
     /// A stream that holds at most `capacity` bytes (at least 1) waiting for the client.
-    public init(capacity: Int = 64 * 1024) {
+    init(capacity: Int = 64 * 1024) {
         self.capacity = max(1, capacity)
     }
 
     /// Queues bytes for the client, all or nothing.
     @discardableResult
-    public func publish(_ bytes: some Collection<UInt8>) -> PublishResult {
+    func publish(_ bytes: some Collection<UInt8>) -> PublishResult {
         let (result, wake) = self.state.withLock { state -> (PublishResult, (@Sendable () -> Void)?) in
             guard state.termination == nil, !state.finished, state.abortReason == nil else { return (.closed, nil) }
             guard state.available + bytes.count <= self.capacity else { return (.full, nil) }
@@ -152,14 +146,41 @@ public final class ResponseStream: Sendable {
         return result
     }
 
+    /// Queues `bytes` for the client, waiting while the stream is full; returns false once the stream is finished
+    /// or over (nothing is queued then). A chunk larger than ``capacity`` is queued once the stream is empty, so
+    /// one large chunk can never wedge its producer. Only one producer may wait at a time.
+    func write(_ bytes: [UInt8]) async -> Bool {
+        while true {
+            let (result, wake) = self.state.withLock { state -> (PublishResult?, (@Sendable () -> Void)?) in
+                guard state.termination == nil, !state.finished, state.abortReason == nil else { return (.closed, nil) }
+                guard state.available == 0 || state.available + bytes.count <= self.capacity else { return (nil, nil) }
+                state.buffer.append(contentsOf: bytes)
+                return (.accepted, Self.unpark(&state))
+            }
+            wake?()
+            if let result { return result == .accepted }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = self.state.withLock { state -> Bool in
+                    let over = state.termination != nil || state.finished || state.abortReason != nil
+                    guard !over, state.available != 0, state.available + bytes.count > self.capacity else {
+                        return true
+                    }
+                    state.roomWaiter = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
+    }
+
     /// Queues text (UTF-8) for the client, all or nothing.
     @discardableResult
-    public func publish(_ text: String) -> PublishResult {
+    func publish(_ text: String) -> PublishResult {
         self.publish(Array(text.utf8))
     }
 
     /// Ends the stream once the client has received what is queued. Later publishes are refused.
-    public func finish() {
+    func finish() {
         let wake = self.state.withLock { state -> (@Sendable () -> Void)? in
             state.finished = true
             return Self.unpark(&state)
@@ -171,7 +192,7 @@ public final class ResponseStream: Sendable {
     /// client it is dropped, for example after a ``PublishResult/full``), then ends the stream like ``finish()``.
     /// Returns ``PublishResult/closed`` when the stream was already finished or over (nothing is queued then).
     @discardableResult
-    public func finish(sending lastWords: some Collection<UInt8>) -> PublishResult {
+    func finish(sending lastWords: some Collection<UInt8>) -> PublishResult {
         let (result, wake) = self.state.withLock { state -> (PublishResult, (@Sendable () -> Void)?) in
             guard state.termination == nil, !state.finished, state.abortReason == nil else { return (.closed, nil) }
             state.buffer.append(contentsOf: lastWords)
@@ -183,12 +204,12 @@ public final class ResponseStream: Sendable {
     }
 
     /// Why the stream ended, or `nil` while it runs.
-    public var termination: Termination? {
+    var termination: Termination? {
         self.state.withLock { $0.termination }
     }
 
     /// Calls `handler` once when the stream ends (at once if it has ended), on the thread that ends it.
-    public func onTermination(_ handler: @escaping @Sendable (Termination) -> Void) {
+    func onTermination(_ handler: @escaping @Sendable (Termination) -> Void) {
         let ended = self.state.withLock { state -> Termination? in
             if let termination = state.termination { return termination }
             state.handlers.append(handler)
@@ -219,6 +240,10 @@ public final class ResponseStream: Sendable {
                     state.readIndex = 0
                 }
                 state.handOffs += 1
+                if let waiter = state.roomWaiter {
+                    state.roomWaiter = nil
+                    waiter.resume()
+                }
                 return .bytes(count)
             }
             return state.finished || state.stopping ? .end : .empty
@@ -242,6 +267,8 @@ public final class ResponseStream: Sendable {
     func abort(_ reason: Termination) {
         let wake = self.state.withLock { state -> (@Sendable () -> Void)? in
             if state.abortReason == nil { state.abortReason = reason }
+            state.roomWaiter?.resume()
+            state.roomWaiter = nil
             return Self.unpark(&state)
         }
         wake?()
@@ -274,6 +301,8 @@ public final class ResponseStream: Sendable {
             state.readIndex = 0
             state.wake = nil
             state.parked = false
+            state.roomWaiter?.resume()
+            state.roomWaiter = nil
             defer { state.handlers = [] }
             return (reason, state.handlers)
         }
