@@ -1,12 +1,13 @@
 import CircuitBreaker
-import MetricsExporter
+import PortableRoutes
 
 extension BreakerOperations {
-    /// The operations routes for `registry`, to add to the exporter's route table:
+    /// The operations routes for `registry`, transport-neutral: mount them on the exporter's `MetricsServer`
+    /// (`routes:`), or on a Hummingbird router with `CircuitBreakerHummingbird`.
     ///
     /// ```swift
     /// let server = MetricsServer(configuration: configuration, logger: logger,
-    ///                            exposition: ExpositionSources(text: prometheusMonitor.emit(into:)),
+    ///                            exposition: monitor.expositionSources,
     ///                            routes: operations.routes(for: registry))
     /// ```
     /// | method | path | access |
@@ -24,66 +25,37 @@ extension BreakerOperations {
     ///   - readAccess: who may read: `.scrape` (the default: like `/metrics`, public when the web config lists no
     ///     scrape users) or `.public`. Overrides always need an admin user (`admin_users` in the web config): 401
     ///     without credentials, 403 for a scrape user.
-    public func routes(for registry: BreakerRegistry, readAccess: AccessLevel = .scrape) -> [Route] {
+    public func routes(for registry: BreakerRegistry, readAccess: AccessLevel = .scrape) -> [PortableRoute] {
         let handlers = handlers(for: registry)
-        return OperationsRoute.routes(handlers).map { route in
-            Route(
-                methods: Set(route.methods.map(HTTPMethod.init)),
-                path: route.path,
-                access: route.access == .admin ? .admin : readAccess,
-                bodyLimit: route.bodyLimit
-            ) { request in
-                if route.path == "/api/v1/events" { return self.events(request) }
-                let user = request.user
-                // The page at `/` shows the admin buttons to an admin who sent credentials anyway.
-                if route.path == "/", user?.level == .admin {
-                    return Self.response(handlers.statusPage(OperationsRequest(), admin: true))
-                }
-                return Self.response(route.handle(Self.request(request)))
-            }
-        }
+        return [
+            // The page at `/` shows the admin buttons to an admin who sent credentials anyway.
+            .get("/", access: readAccess) { handlers.statusPage(admin: $0.user?.level == .admin) },
+            .get("/admin", access: .admin) { _ in handlers.statusPage(admin: true) },
+            .get("/api/v1/breakers", access: readAccess) { handlers.listBreakers($0) },
+            .get("/api/v1/breakers/{name}", access: readAccess) { handlers.showBreaker($0) },
+            .get("/api/v1/events", access: readAccess) { handlers.events($0) },
+            .post(
+                "/api/v1/breakers/{name}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.overrideBodyLimit
+            ) { handlers.applyOverride($0) },
+            .delete(
+                "/api/v1/breakers/{name}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.clearBodyLimit
+            ) { handlers.clearOverride($0) },
+        ]
     }
 
-    /// `GET /api/v1/events` on the exporter: a pushing stream fed by an ``EventStreamBridge``.
-    private func events(_ request: HTTPRequest) -> HTTPResponse {
-        let lastEventID = request.header("Last-Event-ID") ?? request.queryParameters["lastEventId"]
-        // Bytes a client may leave unread: the event bound of the queue, at up to 1 KiB an event.
-        let capacity = max(configuration.clientQueueCapacity, 1) * 1_024
-        guard
-            let stream = EventStreamBridge.open(
-                hub: hub,
-                lastEventID: lastEventID,
-                capacity: capacity,
-                clock: clock,
-                heartbeat: heartbeat
-            )
-        else {
-            return Self.response(
-                .error(OperationsError(.tooManyClients, "the event stream has \(hub.limits.maximumClients) clients"))
-            )
-        }
-        var response = HTTPResponse.eventStream(stream)
-        // Proxies such as nginx would otherwise hold events back to fill a buffer.
-        response.headers.replace(name: "X-Accel-Buffering", value: "no")
-        return response
-    }
-
-    private static func request(_ request: HTTPRequest) -> OperationsRequest {
-        var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.lowercased()] = field.value }
-        return OperationsRequest(
-            method: request.method.name,
-            pathParameters: request.pathParameters,
-            query: request.queryParameters,
-            headers: headers,
-            body: request.body,
-            user: request.user?.name
+    /// The handlers of the routes for `registry`.
+    func handlers(for registry: BreakerRegistry) -> OperationsHandlers {
+        OperationsHandlers(
+            registry: registry,
+            renderer: StatusRenderer(registry: registry, calls: callCounter, hub: hub, monitor: monitor),
+            controller: OverrideController(keeper: keeper, maximumTTL: configuration.maximumTTL, logger: logger),
+            hub: hub,
+            configuration: configuration,
+            clock: clock
         )
-    }
-
-    private static func response(_ response: OperationsResponse) -> HTTPResponse {
-        var headers = HTTPHeaders()
-        for header in response.headers { headers.add(name: header.name, value: header.value) }
-        return HTTPResponse(status: HTTPStatus(response.status), headers: headers, body: response.bytes)
     }
 }
