@@ -15,23 +15,65 @@ let package = Package(
         .library(name: "CircuitBreakerTestKit", targets: ["CircuitBreakerTestKit"]),
         .library(name: "CircuitBreakerPrometheus", targets: ["CircuitBreakerPrometheus"]),
         .library(name: "CircuitBreakerMonitors", targets: ["CircuitBreakerMonitors"]),
+        .library(name: "PortableRoutes", targets: ["PortableRoutes"]),
+        .library(name: "MetricsEndpoint", targets: ["MetricsEndpoint"]),
         .library(name: "MetricsExporter", targets: ["MetricsExporter"]),
         .library(name: "CircuitBreakerOperations", targets: ["CircuitBreakerOperations"]),
+        // Empty unless the HummingbirdSupport trait is on.
+        .library(name: "CircuitBreakerHummingbird", targets: ["CircuitBreakerHummingbird"]),
         .executable(name: "breaker-demo", targets: ["breaker-demo"]),
+    ],
+    // Integrations that pull heavy dependencies are opt-in traits, off by default (hummingbird's own shape):
+    // `.package(url: …, from: "0.3.0", traits: ["HummingbirdSupport"])`. A later AsyncHTTPClient integration is
+    // one more trait of the same kind.
+    traits: [
+        .trait(
+            name: "HummingbirdSupport",
+            description: "CircuitBreakerHummingbird: the operations routes and /metrics on a Hummingbird 2 router."
+        ),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0"),
-        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        // Yams 5 and 6 both work (YAMLReading finds duplicate keys itself where Yams 5 does not).
+        .package(url: "https://github.com/jpsim/Yams.git", "5.0.1"..<"7.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Only for the HummingbirdSupport trait: a build without it never resolves nor compiles Hummingbird. Its
+        // own default traits (swift-configuration, full Foundation) stay off; a service that wants them turns them
+        // on in its own dependency on hummingbird.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
         // the latest-snapshot cell, exposition text helpers and the metric contract. Every module may use it.
         .target(name: "CircuitBreakerInternals", swiftSettings: swiftSettings),
+        // Routes any transport can serve: methods, a path pattern, an access level, a body limit and a handler from
+        // a request value to a response value, in swift-http-types' vocabulary (and nothing else).
+        .target(
+            name: "PortableRoutes",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        // libcrypt's bcrypt (`crypt_r`), for checking basic-auth passwords without libmicrohttpd.
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        // What any metrics endpoint needs, whatever serves it: the exposition sources and their negotiation, the
+        // exporter-toolkit web configuration (Yams) and basic-auth checks against its bcrypt hashes.
+        .target(
+            name: "MetricsEndpoint",
+            dependencies: [
+                "CCrypt",
+                "CircuitBreakerInternals",
+                "PortableRoutes",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CircuitBreaker", dependencies: ["CircuitBreakerInternals"], swiftSettings: swiftSettings),
         .target(
             name: "CircuitBreakerTestKit",
@@ -81,7 +123,10 @@ let package = Package(
             dependencies: [
                 "CMicroHTTPD",
                 "CircuitBreakerInternals",
+                "MetricsEndpoint",
+                "PortableRoutes",
                 "PrometheusClientModel",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -93,8 +138,22 @@ let package = Package(
             dependencies: [
                 "CircuitBreaker",
                 "CircuitBreakerInternals",
-                "MetricsExporter",
+                "PortableRoutes",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Every file is inside `#if HummingbirdSupport`: without the trait the module is empty and Hummingbird is
+        // neither resolved nor built.
+        .target(
+            name: "CircuitBreakerHummingbird",
+            dependencies: [
+                "CircuitBreakerInternals",
+                "MetricsEndpoint",
+                "PortableRoutes",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
             ],
             swiftSettings: swiftSettings
         ),
