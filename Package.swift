@@ -171,6 +171,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The tests' own HTTP client for our servers on loopback, and the traits of tests that need a program from
+        // outside the toolchain (curl, promtool, htpasswd, openssl, python3).
+        .target(
+            name: "LoopbackHTTPClient",
+            path: "Tests/LoopbackHTTPClient",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CircuitBreakerInternalsTests",
             dependencies: ["CircuitBreakerInternals"],
@@ -187,6 +194,7 @@ let package = Package(
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
+                "LoopbackHTTPClient",
                 "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -213,7 +221,10 @@ let package = Package(
                 "CircuitBreakerOperations",
                 "CircuitBreakerInternals",
                 "CircuitBreakerPrometheus",
+                "LoopbackHTTPClient",
                 "MetricsExporter",
+                "PortableRoutes",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
@@ -222,7 +233,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MetricsExporterTests",
-            dependencies: ["MetricsExporter", "CircuitBreakerInternals"],
+            dependencies: [
+                "CircuitBreakerInternals",
+                "LoopbackHTTPClient",
+                "MetricsEndpoint",
+                "MetricsExporter",
+                "PortableRoutes",
+                "PrometheusClientModel",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -383,6 +383,11 @@ public final class MetricsServer: Service, Sendable {
         self.withRunning { $0.context.takeUnretainedValue().authenticationPool?.waitingCount ?? 0 } ?? 0
     }
 
+    /// The buffers of the open streaming responses (for tests of the streaming machinery; empty when stopped).
+    var openStreamBuffers: [ResponseStream] {
+        self.withRunning { $0.context.takeUnretainedValue().openStreamBuffers } ?? []
+    }
+
     /// Streams open now; 0 when not running.
     package var openStreams: Int {
         self.withRunning { $0.context.takeUnretainedValue().streamCount } ?? 0

@@ -71,7 +71,7 @@ public struct RouteResponse: Sendable {
         RouteResponse(status: status, headerFields: [.contentType: "text/plain; charset=utf-8"], bytes: Array(text.utf8))
     }
 
-    /// `text/html; charset=utf-8`, never cached. Without a `Content-Security-Policy` of its own the transport adds
+    /// `text/html; charset=utf-8` bytes, never cached. Without a `Content-Security-Policy` of its own the transport adds
     /// one that allows no script, no style and no frame.
     public static func html(_ html: [UInt8], status: HTTPResponse.Status = .ok) -> RouteResponse {
         RouteResponse(
@@ -79,6 +79,11 @@ public struct RouteResponse: Sendable {
             headerFields: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             bytes: html
         )
+    }
+
+    /// HTML text, as ``html(_:status:)-(_,_)`` bytes.
+    public static func html(_ html: String, status: HTTPResponse.Status = .ok) -> RouteResponse {
+        .html(Array(html.utf8), status: status)
     }
 
     /// `application/json` bytes the caller encoded, never cached.

@@ -12,7 +12,8 @@
 /// - It never blocks a breaker: a reader that falls behind by more than
 ///   ``BreakerOperations/Configuration-swift.struct/clientQueueCapacity`` events gets a
 ///   ``OperationsEvent/Kind/dropped`` event, and the sequence ends.
-/// - It ends when the iterating task is cancelled; the reader is forgotten when the iterator is released.
+/// - It ends when the iterating task is cancelled; the reader is forgotten then, or once the sequence and its
+///   iterator are released.
 /// - Iterate it once: each sequence is one reader, counted against
 ///   ``BreakerOperations/Configuration-swift.struct/maximumEventClients``.
 public struct OperationsEventStream: AsyncSequence, Sendable {

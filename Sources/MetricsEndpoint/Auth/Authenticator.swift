@@ -31,6 +31,10 @@ package final class Authenticator: Sendable {
     package struct Digest: Hashable, Sendable {
         var words: (UInt64, UInt64, UInt64, UInt64)
 
+        package init(words: (UInt64, UInt64, UInt64, UInt64)) {
+            self.words = words
+        }
+
         package static func == (lhs: Digest, rhs: Digest) -> Bool {
             lhs.words == rhs.words
         }
@@ -53,6 +57,22 @@ package final class Authenticator: Sendable {
         let level: AccessLevel?
         let digest: Digest
         package let peer: PeerAddress
+
+        package init(
+            user: String,
+            password: [UInt8],
+            hash: String,
+            level: AccessLevel?,
+            digest: Digest,
+            peer: PeerAddress
+        ) {
+            self.user = user
+            self.password = password
+            self.hash = hash
+            self.level = level
+            self.digest = digest
+            self.peer = peer
+        }
     }
 
     /// Why credentials are refused without a bcrypt check.
@@ -247,9 +267,15 @@ package func bcryptCost(_ hash: String) -> Int? {
 
 /// A bcrypt hash of a fixed phrase with a random salt at `cost`, or `nil` if libcrypt refuses.
 private func makeDummyHash(cost: Int, workspace: CryptWorkspace) -> String? {
+    makeBcryptHash(password: "not a password", cost: cost, workspace: workspace)
+}
+
+/// A `$2y$` bcrypt hash of `password` with a random salt at `cost` (4...31), as `htpasswd -nbB -C cost` makes one;
+/// `nil` if libcrypt refuses. For the dummy hashes, and for tests that need a user.
+package func makeBcryptHash(password: String, cost: Int, workspace: CryptWorkspace = CryptWorkspace()) -> String? {
     var salt = [CChar](repeating: 0, count: 64)
     guard crypt_gensalt_rn("$2y$", UInt(clamping: cost), nil, 0, &salt, Int32(salt.count)) != nil,
-        let output = crypt_r("not a password", salt, workspace.data)
+        let output = crypt_r(password, salt, workspace.data)
     else { return nil }
     let hash = String(cString: output)
     return isBcryptHash(hash) ? hash : nil

@@ -35,7 +35,7 @@ enum YAMLReading {
         }
         var entries: [(String, Node, Int?)] = []
         // Yams 6 refuses a duplicate key while composing; Yams 5 keeps both pairs, so they are refused here.
-        var seen: Set<String> = []
+        var seen: [String: Int?] = [:]
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 throw MetricsServerError(
@@ -45,14 +45,16 @@ enum YAMLReading {
                     key: path
                 )
             }
-            guard seen.insert(scalar.string).inserted else {
+            if let first = seen[scalar.string] {
+                // As Yams 6 reports it: the duplicated key, at its first line.
                 throw MetricsServerError(
                     .duplicateKey,
                     "appears more than once in one mapping",
-                    yamlLine: scalar.mark?.line,
-                    key: path.map { "\($0).\(scalar.string)" } ?? scalar.string
+                    yamlLine: first,
+                    key: scalar.string
                 )
             }
+            seen[scalar.string] = scalar.mark?.line
             entries.append((scalar.string, value, scalar.mark?.line))
         }
         return entries

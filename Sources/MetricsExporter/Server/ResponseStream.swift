@@ -58,7 +58,6 @@ final class ResponseStream: Sendable {
             case clientGone
             case timedOut
             case serverStopping
-            case refused
         }
 
         private let kind: Kind
@@ -75,18 +74,14 @@ final class ResponseStream: Sendable {
         static let timedOut = Termination(.timedOut)
         /// The server is stopping.
         static let serverStopping = Termination(.serverStopping)
-        /// The server refused to send the stream: its client's address holds as many streams as it may
-        /// (``MetricsServerConfiguration/Limits/streamsPerAddress``), and was answered 429 instead.
-        static let refused = Termination(.refused)
 
-        /// `finished`, `clientGone`, `timedOut`, `serverStopping` or `refused`.
+        /// `finished`, `clientGone`, `timedOut` or `serverStopping`.
         var description: String {
             switch self.kind {
             case .finished: "finished"
             case .clientGone: "clientGone"
             case .timedOut: "timedOut"
             case .serverStopping: "serverStopping"
-            case .refused: "refused"
             }
         }
     }
@@ -188,21 +183,6 @@ final class ResponseStream: Sendable {
         wake?()
     }
 
-    /// Queues `lastWords` whatever the capacity (the one publish allowed past it, so that a producer can tell a
-    /// client it is dropped, for example after a ``PublishResult/full``), then ends the stream like ``finish()``.
-    /// Returns ``PublishResult/closed`` when the stream was already finished or over (nothing is queued then).
-    @discardableResult
-    func finish(sending lastWords: some Collection<UInt8>) -> PublishResult {
-        let (result, wake) = self.state.withLock { state -> (PublishResult, (@Sendable () -> Void)?) in
-            guard state.termination == nil, !state.finished, state.abortReason == nil else { return (.closed, nil) }
-            state.buffer.append(contentsOf: lastWords)
-            state.finished = true
-            return (.accepted, Self.unpark(&state))
-        }
-        wake?()
-        return result
-    }
-
     /// Why the stream ended, or `nil` while it runs.
     var termination: Termination? {
         self.state.withLock { $0.termination }
@@ -274,12 +254,6 @@ final class ResponseStream: Sendable {
         wake?()
     }
 
-    /// The server refuses the stream before sending any of it: it ends now, as ``Termination/refused``.
-    func refuse() {
-        self.abort(.refused)
-        self.terminate(completed: false)
-    }
-
     /// The server is stopping: send what is queued, then end; reported as ``Termination/serverStopping``.
     func stop() {
         let wake = self.state.withLock { state -> (@Sendable () -> Void)? in
@@ -314,6 +288,11 @@ final class ResponseStream: Sendable {
     /// How many pulls handed bytes to the server so far.
     var handOffs: Int {
         self.state.withLock { $0.handOffs }
+    }
+
+    /// Whether a producer waits in ``write(_:)`` for room.
+    var isProducerWaiting: Bool {
+        self.state.withLock { $0.roomWaiter != nil }
     }
 
     /// Whether the server's connection is suspended waiting for the producer.

@@ -401,6 +401,11 @@ final class ServerContext: @unchecked Sendable {
         self.streams.withLock { $0.count }
     }
 
+    /// The buffers of the open streams.
+    var openStreamBuffers: [ResponseStream] {
+        self.streams.withLock { $0.values.map(\.stream) }
+    }
+
     /// The open streams of the client at `peer`.
     func streamCount(of peer: PeerAddress) -> Int {
         self.streams.withLock { streams in streams.values.reduce(0) { $0 + ($1.peer == peer ? 1 : 0) } }
