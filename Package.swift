@@ -174,8 +174,8 @@ let package = Package(
         // The tests' own HTTP client for our servers on loopback, and the traits of tests that need a program from
         // outside the toolchain (curl, promtool, htpasswd, openssl, python3).
         .target(
-            name: "LoopbackHTTPClient",
-            path: "Tests/LoopbackHTTPClient",
+            name: "TestSupport",
+            path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -194,7 +194,7 @@ let package = Package(
                 "CircuitBreakerPrometheus",
                 "CircuitBreakerInternals",
                 "CircuitBreakerTestKit",
-                "LoopbackHTTPClient",
+                "TestSupport",
                 "PrometheusClientModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -221,7 +221,7 @@ let package = Package(
                 "CircuitBreakerOperations",
                 "CircuitBreakerInternals",
                 "CircuitBreakerPrometheus",
-                "LoopbackHTTPClient",
+                "TestSupport",
                 "MetricsExporter",
                 "PortableRoutes",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -235,7 +235,7 @@ let package = Package(
             name: "MetricsExporterTests",
             dependencies: [
                 "CircuitBreakerInternals",
-                "LoopbackHTTPClient",
+                "TestSupport",
                 "MetricsEndpoint",
                 "MetricsExporter",
                 "PortableRoutes",

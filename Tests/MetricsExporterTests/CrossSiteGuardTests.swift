@@ -1,5 +1,5 @@
 import Foundation
-import LoopbackHTTPClient
+import TestSupport
 import Synchronization
 import Testing
 import MetricsEndpoint

@@ -1,5 +1,5 @@
 import Foundation
-import LoopbackHTTPClient
+import TestSupport
 import HTTPTypes
 import MetricsExporter
 import PortableRoutes

@@ -1,6 +1,6 @@
 import CircuitBreakerInternals
 import Foundation
-import LoopbackHTTPClient
+import TestSupport
 @testable import MetricsExporter
 import Synchronization
 import Testing

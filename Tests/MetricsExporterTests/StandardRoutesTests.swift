@@ -2,6 +2,7 @@ import CircuitBreakerInternals
 import Foundation
 import MetricsExporter
 import Testing
+import TestSupport
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -71,7 +72,7 @@ struct StandardRoutesTests {
         }
     }
 
-    @Test("gzip when the scraper accepts it, and the decompressed body matches")
+    @Test("gzip when the scraper accepts it, and the decompressed body matches", .requires(.gzip), .tags(.externalTool))
     func gzip() async throws {
         try await withServer { _, base in
             let directory = try TemporaryDirectory()
@@ -83,7 +84,7 @@ struct StandardRoutesTests {
             #expect(compressed.headers["content-length"] == String(compressed.body.count))
             #expect(compressed.body.starts(with: [0x1F, 0x8B]))
             try compressed.body.write(to: URL(fileURLWithPath: directory.file("body.gz")))
-            let unzipped = try await runProcess("/bin/gzip", ["-dc", directory.file("body.gz")])
+            let unzipped = try await runProcess(try #require(ExternalTool.gzip.path), ["-dc", directory.file("body.gz")])
             #expect(unzipped.status == 0)
             #expect(unzipped.text.hasPrefix("# HELP demo_requests_total Requests.\n"))
             #expect(isValidExposition(unzipped.text))
@@ -172,24 +173,29 @@ struct StandardRoutesTests {
 
     @Test("Keep-alive: two scrapes share one connection")
     func keepAlive() async throws {
-        try await withServer { _, base in
-            let result = try await curl([
-                "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
-                base + "/metrics", base + "/metrics",
-            ])
-            #expect(result.status == 0)
-            #expect(result.text == "200 1\n200 0\n")
+        try await withServer { server, _ in
+            let client = try RawClient(port: try port(of: server))
+            client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await client.read(occurrences: 1, of: "metrics_exporter_build_info")
+            client.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let (bytes, closed) = await client.readUntilClosed()
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(closed)
+            #expect(text.hasPrefix("HTTP/1.1 200"), "the second answer came on the first connection")
         }
     }
 
     @Test("Keep-alive survives a refused method on the same connection only up to the refusal")
     func keepAliveAfterNotFound() async throws {
-        try await withServer { _, base in
-            let result = try await curl([
-                "-o", "/dev/null", "-o", "/dev/null", "-w", "%{http_code} %{num_connects}\n",
-                base + "/nope", base + "/metrics",
-            ])
-            #expect(result.text == "404 1\n200 0\n")
+        try await withServer { server, _ in
+            let client = try RawClient(port: try port(of: server))
+            client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = await client.read(occurrences: 1, of: "Not Found\n")
+            #expect(String(decoding: first.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 404"))
+            #expect(!first.closed)
+            client.send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let (bytes, _) = await client.readUntilClosed()
+            #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         }
     }
 

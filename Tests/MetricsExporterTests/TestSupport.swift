@@ -1,7 +1,7 @@
 import CircuitBreakerInternals
 import Foundation
 import Logging
-import LoopbackHTTPClient
+import TestSupport
 import MetricsExporter
 import PortableRoutes
 import PortableRoutes

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs the real parsers and tools the tests check expositions with (promtool, Python parsers).
-enum ExternalTool {
+enum ToolRunner {
     /// The repository's root folder.
     static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

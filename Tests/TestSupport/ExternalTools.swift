@@ -18,6 +18,8 @@ public struct ExternalTool: Sendable, CustomStringConvertible {
     public static let htpasswd = ExternalTool(name: "htpasswd", package: "apache2-utils")
     /// openssl: the test certificates of the TLS tests.
     public static let openssl = ExternalTool(name: "openssl", package: "openssl")
+    /// gzip: an independent decoder of the exporter's gzip bodies.
+    public static let gzip = ExternalTool(name: "gzip", package: "gzip")
     /// python3 with the e2e requirements: prometheus_client's parsers.
     public static let python3 = ExternalTool(name: "python3", package: "python3")
 
