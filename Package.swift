@@ -47,6 +47,8 @@ let package = Package(
         // own default traits (swift-configuration, full Foundation) stay off; a service that wants them turns them
         // on in its own dependency on hummingbird.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // For the client address in CircuitBreakerHummingbird's request context (HummingbirdSupport only).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The internal layer at the bottom (not a product): the one lock, Duration to nanoseconds, the state table,
@@ -154,6 +156,7 @@ let package = Package(
                 "PortableRoutes",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["HummingbirdSupport"])),
             ],
             swiftSettings: swiftSettings
         ),
@@ -228,6 +231,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Every file is inside `#if HummingbirdSupport`: without the trait the target is empty.
+        .testTarget(
+            name: "CircuitBreakerHummingbirdTests",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerHummingbird",
+                "CircuitBreakerInternals",
+                "CircuitBreakerOperations",
+                "CircuitBreakerPrometheus",
+                "MetricsEndpoint",
+                "PortableRoutes",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
             ],
             swiftSettings: swiftSettings
         ),
