@@ -275,7 +275,9 @@ if ProcessInfo.processInfo.environment["BREAKER_FUZZ"] != nil {
     package.targets.append(
         .executableTarget(
             name: "breaker-fuzz",
-            dependencies: ["CircuitBreaker", "CircuitBreakerOperations", "MetricsExporter"],
+            dependencies: [
+                "CircuitBreaker", "CircuitBreakerOperations", "MetricsEndpoint", "MetricsExporter", "PortableRoutes",
+            ],
             path: "Fuzz/Sources/breaker-fuzz",
             swiftSettings: swiftSettings
         )
