@@ -181,6 +181,25 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // The embedding e2e's service (e2e/hummingbird): a Hummingbird app with the breakers mounted on its router.
+        // A target of this package rather than a nested package, so that `make test` builds it in the one debug
+        // build the unit tests use; without the trait it only says so.
+        .executableTarget(
+            name: "breaker-hummingbird-service",
+            dependencies: [
+                "CircuitBreaker",
+                "CircuitBreakerHummingbird",
+                "CircuitBreakerOperations",
+                "CircuitBreakerPrometheus",
+                "MetricsEndpoint",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["HummingbirdSupport"])),
+            ],
+            path: "e2e/hummingbird/Service",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CircuitBreakerInternalsTests",
             dependencies: ["CircuitBreakerInternals"],
