@@ -45,6 +45,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "GroupBenchmarks",
+            dependencies: [
+                "BenchmarkSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CircuitBreaker", package: rootPackage),
+                .product(name: "CircuitBreakerPrometheus", package: rootPackage),
+            ],
+            path: "Benchmarks/GroupBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "OperationsBenchmarks",
             dependencies: [
                 "BenchmarkSupport",

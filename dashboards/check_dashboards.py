@@ -8,7 +8,7 @@
   * every query, with its variables substituted, parses as PromQL for promtool (`promtool check rules` on a
     temporary rule file: promtool has no command that parses a bare query);
   * with --prometheus-url: every query runs there; with --require-data, each returns data (unless allowed empty
-    with --allow-empty PANEL=REASON).
+    with --allow-empty PANEL=REASON, or $VARIABLE=REASON).
 
 Prints one line per failure, a line per rule, and "N passed, M failed"; exits 1 when anything failed.
 Run it with the kit's Python: e2e/python.sh dashboards/check_dashboards.py
@@ -82,7 +82,8 @@ def live_checks(queries, url, require_data, allowed_empty, report):
         if not report.check(error is None, query.where, f"runs on {url}: {error}\n    query: {query.expr}"):
             continue
         if require_data:
-            key = str((query.panel or {}).get("id", ""))
+            # A panel by its id, a variable by its name: "$group".
+            key = str(query.panel["id"]) if query.panel else query.where.removeprefix("variable ")
             if key in allowed_empty and not dashboard_queries.has_values(data):
                 print(f"NOTE {query.where}: no data, allowed: {allowed_empty[key]}")
                 continue
@@ -98,7 +99,7 @@ def main(argv=None):
     parser.add_argument("--prometheus-url", help="also run every query on this Prometheus")
     parser.add_argument("--require-data", action="store_true", help="with --prometheus-url: fail on empty results")
     parser.add_argument("--allow-empty", action="append", default=[], metavar="PANEL_ID=REASON",
-                        help="a panel that may return no data, and why")
+                        help="a panel (its id) or a variable ($name) that may return no data, and why")
     args = parser.parse_args(argv)
     values = dict(item.split("=", 1) for item in args.var)
     allowed_empty = dict(item.split("=", 1) for item in args.allow_empty)

@@ -17,7 +17,7 @@ VARIABLE = re.compile(r"\$\{(\w+)(?::[^}]*)?\}|\[\[(\w+)(?::[^\]]*)?\]\]|\$(\w+)
 DEFAULT_VALUES = {
     "__rate_interval": "1m", "__interval": "15s", "__interval_ms": "15000",
     "__range": "1h", "__range_s": "3600", "__range_ms": "3600000",
-    "job": ".+", "instance": ".+", "breaker": ".+",
+    "job": ".+", "instance": ".+", "breaker": ".+", "group": ".+",
 }
 GRAPH_TYPES = {"timeseries", "state-timeline", "graph", "status-history", "heatmap", "barchart"}
 

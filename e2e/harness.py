@@ -38,9 +38,12 @@ def free_ports(count):
 
 
 def contract_series():
-    """Every series name the metric contract (docs/metric-contract.json) says a breaker exports."""
+    """Every series name the metric contract (docs/metric-contract.json) says a breaker or the registry exports. The
+    families of groups of keyed breakers (exported_by "group" or "key" only) are left out: the demo runs no group
+    yet (issue 22 gives it one with its AsyncHTTPClient integration)."""
     with open(os.path.join(ROOT, "docs", "metric-contract.json"), encoding="utf-8") as handle:
-        families = json.load(handle)["families"]
+        families = [family for family in json.load(handle)["families"]
+                    if {"breaker", "registry"} & set(family["exported_by"])]
     names = []
     for family in families:
         if family["type"] == "histogram":

@@ -76,6 +76,31 @@ public protocol BreakerMonitor: Sendable {
 
     /// The active override ended: it `expired`, or it was cleared or replaced by another operator action.
     func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool)
+
+    // MARK: Groups
+
+    /// Called once for each ``BreakerGroup`` this monitor is given to, while the group is created; returns the
+    /// monitor the group's breakers are bound to (each with ``bind(to:)``, whose description carries the
+    /// ``BreakerDescription/key``) and that receives the group's own events. By default `self`: a monitor that
+    /// knows nothing of groups sees each key's breaker as a breaker named like the group. Throwing fails the
+    /// group's creation.
+    func bind(toGroup group: BreakerGroupDescription) throws -> any BreakerMonitor
+
+    /// Called on the monitor returned by ``bind(toGroup:)`` once the group exists (before its first key).
+    func didAttach(toGroup group: BreakerGroup)
+
+    /// Called on the monitor returned by ``bind(toGroup:)`` when the group is removed from its registry (after
+    /// each of its breakers was detached), or when the group's creation failed after this monitor was bound.
+    func didDetach(fromGroup group: BreakerGroupDescription)
+
+    /// The group evicted an idle key to make room for a new one; the key's breaker was detached from its monitors
+    /// just before (``didDetach(from:)``).
+    func keyEvicted(_ group: BreakerGroup, key: String)
+
+    /// The group held ``BreakerGroup/Configuration-swift.struct/maximumKeys`` keys, none of them idle, when `key`
+    /// asked for a breaker of its own: `policy` says what it got instead (the group's overflow breaker, or a
+    /// ``BreakerGroupError`` with code ``BreakerGroupError/Code/overflow``).
+    func keyOverflowed(_ group: BreakerGroup, key: String, policy: BreakerGroup.OverflowPolicy)
 }
 
 extension BreakerMonitor {
@@ -113,19 +138,33 @@ extension BreakerMonitor {
     public func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {}
     /// Does nothing.
     public func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {}
+    /// Returns `self`: the group's breakers are bound to this monitor like any breaker.
+    public func bind(toGroup group: BreakerGroupDescription) throws -> any BreakerMonitor { self }
+    /// Does nothing.
+    public func didAttach(toGroup group: BreakerGroup) {}
+    /// Does nothing.
+    public func didDetach(fromGroup group: BreakerGroupDescription) {}
+    /// Does nothing.
+    public func keyEvicted(_ group: BreakerGroup, key: String) {}
+    /// Does nothing.
+    public func keyOverflowed(_ group: BreakerGroup, key: String, policy: BreakerGroup.OverflowPolicy) {}
 }
 
 /// What a monitor learns about a breaker when it is bound to it, before the breaker exists.
 public struct BreakerDescription: Sendable {
-    /// The breaker's name.
+    /// The breaker's name (a group's breakers have the group's name).
     public let name: String
     /// Its configuration.
     public let configuration: CircuitBreaker.Configuration
+    /// The key of a breaker of a ``BreakerGroup``; `nil` for a breaker of its own and for a group's overflow
+    /// breaker.
+    public let key: String?
 
     /// Creates a description.
-    public init(name: String, configuration: CircuitBreaker.Configuration) {
+    public init(name: String, configuration: CircuitBreaker.Configuration, key: String? = nil) {
         self.name = name
         self.configuration = configuration
+        self.key = key
     }
 }
 

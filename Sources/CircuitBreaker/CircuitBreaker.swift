@@ -17,8 +17,12 @@ import Synchronization
 /// Every state period has a generation number, and an outcome is recorded only in the period it was admitted in,
 /// so a slow call that started before the breaker opened cannot move the breaker after it.
 public final class CircuitBreaker: Sendable {
-    /// The name the breaker is known by in errors, logs and metrics.
+    /// The name the breaker is known by in errors, logs and metrics; for a breaker of a ``BreakerGroup``, the
+    /// group's name.
     public let name: String
+    /// The key of a breaker created by a ``BreakerGroup`` (the host, tenant or endpoint it protects); `nil` for a
+    /// breaker of its own and for a group's overflow breaker.
+    public let key: String?
     /// The validated configuration.
     public let configuration: Configuration
     /// The clock the breaker reads.
@@ -74,26 +78,22 @@ public final class CircuitBreaker: Sendable {
         monitors: [any BreakerMonitor] = [],
         clock: BreakerClock = .system
     ) throws {
-        try self.init(
-            name: name,
-            configuration: configuration,
-            monitors: monitors,
-            clock: clock,
-            randomUnit: { Double.random(in: 0..<1) }
-        )
+        try self.init(name: name, key: nil, configuration: configuration, monitors: monitors, clock: clock)
     }
 
-    /// Creates a breaker whose open waits draw their jitter from `randomUnit` (a value in [0, 1) per transition to
-    /// open, in order), so that the model-based tests can predict every wait.
+    /// Creates a breaker; `key` is set by a ``BreakerGroup`` for the breakers it creates (monitors see it in the
+    /// ``BreakerDescription``). Its open waits draw their jitter from `randomUnit` (a value in [0, 1) per
+    /// transition to open, in order), which the model-based tests set to predict every wait.
     init(
         name: String,
+        key: String?,
         configuration: Configuration,
         monitors: [any BreakerMonitor],
         clock: BreakerClock,
-        randomUnit: @escaping @Sendable () -> Double
+        randomUnit: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) throws {
         try configuration.validate()
-        let description = BreakerDescription(name: name, configuration: configuration)
+        let description = BreakerDescription(name: name, configuration: configuration, key: key)
         var bound: [any BreakerMonitor] = []
         bound.reserveCapacity(monitors.count)
         do {
@@ -106,6 +106,7 @@ public final class CircuitBreaker: Sendable {
         }
         let word = ControlWord(state: .closed, generation: 1)
         self.name = name
+        self.key = key
         self.configuration = configuration
         self.clock = clock
         self.control = Atomic(word.rawValue)
@@ -195,9 +196,9 @@ public final class CircuitBreaker: Sendable {
         changeStateManually(to: .closed, reason: .reset, then: .reset)
     }
 
-    /// Tells the monitors the breaker is gone (its registry removed it).
+    /// Tells the monitors the breaker is gone (its registry removed it, or its group evicted it).
     func detachMonitors() {
-        let description = BreakerDescription(name: name, configuration: configuration)
+        let description = BreakerDescription(name: name, configuration: configuration, key: key)
         for monitor in monitors { monitor.didDetach(from: description) }
     }
 }

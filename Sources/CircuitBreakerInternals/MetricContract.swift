@@ -20,6 +20,19 @@ package enum MetricContract {
         package let values: [String]
     }
 
+    /// What exports a family's series: each breaker, each group of keyed breakers, each key of a group, or the
+    /// registry once.
+    package enum Scope: String, Sendable, Encodable {
+        /// A breaker of its own (`breaker` is its name).
+        case breaker
+        /// A group of keyed breakers as a whole (`breaker` is the group's name).
+        case group
+        /// Each key of a group (`breaker` is the group's name, `key` the key's).
+        case key
+        /// The registry, once.
+        case registry
+    }
+
     /// One metric family.
     package struct Family: Sendable, Encodable {
         /// The name, with `_total` for counters as the text format 0.0.4 writes it.
@@ -32,6 +45,17 @@ package enum MetricContract {
         package let unit: String
         /// The `# HELP` text.
         package let help: String
+        /// What exports the family's series.
+        package let scopes: [Scope]
+
+        init(name: String, kind: Kind, labels: [Label], unit: String, help: String, scopes: [Scope] = [.breaker]) {
+            self.name = name
+            self.kind = kind
+            self.labels = labels
+            self.unit = unit
+            self.help = help
+            self.scopes = scopes
+        }
 
         private enum CodingKeys: String, CodingKey {
             case name
@@ -39,6 +63,7 @@ package enum MetricContract {
             case labels
             case unit
             case help
+            case scopes = "exported_by"
         }
     }
 
@@ -54,6 +79,7 @@ package enum MetricContract {
     package static let fallbackResults = ["success", "failure"]
 
     private static let breaker = Label(name: "breaker", values: [])
+    private static let key = Label(name: "key", values: [])
     private static let stateLabel = Label(name: "state", values: StateTable.labels)
 
     // MARK: Families
@@ -80,7 +106,9 @@ package enum MetricContract {
         kind: .histogram,
         labels: [breaker, Label(name: "outcome", values: executedOutcomes)],
         unit: "seconds",
-        help: "Duration of the calls the circuit breaker ran, by outcome."
+        help: "Duration of the calls the circuit breaker ran, by outcome (for a group of keyed breakers, of every "
+            + "key's calls).",
+        scopes: [.breaker, .group]
     )
 
     package static let slowCalls = Family(
@@ -88,7 +116,9 @@ package enum MetricContract {
         kind: .counter,
         labels: [breaker],
         unit: "",
-        help: "Calls slower than the slow-call threshold of the circuit breaker."
+        help: "Calls slower than the slow-call threshold of the circuit breaker (for a group of keyed breakers, of "
+            + "any key).",
+        scopes: [.breaker, .group]
     )
 
     package static let transitions = Family(
@@ -141,7 +171,9 @@ package enum MetricContract {
         kind: .counter,
         labels: [breaker, Label(name: "result", values: fallbackResults)],
         unit: "",
-        help: "Fallbacks run by the circuit breaker, by result: success (returned a value) or failure (threw)."
+        help: "Fallbacks run by the circuit breaker, by result: success (returned a value) or failure (threw); for a "
+            + "group of keyed breakers, of any key.",
+        scopes: [.breaker, .group]
     )
 
     package static let stateSeconds = Family(
@@ -169,19 +201,113 @@ package enum MetricContract {
         help: "Unix time at which the operator's override of the circuit breaker ends; 0 when none is in force."
     )
 
+    // MARK: Groups of keyed breakers
+
+    /// The `from`/`to` pairs of `circuit_breaker_key_transitions_total` that every key exports from its creation:
+    /// the transitions a breaker makes by itself. An operator's (to `closed`, `forced_open` or `disabled`) appear
+    /// once they occurred.
+    package static let automaticTransitions: [(from: UInt8, to: UInt8)] = [
+        (StateTable.closed, StateTable.open), (StateTable.open, StateTable.halfOpen),
+        (StateTable.halfOpen, StateTable.open), (StateTable.halfOpen, StateTable.closed),
+    ]
+
+    /// The `policy` values of `circuit_breaker_group_overflow_total`.
+    package static let overflowPolicies = ["shared_breaker", "reject"]
+
+    package static let keyState = Family(
+        name: "circuit_breaker_key_state",
+        kind: .gauge,
+        labels: [breaker, key, stateLabel],
+        unit: "",
+        help: "1 for the state the next call through the key's breaker would meet, 0 for the other states; the "
+            + "group's overflow breaker has no key label.",
+        scopes: [.key]
+    )
+
+    package static let keyCalls = Family(
+        name: "circuit_breaker_key_calls_total",
+        kind: .counter,
+        labels: [breaker, key, Label(name: "outcome", values: callOutcomes)],
+        unit: "",
+        help: "Calls through the key's breaker by outcome, as circuit_breaker_calls_total counts them; the group's "
+            + "overflow breaker has no key label.",
+        scopes: [.key]
+    )
+
+    package static let keyTransitions = Family(
+        name: "circuit_breaker_key_transitions_total",
+        kind: .counter,
+        labels: [
+            breaker, key, Label(name: "from", values: StateTable.labels), Label(name: "to", values: StateTable.labels),
+        ],
+        unit: "",
+        help: "State transitions of the key's breaker, by previous and new state; an operator's transitions appear "
+            + "once they occurred.",
+        scopes: [.key]
+    )
+
+    package static let keyCallDuration = Family(
+        name: "circuit_breaker_key_call_duration_seconds",
+        kind: .histogram,
+        labels: [breaker, key, Label(name: "outcome", values: executedOutcomes)],
+        unit: "seconds",
+        help: "Duration of the calls the key's breaker ran, by outcome (only where per-key histograms are turned "
+            + "on).",
+        scopes: [.key]
+    )
+
+    package static let groupKeys = Family(
+        name: "circuit_breaker_group_keys",
+        kind: .gauge,
+        labels: [breaker],
+        unit: "",
+        help: "Keys the group of keyed circuit breakers holds now.",
+        scopes: [.group]
+    )
+
+    package static let groupMaxKeys = Family(
+        name: "circuit_breaker_group_max_keys",
+        kind: .gauge,
+        labels: [breaker],
+        unit: "",
+        help: "The most keys the group of keyed circuit breakers holds; past it, idle keys are evicted.",
+        scopes: [.group]
+    )
+
+    package static let groupEvictions = Family(
+        name: "circuit_breaker_group_evictions_total",
+        kind: .counter,
+        labels: [breaker],
+        unit: "",
+        help: "Idle keys the group of keyed circuit breakers evicted to make room for new ones.",
+        scopes: [.group]
+    )
+
+    package static let groupOverflow = Family(
+        name: "circuit_breaker_group_overflow_total",
+        kind: .counter,
+        labels: [breaker, Label(name: "policy", values: overflowPolicies)],
+        unit: "",
+        help: "New keys that found the group of keyed circuit breakers full with no idle key, by the group's "
+            + "policy: shared_breaker (their calls went through the overflow breaker) or reject (refused).",
+        scopes: [.group]
+    )
+
     package static let registrationsRejected = Family(
         name: "circuit_breaker_registrations_rejected_total",
         kind: .counter,
         labels: [],
         unit: "",
         help: "Circuit breakers that were not registered because the registry held the maximum number of "
-            + "breakers."
+            + "breakers.",
+        scopes: [.registry]
     )
 
     /// Every family, in the order the Prometheus monitor renders them; the registry's own last.
     package static let families: [Family] = [
         state, calls, callDuration, slowCalls, transitions, failureRatio, slowCallRatio, failureRatioThreshold,
-        stateChangeTimestamp, fallbacks, stateSeconds, overrides, overrideExpiry, registrationsRejected,
+        stateChangeTimestamp, fallbacks, stateSeconds, overrides, overrideExpiry, keyState, keyCalls, keyTransitions,
+        keyCallDuration, groupKeys, groupMaxKeys, groupEvictions, groupOverflow, registrationsRejected,
     ]
 
     /// The family called `name`.

@@ -25,6 +25,14 @@ public import CoreMetrics
 /// | `circuit_breaker_overrides_total` | counter | `breaker`, `action` (force_open, disable, reset) |
 /// | `circuit_breaker_override_expiry_timestamp_seconds` | meter (0 without an override) | `breaker` |
 ///
+/// A ``/CircuitBreaker/BreakerGroup`` reports as the Prometheus monitor does: per key `circuit_breaker_key_state`
+/// (meter), `circuit_breaker_key_calls_total` and `circuit_breaker_key_transitions_total` (counters) with
+/// dimensions `breaker` (the group) and `key` (none for the group's overflow breaker), an operator's transitions
+/// from their first occurrence; per group `circuit_breaker_group_keys` and `circuit_breaker_group_max_keys`
+/// (meters), `circuit_breaker_group_evictions_total`, `circuit_breaker_group_overflow_total` (with `policy`), and
+/// the durations, slow calls and fallbacks of all its keys under the group's name. Per-key timers
+/// (`circuit_breaker_key_call_duration_seconds`) only with ``perKeyDurations``.
+///
 /// Every handle is created at bind time, so an event calls a handler it already holds. The state, timestamp and
 /// ratio meters, and the time-in-state counters, are set from the breaker's snapshot on every transition and by
 /// ``refresh()``; call it on a timer (or before each scrape) if your backend samples between transitions.
@@ -36,14 +44,22 @@ public final class MetricsMonitor: BreakerMonitor {
     /// Whether calls are timed (`circuit_breaker_call_duration_seconds`); it makes breakers read a precise clock
     /// twice per call.
     public let recordsDurations: Bool
+    /// Whether each key of a group also gets its own timers (with ``recordsDurations``); off by default, since a
+    /// group's durations are timed once for all its keys.
+    public let perKeyDurations: Bool
 
     private let bound = BoundMetricsList()
 
     /// Creates a monitor creating its metrics with `factory`: by default the one `MetricsSystem` was bootstrapped
     /// with (pass one explicitly in tests instead of bootstrapping a global).
-    public init(factory: any MetricsFactory = MetricsSystem.factory, recordsDurations: Bool = false) {
+    public init(
+        factory: any MetricsFactory = MetricsSystem.factory,
+        recordsDurations: Bool = false,
+        perKeyDurations: Bool = false
+    ) {
         self.factory = factory
         self.recordsDurations = recordsDurations
+        self.perKeyDurations = perKeyDurations
     }
 
     /// Creates the breaker's metrics and returns the monitor that records into them.
@@ -53,10 +69,24 @@ public final class MetricsMonitor: BreakerMonitor {
         return metrics
     }
 
+    /// Creates a group's metrics and returns the monitor its keys are bound to.
+    public func bind(toGroup group: BreakerGroupDescription) throws -> any BreakerMonitor {
+        let metrics = GroupMetrics(
+            group: group,
+            factory: factory,
+            recordsDurations: recordsDurations,
+            perKeyDurations: perKeyDurations,
+            list: bound
+        )
+        bound.add(metrics)
+        return metrics
+    }
+
     /// ``recordsDurations``.
     public var wantsDurations: Bool { recordsDurations }
 
-    /// Sets the state, timestamp and ratio meters of every attached breaker from its snapshot.
+    /// Sets the state, timestamp and ratio meters of every attached breaker from its snapshot, and settles the keys
+    /// of every group (``/CircuitBreaker/BreakerGroup/settleStates()``), whose state meters then follow.
     public func refresh() {
         bound.refreshAll()
     }

@@ -57,6 +57,12 @@ final class AtomicCells: @unchecked Sendable {
         cells[index].store(value, ordering: .relaxed)
     }
 
+    /// Replaces cell `index` with `desired` if it holds `expected`: a relaxed compare-and-exchange.
+    @inline(__always)
+    func compareExchange(_ expected: UInt64, _ desired: UInt64, at index: Int) -> (exchanged: Bool, original: UInt64) {
+        cells[index].compareExchange(expected: expected, desired: desired, ordering: .relaxed)
+    }
+
     /// The `Double` whose bit pattern cell `index` holds.
     @inline(__always)
     func loadDouble(_ index: Int) -> Double {

@@ -17,6 +17,14 @@ enum BreakerFamily: Int, CaseIterable {
     case stateSeconds
     case overrides
     case overrideExpiry
+    case keyState
+    case keyCalls
+    case keyTransitions
+    case keyCallDuration
+    case groupKeys
+    case groupMaxKeys
+    case groupEvictions
+    case groupOverflow
 
     /// The family's entry in the metric contract.
     var contract: MetricContract.Family {
@@ -34,8 +42,26 @@ enum BreakerFamily: Int, CaseIterable {
         case .stateSeconds: MetricContract.stateSeconds
         case .overrides: MetricContract.overrides
         case .overrideExpiry: MetricContract.overrideExpiry
+        case .keyState: MetricContract.keyState
+        case .keyCalls: MetricContract.keyCalls
+        case .keyTransitions: MetricContract.keyTransitions
+        case .keyCallDuration: MetricContract.keyCallDuration
+        case .groupKeys: MetricContract.groupKeys
+        case .groupMaxKeys: MetricContract.groupMaxKeys
+        case .groupEvictions: MetricContract.groupEvictions
+        case .groupOverflow: MetricContract.groupOverflow
         }
     }
+
+    /// Whether the family's samples come from groups of keyed breakers only (``GroupSeries``); the others come
+    /// from breakers, and the group-wide durations, slow calls and fallbacks from each group's aggregate
+    /// ``BreakerSeries``.
+    var isGroupFamily: Bool {
+        rawValue >= BreakerFamily.keyState.rawValue
+    }
+
+    /// The families a group's aggregate ``BreakerSeries`` has series in.
+    static let aggregateFamilies: Set<BreakerFamily> = [.callDuration, .slowCalls, .fallbacks]
 
     var name: String { contract.name }
 

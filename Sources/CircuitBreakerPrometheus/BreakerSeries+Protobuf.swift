@@ -106,9 +106,9 @@ extension BreakerSeries {
         for outcome in ExecutedOutcome.allCases {
             scratch.removeAll(keepingCapacity: true)
             if let nativeHistograms {
-                encodeNative(nativeHistograms, outcome, exemplars: exemplars, into: &scratch)
+                Self.encodeNative(nativeHistograms, outcome, exemplars: exemplars, into: &scratch)
             } else if let histograms {
-                encodeClassic(histograms, outcome, durations: durations, exemplars: exemplars, into: &scratch)
+                Self.encodeClassic(histograms, outcome, durations: durations, exemplars: exemplars, into: &scratch)
             }
             let labels = SeriesLayout.protobufLabels[SeriesLayout.histogramSlots &+ 3 &* outcome.rawValue]
             // The length is known: no room to reserve and patch.
@@ -123,7 +123,7 @@ extension BreakerSeries {
 
     /// A classic histogram: count, sum, and the cumulative buckets of the configured bounds (the `+Inf` bucket,
     /// which readers derive from the count, only to carry an exemplar), each with its slot's exemplar.
-    private func encodeClassic(
+    static func encodeClassic(
         _ histograms: DurationHistograms,
         _ outcome: ExecutedOutcome,
         durations: DurationRecording,
@@ -158,7 +158,7 @@ extension BreakerSeries {
     /// of up to two empty buckets stays inside a span: cheaper than a new one) with their counts as deltas. The
     /// latest exemplar of the outcome rides on a classic bucket (the native bucket it falls in, cumulative count
     /// included), where Prometheus 2.x reads a native histogram's exemplar, and in `exemplars` for later versions.
-    private func encodeNative(
+    static func encodeNative(
         _ histograms: NativeDurationHistograms,
         _ outcome: ExecutedOutcome,
         exemplars: DurationExemplars?,

@@ -46,7 +46,10 @@ final class BreakerSeries: BreakerMonitor {
     /// The breaker (held weakly) and the generation the gauges show.
     private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
 
-    init(breaker: BreakerDescription, shared: RegistryState, durations: DurationRecording?) {
+    /// The series of `breaker`; with `aggregate`, only those of ``BreakerFamily/aggregateFamilies``: the
+    /// group-wide durations, slow calls and fallbacks of a group of keyed breakers, which its ``KeySeries`` record
+    /// into (``recordDuration(_:_:_:)``, ``countSlowCall()``, ``countFallback(succeeded:)``).
+    init(breaker: BreakerDescription, shared: RegistryState, durations: DurationRecording?, aggregate: Bool = false) {
         self.name = breaker.name
         self.shared = shared
         self.cells = AtomicCells(count: SeriesLayout.cellCount)
@@ -67,7 +70,7 @@ final class BreakerSeries: BreakerMonitor {
         var ends: [UInt32] = [0]
         ends.reserveCapacity(SeriesLayout.slots.count + 1)
         for slot in SeriesLayout.slots {
-            let present =
+            let exported =
                 switch slot.presence {
                 case .always: true
                 case .window: hasWindow
@@ -75,7 +78,7 @@ final class BreakerSeries: BreakerMonitor {
                 case .durations: bucketLabels != nil
                 case .shadow: !breaker.configuration.enforcement.rejectsCalls
                 }
-            if present {
+            if exported && (!aggregate || BreakerFamily.aggregateFamilies.contains(slot.family)) {
                 text.append(contentsOf: slot.metric.utf8)
                 text.append(UInt8(ascii: "{"))
                 text.append(contentsOf: breakerLabel)
@@ -153,7 +156,7 @@ final class BreakerSeries: BreakerMonitor {
 
     /// Records a duration in the histogram; inside a traced task, also keeps the call as its bucket's exemplar.
     @inline(__always)
-    private func record(_ duration: Duration, _ outcome: ExecutedOutcome, _ breaker: CircuitBreaker) {
+    func record(_ duration: Duration, _ outcome: ExecutedOutcome, _ breaker: CircuitBreaker) {
         if let histograms {
             histograms.record(duration, outcome: outcome)
         } else if let nativeHistograms {
@@ -198,10 +201,20 @@ final class BreakerSeries: BreakerMonitor {
     }
 
     func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
-        cells.increment(SeriesLayout.slowCalls)
+        countSlowCall()
     }
 
     func fallbackCompleted(_ breaker: CircuitBreaker, reason: FallbackReason, succeeded: Bool) {
+        countFallback(succeeded: succeeded)
+    }
+
+    @inline(__always)
+    func countSlowCall() {
+        cells.increment(SeriesLayout.slowCalls)
+    }
+
+    @inline(__always)
+    func countFallback(succeeded: Bool) {
         cells.increment(succeeded ? SeriesLayout.fallbackSuccess : SeriesLayout.fallbackFailure)
     }
 

@@ -66,6 +66,29 @@ public final class PrometheusMonitor: BreakerMonitor {
         return series
     }
 
+    /// Registers the series of a group of keyed breakers and returns the monitor its breakers are bound to.
+    ///
+    /// A group is one name among the registry's breakers: it counts once towards
+    /// ``Configuration-swift.struct/maximumBreakers``, and its keys are bounded by the group's own
+    /// ``/CircuitBreaker/BreakerGroup/Configuration-swift.struct/maximumKeys``. Each key exports its state, calls by
+    /// outcome and transitions with labels `breaker` (the group) and `key`
+    /// (``Configuration-swift.struct/perKeyDurationHistograms`` adds its own duration histograms); the group exports
+    /// its key count, cap, evictions and overflows, and the durations, slow calls and fallbacks of all its keys
+    /// under its name. An evicted key's series leave the exposition at the next scrape.
+    ///
+    /// - Throws: ``PrometheusMonitorError`` as ``bind(to:)`` does, for the group's name.
+    public func bind(toGroup group: BreakerGroupDescription) throws -> any BreakerMonitor {
+        try shared.reserve(group.name, limit: configuration.maximumBreakers)
+        let series = GroupSeries(
+            group: group,
+            shared: shared,
+            durations: durations,
+            perKeyHistograms: configuration.perKeyDurationHistograms
+        )
+        shared.add(series)
+        return series
+    }
+
     /// Whether breakers should measure call durations: ``Configuration-swift.struct/recordsDurations``.
     public var wantsDurations: Bool { configuration.recordsDurations }
 
@@ -74,7 +97,8 @@ public final class PrometheusMonitor: BreakerMonitor {
         shared.series.map(\.name).sorted()
     }
 
-    /// Sets every breaker's state, ratio and timestamp gauges from its snapshot.
+    /// Sets every breaker's state, ratio and timestamp gauges from its snapshot, and settles the keys of every group
+    /// (``/CircuitBreaker/BreakerGroup/settleStates()``).
     ///
     /// ``emit(into:)`` calls it before rendering; you need not. Between refreshes, the state and timestamp gauges
     /// follow transitions as they happen, and the ratio gauges move only on transitions.

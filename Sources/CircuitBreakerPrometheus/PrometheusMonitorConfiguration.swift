@@ -27,6 +27,12 @@ extension PrometheusMonitor {
         /// Where the trace id of an exemplar comes from: the duration histogram keeps the latest traced call of
         /// each bucket as an exemplar (``TraceIDSource/propagated`` by default; ``TraceIDSource/none`` for none).
         public var exemplarTraceIDs: TraceIDSource
+        /// Whether each key of a ``/CircuitBreaker/BreakerGroup`` also gets its own duration histograms,
+        /// `circuit_breaker_key_call_duration_seconds` (with ``recordsDurations``; classic or native as
+        /// ``durationHistogram`` says, without exemplars). Off by default: a group's durations are recorded once
+        /// for all its keys, under the group's name, since `4 × (buckets + 3)` series per key (56 with the default
+        /// buckets) would multiply a group's series fivefold.
+        public var perKeyDurationHistograms: Bool
 
         /// Creates a configuration; every parameter has the documented default.
         public init(
@@ -34,13 +40,15 @@ extension PrometheusMonitor {
             durationBuckets: [Duration] = Configuration.defaultDurationBuckets,
             maximumBreakers: Int = 1_000,
             durationHistogram: HistogramKind = .classic,
-            exemplarTraceIDs: TraceIDSource = .propagated
+            exemplarTraceIDs: TraceIDSource = .propagated,
+            perKeyDurationHistograms: Bool = false
         ) {
             self.recordsDurations = recordsDurations
             self.durationBuckets = durationBuckets
             self.maximumBreakers = maximumBreakers
             self.durationHistogram = durationHistogram
             self.exemplarTraceIDs = exemplarTraceIDs
+            self.perKeyDurationHistograms = perKeyDurationHistograms
         }
 
         /// No durations, the default buckets, at most 1,000 breakers.

@@ -16,9 +16,12 @@ final class RegistryState: Sendable {
     private let members = Locked(Members())
 
     private struct Members {
+        /// The names of the breakers and groups: one namespace, since both are the `breaker` label.
         var names: Set<String> = []
         /// In registration order: the order of the breakers within each family of the exposition.
         var series: [BreakerSeries] = []
+        /// The groups of keyed breakers, in registration order.
+        var groups: [GroupSeries] = []
     }
 
     private init(registry: PrometheusCollectorRegistry) {
@@ -102,11 +105,45 @@ final class RegistryState: Sendable {
         members.withLock { $0.series }
     }
 
+    /// Adds the series of a group whose name was reserved.
+    func add(_ group: GroupSeries) {
+        members.withLock { $0.groups.append(group) }
+    }
+
+    /// Removes a group and frees its name; returns whether it was a member.
+    @discardableResult
+    func remove(_ group: GroupSeries) -> Bool {
+        members.withLock { members in
+            guard let index = members.groups.firstIndex(where: { $0 === group }) else { return false }
+            members.groups.remove(at: index)
+            members.names.remove(group.name)
+            return true
+        }
+    }
+
+    /// The groups of keyed breakers, in registration order.
+    var groups: [GroupSeries] {
+        members.withLock { $0.groups }
+    }
+
     // MARK: Rendering
 
-    /// Brings every breaker's gauges up to date.
+    /// Brings every breaker's gauges up to date, and settles every group's keys.
     func refresh() {
         for series in series { series.refresh() }
+        for group in groups { _ = group.refreshedKeys() }
+    }
+
+    /// What one rendering reads: the breakers' series (gauges refreshed) followed by each group's aggregate, and
+    /// each group's keys (settled).
+    private func scrape() -> (series: [BreakerSeries], groups: [GroupSeries.Scraped]) {
+        let (all, groups) = members.withLock { ($0.series, $0.groups) }
+        for series in all { series.refresh() }
+        let scraped = groups.map { group in
+            let (keys, count) = group.refreshedKeys()
+            return GroupSeries.Scraped(series: group, keys: keys, keyCount: count)
+        }
+        return (all + groups.map(\.aggregate), scraped)
     }
 
     /// Appends the exposition of the registry (the service's own metrics and
@@ -117,13 +154,27 @@ final class RegistryState: Sendable {
     /// the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
     /// is left out, so that the exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
-        let all = series
-        for series in all { series.refresh() }
+        let (all, groups) = scrape()
         let registryStart = buffer.count
         registry.emit(into: &buffer)
         let shadowed = Self.families(declaredIn: buffer, from: registryStart)
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            BreakerSeries.render(family, of: all, as: .prometheus, into: &buffer)
+            render(family, all, groups, as: .prometheus, into: &buffer)
+        }
+    }
+
+    /// One family: from the groups' keys for a group family, else from the breakers and the groups' aggregates.
+    private func render(
+        _ family: BreakerFamily,
+        _ all: [BreakerSeries],
+        _ groups: [GroupSeries.Scraped],
+        as format: TextFormat,
+        into buffer: inout [UInt8]
+    ) {
+        if family.isGroupFamily {
+            GroupSeries.render(family, of: groups, as: format, into: &buffer)
+        } else {
+            BreakerSeries.render(family, of: all, as: format, into: &buffer)
         }
     }
 
@@ -131,19 +182,20 @@ final class RegistryState: Sendable {
     /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
-        let (all, families) = refreshedSeriesAndRegistryFamilies()
+        let (all, groups) = scrape()
+        let families = registryFamilies()
         for family in families { family.appendOpenMetrics(into: &buffer) }
         let shadowed = Self.families(named: families)
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            BreakerSeries.render(family, of: all, as: .openMetrics, into: &buffer)
+            render(family, all, groups, as: .openMetrics, into: &buffer)
         }
     }
 
     /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
     /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
     func emitProtobuf(into buffer: inout [UInt8]) {
-        let (all, converted) = refreshedSeriesAndRegistryFamilies()
-        var families = converted
+        let (all, groups) = scrape()
+        var families = registryFamilies()
         var failures: [PrometheusMonitorError] = []
         families.removeAll { family in
             do {
@@ -158,15 +210,12 @@ final class RegistryState: Sendable {
         if !failures.isEmpty { conversionErrors.withLock { $0 = failures } }
         let shadowed = Self.families(named: families)
         for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            BreakerSeries.encode(family, of: all, into: &buffer)
+            if family.isGroupFamily {
+                GroupSeries.encode(family, of: groups, into: &buffer)
+            } else {
+                BreakerSeries.encode(family, of: all, into: &buffer)
+            }
         }
-    }
-
-    /// Every breaker's series, gauges refreshed, and the registry's families.
-    private func refreshedSeriesAndRegistryFamilies() -> ([BreakerSeries], [RegistryFamily]) {
-        let all = series
-        for series in all { series.refresh() }
-        return (all, registryFamilies())
     }
 
     /// The registry's families, parsed from its text; a family that does not parse is left out, and

@@ -40,4 +40,25 @@ import Testing
         #expect(try breaker.execute { try fetchStock(healthy: true) } == 42)
         #expect(breaker.state == .closed)
     }
+
+    /// The README's keyed group: a breaker per host, the fragile host with its own threshold.
+    @Test func aBreakerPerHost() async throws {
+        let registry = BreakerRegistry()
+        let partners = try registry.group(
+            named: "partners",
+            template: .consecutiveFailures(5),
+            configuration: .init(maximumKeys: 500, overflow: .sharedBreaker)
+        ) { host, template in host == "fragile.example" ? .consecutiveFailures(2) : template }
+        let quote = try await partners.execute(key: "steady.example") { () async throws -> Int in 42 }
+        #expect(quote == 42)
+        for _ in 0..<2 {
+            _ = try? await partners.execute(key: "fragile.example") { () async throws -> Int in throw ServiceDown() }
+        }
+        #expect(partners.existingBreaker(for: "fragile.example")?.snapshot().state == .open)
+        #expect(partners.existingBreaker(for: "steady.example")?.snapshot().state == .closed)
+        #expect(partners.existingBreaker(for: "never.example") == nil)
+        await #expect(throws: CallRejectedError.self) {
+            try await partners.execute(key: "fragile.example") { () async throws -> Int in 1 }
+        }
+    }
 }

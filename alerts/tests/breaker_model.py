@@ -8,7 +8,12 @@ transitions and, on request, a duration histogram, the override series, the shad
 registrations-rejected counter.
 
 A failed scrape stores what Prometheus stores: `up` 0 and a staleness marker for every series the target had, and
-nothing for those series while the failures go on. A target whose Prometheus stopped (an edge server killed in a
+nothing for those series while the failures go on.
+
+A target can restart (`Restart`): its process stops (scrapes fail while it is down), comes back with every counter
+at zero and its tripped breakers closed, and the breakers trip again right after the first scrape of the new
+process, which therefore sees them closed. Keys of a group (`KeyedGroup`) are modelled as breakers of their own,
+under the `circuit_breaker_key_*` families; a key can be created late and evicted, and its series then stop. A target whose Prometheus stopped (an edge server killed in a
 tiered setup) leaves nothing at all, not even staleness markers. Time is simulated in whole seconds, from the Unix
 epoch as promtool's are, so a timestamp gauge holds the scenario time in seconds.
 """
@@ -83,9 +88,11 @@ class Breaker:
                     raise ValueError(f"{self.name}: unknown override action {action!r}")
             self.overrides = sorted((seconds(time), action, seconds(ttl)) for time, action, ttl in self.overrides)
 
-    def counters(self, end):
+    def counters(self, end, restarts=()):
         """Per second from 0 to `end`: (state, {series key: value}) with the counters' values at that second (the
-        time-in-state and calls of the seconds before it) and the expiry gauge's value."""
+        time-in-state and calls of the seconds before it) and the expiry gauge's value. At each restart every
+        counter starts again from zero, and a tripped breaker reads closed until just after the new process's
+        first scrape (an operator's override is restored at once)."""
         in_state = dict.fromkeys(STATES, 0)
         calls = {"success": 0, "rejected": 0}
         if self.shadow:
@@ -96,15 +103,25 @@ class Breaker:
         pending = list(self.overrides or [])
         timeline = []
         index = 0
-        state, rate = self.changes[0][1], self.changes[0][2]
+        planned, rate = self.changes[0][1], self.changes[0][2]
+        state = planned
+        starts = {restart.start for restart in restarts}
         for second in range(end + 1):
+            if second in starts:  # a new process: every counter from zero, no transition counted
+                in_state = dict.fromkeys(STATES, 0)
+                calls = dict.fromkeys(calls, 0)
+                transitions = dict.fromkeys(transitions, 0)
+                applied = dict.fromkeys(applied, 0)
             while index + 1 < len(self.changes) and self.changes[index + 1][0] <= second:
                 index += 1
-                previous, (_, state, rate) = state, self.changes[index]
-                if previous != state:
-                    transitions[(previous, state)] = transitions.get((previous, state), 0) + 1
-                if state not in OVERRIDE_STATES:
+                _, planned, rate = self.changes[index]
+                if planned not in OVERRIDE_STATES:
                     expiry = 0
+            previous = state
+            held = any(restart.holds_closed(second) for restart in restarts)
+            state = "closed" if held and planned in ("open", "half_open") else planned
+            if previous != state and second not in starts:
+                transitions[(previous, state)] = transitions.get((previous, state), 0) + 1
             while pending and pending[0][0] <= second:
                 time, action, ttl = pending.pop(0)
                 applied[action] += 1
@@ -131,20 +148,86 @@ def good(_time):
     return "ok"
 
 
+# A restarted process takes this long before the scrape that first reads it to come up, and its tripped breakers
+# trip again this long after that scrape.
+RESTART_LEAD = 5
+
+
+@dataclass
+class Restart:
+    """The process of a target restarts so that the scrape at `at` (a whole minute) is the first of the new process;
+    it was down for `down` before coming up (0: between two scrapes, no scrape fails)."""
+
+    at: object
+    down: object = 0
+
+    def __post_init__(self):
+        self.at, self.down = seconds(self.at), seconds(self.down)
+
+    @property
+    def start(self):
+        """The second the new process starts: its counters are zero from here."""
+        return self.at - RESTART_LEAD
+
+    def is_down(self, time):
+        return self.start - self.down <= time < self.start
+
+    def holds_closed(self, time):
+        """Whether a breaker tripped before the restart reads closed at `time` (the new process before it trips)."""
+        return self.start <= time < self.at + RESTART_LEAD
+
+
+@dataclass
+class Key(Breaker):
+    """A key of a group: a breaker timeline exported as the circuit_breaker_key_* families, from `created` (its first
+    call) until `evicted` (None: never)."""
+
+    created: object = 0
+    evicted: object = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        self.created = seconds(self.created)
+        self.evicted = seconds(self.evicted) if self.evicted is not None else None
+
+    def present(self, time):
+        return self.created <= time and (self.evicted is None or time < self.evicted)
+
+
+@dataclass
+class KeyedGroup:
+    """A group of keyed breakers: its keys, and its cap (circuit_breaker_group_max_keys)."""
+
+    name: str
+    keys: list
+    maximum_keys: int = 1000
+
+
 @dataclass
 class Target:
-    """A scrape target: its target labels, breakers, scrape schedule and registrations-rejected counter (None: the
-    series is left out)."""
+    """A scrape target: its target labels, breakers, groups of keyed breakers, scrape schedule, restarts and
+    registrations-rejected counter (None: the series is left out). The counter reads 0 at the first scrape of a
+    restarted process, and its value again from the next (the breakers are refused again once created)."""
 
     labels: dict
     breakers: list = field(default_factory=list)
     scrape: object = good
     registrations_rejected: object = None
+    groups: list = field(default_factory=list)
+    restarts: list = field(default_factory=list)
 
     def status(self, time):
         """'ok', 'fail' (up 0), 'empty' (up 1 without breaker series), 'gone' (not discovered) or 'silent' (its
-        Prometheus stopped) at `time`."""
-        return self.scrape(time)
+        Prometheus stopped) at `time`; a restarting process fails its scrapes while it is down."""
+        status = self.scrape(time)
+        if status == "ok" and any(restart.is_down(time) for restart in self.restarts):
+            return "fail"
+        return status
+
+    def rejected_registrations(self, time):
+        if any(restart.start <= time < restart.at + RESTART_LEAD for restart in self.restarts):
+            return 0
+        return self.registrations_rejected
 
 
 def failing_at(*times):
@@ -208,8 +291,9 @@ def scrape(targets, interval, duration):
 
 def _target_samples(target, times, duration):
     breaker_series = {}  # series text -> [value at each scrape time, had the target been scraped]
+    key_presence = {}  # series text of a key -> [whether the key exists at each scrape time]
     for breaker in target.breakers:
-        timeline = breaker.counters(duration)
+        timeline = breaker.counters(duration, target.restarts)
         base = dict(target.labels, breaker=breaker.name)
         for state in STATES:
             breaker_series[series_name("circuit_breaker_state", dict(base, state=state))] = [
@@ -238,13 +322,56 @@ def _target_samples(target, times, duration):
                     breaker_series[name] = [count(t) if count else 0 for t in times]
     if target.registrations_rejected is not None:
         name = series_name("circuit_breaker_registrations_rejected_total", target.labels)
-        breaker_series[name] = [target.registrations_rejected for _ in times]
+        breaker_series[name] = [target.rejected_registrations(t) for t in times]
+    for group in target.groups:
+        _group_samples(group, target, times, duration, breaker_series, key_presence)
 
     statuses = [target.status(t) for t in times]
-    samples = {name: _apply_schedule(values, statuses, {"ok"}) for name, values in breaker_series.items()}
+    samples = {}
+    for name, values in breaker_series.items():
+        present = key_presence.get(name)
+        scheduled = statuses if present is None else [
+            status if exists or status != "ok" else "empty" for status, exists in zip(statuses, present)]
+        samples[name] = _apply_schedule(values, scheduled, {"ok"})
     up = [1 if status in ("ok", "empty") else 0 for status in statuses]
     samples[series_name("up", target.labels)] = _apply_schedule(up, statuses, {"ok", "empty", "fail"})
     return samples
+
+
+def _group_samples(group, target, times, duration, breaker_series, key_presence):
+    """The key and group series of `group` into `breaker_series`, with each key series' presence in
+    `key_presence`."""
+    base = dict(target.labels, breaker=group.name)
+    for key in group.keys:
+        timeline = key.counters(duration, target.restarts)
+        labels = dict(base, key=key.name)
+        present = [key.present(t) for t in times]
+        series = {}
+        for state in STATES:
+            series[series_name("circuit_breaker_key_state", dict(labels, state=state))] = [
+                1 if timeline[t][0] == state else 0 for t in times]
+        for outcome in ("success", "rejected"):
+            series[series_name("circuit_breaker_key_calls_total", dict(labels, outcome=outcome))] = [
+                timeline[t][1][("calls", outcome)] for t in times]
+        pairs = sorted({k[1] for _, values in timeline for k in values if k[0] == "transitions"})
+        for source, destination in pairs:
+            name = series_name("circuit_breaker_key_transitions_total",
+                               dict(labels, **{"from": source, "to": destination}))
+            series[name] = [timeline[t][1].get(("transitions", (source, destination)), 0) for t in times]
+        for name, values in series.items():
+            breaker_series[name] = values
+            key_presence[name] = present
+    restarts = sorted(restart.start for restart in target.restarts)
+
+    def evicted_since_start(time):
+        began = max([start for start in restarts if start <= time], default=0)
+        return sum(1 for key in group.keys if key.evicted is not None and began <= key.evicted <= time)
+
+    breaker_series[series_name("circuit_breaker_group_keys", base)] = [
+        sum(1 for key in group.keys if key.present(t)) for t in times]
+    breaker_series[series_name("circuit_breaker_group_max_keys", base)] = [group.maximum_keys for _ in times]
+    breaker_series[series_name("circuit_breaker_group_evictions_total", base)] = [
+        evicted_since_start(t) for t in times]
 
 
 def _apply_schedule(values, statuses, present_when):

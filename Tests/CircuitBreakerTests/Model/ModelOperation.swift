@@ -17,6 +17,8 @@ enum ModelOperation: CustomStringConvertible {
     /// An override of `action` that ends `ttl` nanoseconds from now (negative: already over).
     case apply(BreakerOverride.Action, ttl: Int64)
     case clearOverride
+    /// A dependency's `Retry-After` of `delay` nanoseconds.
+    case holdOpen(Int64)
     case reset
     case forceOpen
     case disable
@@ -35,6 +37,8 @@ enum ModelOperation: CustomStringConvertible {
         case .start, .readState, .readGeneration, .snapshot, .readOverride, .clearOverride, .reset, .forceOpen,
             .disable:
             true
+        case .holdOpen(let delay):
+            delay > 0
         case .call(_, let takes, _):
             // Its admission settles the breaker, but time moves on while it runs.
             takes == 0
@@ -57,6 +61,7 @@ enum ModelOperation: CustomStringConvertible {
         case .readOverride: "read active override"
         case .apply(let action, let ttl): "apply override \(action) for \(ttl) ns"
         case .clearOverride: "clear override"
+        case .holdOpen(let delay): "hold open for \(delay) ns"
         case .reset: "reset"
         case .forceOpen: "force open"
         case .disable: "disable"

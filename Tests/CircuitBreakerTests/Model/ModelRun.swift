@@ -34,6 +34,7 @@ struct ModelRun {
         let draws = Locked((values: scenario.randomDraws, used: 0))
         breaker = try CircuitBreaker(
             name: "model",
+            key: nil,
             configuration: scenario.configuration,
             monitors: [monitor],
             clock: .manual(clock),
@@ -116,6 +117,9 @@ struct ModelRun {
             let expected = model.clearOverride()
             let actual = breaker.clearOverride()?.action
             try expect(actual == expected, "cleared override: breaker \(String(describing: actual)), model \(String(describing: expected))")
+        case .holdOpen(let delay):
+            model.holdOpen(for: delay)
+            breaker.holdOpen(for: .nanoseconds(delay))
         case .reset:
             model.reset()
             breaker.reset()

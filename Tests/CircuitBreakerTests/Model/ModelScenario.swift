@@ -159,8 +159,17 @@ struct ModelScenario {
             return .apply(action, ttl: ttl)
         }
         if roll < 955 { return .clearOverride }
-        if roll < 975 { return .reset }
-        if roll < 988 { return .forceOpen }
+        if roll < 965 || (roll < 985 && model.state == .open) {
+            let delay: Int64 =
+                switch Int.random(in: 0..<5, using: &random) {
+                case 0: -Int64.random(in: 0...1_000, using: &random)
+                case 1: Int64.random(in: 86_000_000_000_000...Int64.max, using: &random)
+                default: Int64.random(in: 1...600_000_000_000, using: &random)
+                }
+            return .holdOpen(delay)
+        }
+        if roll < 990 { return .reset }
+        if roll < 995 { return .forceOpen }
         return .disable
     }
 
@@ -210,6 +219,8 @@ struct ModelCalls {
             model.apply(ModelRun.override(action, ttl: ttl, model: model))
         case .clearOverride:
             _ = model.clearOverride()
+        case .holdOpen(let delay):
+            model.holdOpen(for: delay)
         case .reset:
             model.reset()
         case .forceOpen:

@@ -307,6 +307,13 @@ struct ReferenceBreaker {
 
     var activeOverride: BreakerOverride? { override }
 
+    /// A dependency's `Retry-After`: an open breaker stays open at least `delay` (capped at a day) from now.
+    mutating func holdOpen(for delay: Int64) {
+        let capped = min(delay, 86_400 * 1_000_000_000)
+        guard capped > 0, state == .open else { return }
+        openUntil = max(openUntil, now + capped)
+    }
+
     private mutating func endOverride(expired: Bool) {
         overrideEnd = .max
         guard let ended = override else { return }
