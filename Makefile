@@ -7,6 +7,8 @@ DEMO_ARGS ?=
 # Every stage of `make test` builds with the same traits in the same .build, so the debug build is made once (by
 # `make test-unit`) and reused: the demo, the Hummingbird e2e service, the unit tests and the e2e runs share it.
 TRAITS ?= --traits HummingbirdSupport
+# The debug build treats warnings as errors, as the team's standard asks, so that the same build is the check.
+BUILD_FLAGS ?= $(TRAITS) -Xswiftc -warnings-as-errors
 
 .PHONY: all build demo observe test pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions docs flake-check bench bench-micro bench-exporter bench-formats clean
 
@@ -14,17 +16,17 @@ all: build
 
 build:
 	scripts/install-deps.sh build
-	$(SWIFT) build $(TRAITS)
+	$(SWIFT) build $(BUILD_FLAGS)
 
 ## The demo service: three breakers, metrics on http://127.0.0.1:9464/metrics (see --help; pass DEMO_ARGS="…").
 demo:
 	scripts/install-deps.sh build
-	$(SWIFT) run $(TRAITS) breaker-demo $(DEMO_ARGS)
+	$(SWIFT) run $(BUILD_FLAGS) breaker-demo $(DEMO_ARGS)
 
 ## The demo plus a real Prometheus on loopback with the repo's rules, scraping it.
 observe:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	e2e/observe.sh
 
 ## Every test: unit and integration tests (resolved at the lowest versions the manifest allows, no test skipped), every
@@ -41,7 +43,7 @@ pin-lowest-versions:
 ## The unit tests; fails if any was skipped (a missing tool: scripts/check-no-skips.sh).
 test-unit:
 	scripts/install-deps.sh test
-	$(SWIFT) build --build-tests $(TRAITS)
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(TRAITS) 2>&1 | tee .build/test-unit.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/check-no-skips.sh .build/test-unit.log
 
@@ -50,7 +52,7 @@ test-unit:
 STEPS ?= 200000
 model-check:
 	scripts/install-deps.sh test
-	$(SWIFT) build --build-tests $(TRAITS)
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	MODEL_STEPS=$(STEPS) $(SWIFT) test --skip-build $(TRAITS) --filter ModelBasedTests
 
 ## The admission protocol's Promela model (Verification/), checked by spin for every interleaving of three threads,
@@ -74,7 +76,7 @@ test-ops:
 ## instances (the scale proof needs the release demo: a debug build renders 90,000 series too slowly).
 e2e:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	$(SWIFT) build $(TRAITS) -c release --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
 
@@ -82,7 +84,7 @@ e2e:
 ## Alertmanager, then the remote-write cost at 1,000 breakers per instance (e2e/fleet/run.sh, about 4 minutes).
 e2e-fleet:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	$(SWIFT) build $(TRAITS) -c release --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo RELEASE_DEMO=.build/release/breaker-demo e2e/fleet/run.sh
 
@@ -90,20 +92,20 @@ e2e-fleet:
 ## with the demo's trace ids, and a healthy OpenMetrics scrape.
 e2e-formats:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/formats/run.sh
 
 ## The operations API against the demo: status, event stream, overrides (restart with kill -9, expiry), 401/403/400.
 e2e-operations:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/operations/run.sh
 
 ## The live status page in a real headless Chromium: the DOM shows every breaker's state after a refresh; the admin
 ## page's buttons work under its CSP; framing it and a cross-site form post are refused (DevTools protocol).
 e2e-browser:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/browser/run.sh
 
 ## Hostile clients against the demo: schemathesis from docs/openapi.yaml (bounded examples; every answer documented,
@@ -111,7 +113,7 @@ e2e-browser:
 ## file, and the TTL that used to crash the process (e2e/hostile/run.sh).
 e2e-hostile:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/hostile/run.sh
 
 ## The libFuzzer targets (Fuzz/: TTL, override body, state file, Accept, path matching), 20 s each, from the
@@ -129,7 +131,7 @@ fuzz:
 ## swift-metrics backend showing the same metric contract.
 e2e-demo:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-demo
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-demo
 	BREAKER_DEMO=.build/debug/breaker-demo e2e/demo/run.sh
 
 ## The exporter's and the operations module's tests, hostile clients included, under AddressSanitizer and
@@ -142,7 +144,7 @@ test-asan:
 ## same registry, scraped by a real Prometheus, overridden by an admin through the service's port.
 e2e-hummingbird:
 	scripts/install-deps.sh test
-	$(SWIFT) build $(TRAITS) --product breaker-hummingbird-service
+	$(SWIFT) build $(BUILD_FLAGS) --product breaker-hummingbird-service
 	BREAKER_DEMO=.build/debug/breaker-hummingbird-service e2e/hummingbird/run.sh
 
 ## A consumer package that requires the lowest declared version of every dependency resolves and builds against
