@@ -2,6 +2,7 @@
 # Builds the DocC documentation of every public module as one combined archive, with warnings as errors, so that a
 # broken symbol link fails the build. The DocC plugin is added to the package only for this build (BREAKER_DOCS), in
 # a scratch folder of its own, so it never enters users' dependency graphs or the main build.
+# With the HummingbirdSupport trait, so that CircuitBreakerHummingbird has its content.
 #
 # Usage: scripts/docs.sh            Output: .build-docs/plugins/Swift-DocC/outputs/swift-circuit-breaker.doccarchive
 set -euo pipefail
@@ -20,5 +21,5 @@ for module in $modules; do
     [ -d "Sources/$module/Documentation.docc" ] || { echo "error: $module has no Documentation.docc catalog" >&2; exit 1; }
     arguments+=(--target "$module")
 done
-BREAKER_DOCS=1 swift package --scratch-path .build-docs --disable-sandbox generate-documentation \
+BREAKER_DOCS=1 swift package --traits HummingbirdSupport --scratch-path .build-docs --disable-sandbox generate-documentation \
     "${arguments[@]}" --enable-experimental-combined-documentation --warnings-as-errors

@@ -19,18 +19,18 @@ import PortableRoutes
 /// ```
 ///
 /// Each route keeps what `MetricsServer` gives it, whatever router it is mounted on:
-/// - **Access levels** from the same exporter-toolkit web configuration (``AccessLevel``: public, scrape users,
-///   admin users), with the same bcrypt checks, caches, per-address failure limits and check pool: see
+/// - **Access levels** from the same exporter-toolkit web configuration (``/PortableRoutes/AccessLevel``: public,
+///   scrape users, admin users), with the same bcrypt checks, caches, per-address failure limits and check pool: see
 ///   ``accessMiddleware(_:context:)``, which protects a service's own routes the same way.
 /// - **The cross-site guard** of state-changing methods (403 `cross_site_request` from another origin or site,
 ///   415 for anything but `application/json`), before credentials, so a forged request costs no bcrypt.
-/// - **Body limits** (413 past the route's ``PortableRoute/bodyLimit``), percent-decoded path and query parameters
-///   (400 for malformed encoding), the one JSON error shape under `/api/`, and the security headers of every answer
-///   (`nosniff`, `no-referrer`, and for HTML a CSP that allows nothing unless the page sets its own, with
+/// - **Body limits** (413 past the route's ``/PortableRoutes/PortableRoute/bodyLimit``), percent-decoded path and query
+///   parameters (400 for malformed encoding), the one JSON error shape under `/api/`, and the security headers of every
+///   answer (`nosniff`, `no-referrer`, and for HTML a CSP that allows nothing unless the page sets its own, with
 ///   `X-Frame-Options: DENY`).
 /// - **The metrics path** (scrape users): text 0.0.4, OpenMetrics 1.0.0 or protobuf as the scraper's `Accept` asks,
-///   among the formats ``ExpositionSources`` offers, with `Vary: Accept`. Hummingbird serves it: no gzip (add
-///   Hummingbird's compression middleware if you want it), and each scrape renders on its own request task
+///   among the formats ``/MetricsEndpoint/ExpositionSources`` offers, with `Vary: Accept`. Hummingbird serves it: no
+///   gzip (add Hummingbird's compression middleware if you want it), and each scrape renders on its own request task
 ///   (`MetricsServer`'s shared single-flight render and its own metrics are the libmicrohttpd server's).
 /// - **Streams** (server-sent events) are written chunk by chunk as the client takes them; when the client goes,
 ///   Hummingbird ends the response and the chunks let go of their reader. Heartbeats come from the stream itself.
@@ -53,13 +53,13 @@ public final class HummingbirdRoutes: Sendable {
     ///   - routes: the portable routes to mount, for example `operations.routes(for: registry)`.
     ///   - exposition: what the metrics path serves.
     ///   - metricsPath: where; a literal path that no route has. `nil` mounts no metrics path.
-    ///   - webConfiguration: the scrape and admin users (`basic_auth_users`, `admin_users`); `nil` or no users:
-    ///     scrape routes are public and admin routes refuse everyone, as in `MetricsServer`. Its TLS settings are
-    ///     refused (``MetricsServerError/Code/invalidConfiguration``): TLS is the Hummingbird application's, not
-    ///     the routes'.
-    /// - Throws: ``MetricsServerError`` with ``MetricsServerError/Code/invalidRoute`` for a malformed route or two
-    ///   routes claiming one path and method, ``MetricsServerError/Code/invalidConfiguration`` for bad users or a
-    ///   TLS section.
+    ///   - webConfiguration: the scrape and admin users (`basic_auth_users`, `admin_users`); `nil` or no users: scrape
+    ///     routes are public and admin routes refuse everyone, as in `MetricsServer`. Its TLS settings are refused
+    ///     (``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration``): TLS is the Hummingbird application's,
+    ///     not the routes'.
+    /// - Throws: ``/MetricsEndpoint/MetricsServerError`` with ``/MetricsEndpoint/MetricsServerError/Code/invalidRoute``
+    ///   for a malformed route or two routes claiming one path and method,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration`` for bad users or a TLS section.
     public init(
         routes: [PortableRoute],
         exposition: ExpositionSources,

@@ -43,7 +43,7 @@ public struct MetricsServerError: Error, Hashable, Sendable, CustomStringConvert
         public static let tlsSetupFailed = Code(.tlsSetupFailed)
         /// libmicrohttpd refused to start for another reason.
         public static let startFailed = Code(.startFailed)
-        /// ``MetricsServer/start()`` was called on a server that is already running.
+        /// `MetricsServer.start()` (MetricsExporter) was called on a server that is already running.
         public static let alreadyRunning = Code(.alreadyRunning)
         /// A web configuration file, or a certificate or key file it names, cannot be read.
         public static let unreadableFile = Code(.unreadableFile)

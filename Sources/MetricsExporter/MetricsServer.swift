@@ -14,17 +14,17 @@ import Synchronization
 
 /// An HTTP server for Prometheus scrapes and a service's own small HTTP API, built on libmicrohttpd.
 ///
-/// The server answers from a route table (see ``PortableRoutes/PortableRoute``). Its standard routes:
+/// The server answers from a route table (see ``/PortableRoutes/PortableRoute``). Its standard routes:
 /// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`, scrape users): the exposition in
-///   the format the scraper prefers among those offered (``ExpositionSources``), followed by the server's own
-///   metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response comes
-///   from a render that started after its request arrived; concurrent requests share one.
+///   the format the scraper prefers among those offered (``/MetricsEndpoint/ExpositionSources``), followed by the
+///   server's own metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response
+///   comes from a render that started after its request arrived; concurrent requests share one.
 /// - `GET /` (scrape users): a small HTML page with the service name, version, links and an optional status section.
 /// - `GET /-/healthy` and `GET /healthz` (public): `200 OK` while the server runs.
 ///
 /// A service adds its own routes, and may replace the page at `/`. Before any handler runs, one request gate checks
 /// the path (404), the credentials (401 with `WWW-Authenticate`, 403), the method (405 with `Allow`), the body size
-/// (413) and the encoding of path and query parameters (400). See ``AccessLevel`` for who may use what.
+/// (413) and the encoding of path and query parameters (400). See ``/PortableRoutes/AccessLevel`` for who may use what.
 ///
 /// Run it in a `ServiceGroup`, which stops it on SIGTERM, or call ``start()`` and ``stop()`` yourself:
 /// ```swift
@@ -170,11 +170,15 @@ public final class MetricsServer: Service, Sendable {
     /// Validates the configuration, opens the listening socket and starts libmicrohttpd's worker threads.
     /// Returns once the socket listens, so a client may connect right away.
     ///
-    /// - Throws: ``MetricsServerError``: ``MetricsServerError/Code/invalidConfiguration``,
-    ///   ``MetricsServerError/Code/addressInUse`` (with the address in the message),
-    ///   ``MetricsServerError/Code/bindFailed``, ``MetricsServerError/Code/tlsUnavailable``,
-    ///   ``MetricsServerError/Code/tlsSetupFailed``, ``MetricsServerError/Code/invalidRoute``,
-    ///   ``MetricsServerError/Code/startFailed`` or ``MetricsServerError/Code/alreadyRunning``.
+    /// - Throws: ``/MetricsEndpoint/MetricsServerError``:
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/addressInUse`` (with the address in the message),
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/bindFailed``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/tlsUnavailable``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/tlsSetupFailed``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/invalidRoute``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/startFailed`` or
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/alreadyRunning``.
     public func start() throws(MetricsServerError) {
         try self.configuration.validate()
         if self.configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {

@@ -4,7 +4,7 @@ import CircuitBreaker
 /// stream itself, a gap in the replay or the end of a client that fell behind.
 ///
 /// ``BreakerOperations/events(after:)`` gives them as an `AsyncSequence` (for a WebSocket, a log, a test);
-/// `GET /api/v1/events` sends them as server-sent events (see ``ServerSentEvents``): each with its ``id``, the
+/// `GET /api/v1/events` sends them as server-sent events (see `ServerSentEvents`): each with its ``id``, the
 /// event name of its ``Kind`` and a JSON object `data` line, for example
 /// `{"id":17,"type":"transition","breaker":"payments","timestamp":1700000000.5,"from":"closed","to":"open",…}`.
 public struct OperationsEvent: Sendable, Hashable {
@@ -47,7 +47,7 @@ public struct OperationsEvent: Sendable, Hashable {
         public var description: String { self.name.rawValue }
     }
 
-    /// Increases by one with each event of the process (see ``EventHub`` for where it starts); for a ``Kind/gap``,
+    /// Increases by one with each event of the process (see `EventHub` for where it starts); for a ``Kind/gap``,
     /// the id of the first event still available; 0 for ``Kind/dropped``.
     public let id: UInt64
     /// What happened.

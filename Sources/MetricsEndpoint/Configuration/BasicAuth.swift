@@ -1,6 +1,7 @@
 extension WebConfiguration {
     /// HTTP basic authentication against bcrypt hashes, as in Prometheus' web configuration file: scrape users
-    /// (`basic_auth_users`) and admin users (`admin_users`). See ``AccessLevel`` for who may use which route.
+    /// (`basic_auth_users`) and admin users (`admin_users`). See ``/PortableRoutes/AccessLevel`` for who may use
+    /// which route.
     public struct BasicAuth: Sendable, Hashable {
         /// Scrape users: user name to bcrypt hash (`$2a$`, `$2b$` or `$2y$`), for example from
         /// `htpasswd -nbB user password`. Empty: scrape routes are public.

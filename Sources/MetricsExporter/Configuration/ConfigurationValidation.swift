@@ -10,7 +10,8 @@ import PortableRoutes
 #endif
 
 extension MetricsServerConfiguration {
-    /// Checks every setting; throws ``MetricsServerError/Code/invalidConfiguration`` naming the first bad one.
+    /// Checks every setting; throws ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration`` naming the first
+    /// bad one.
     public func validate() throws(MetricsServerError) {
         func invalid(_ message: String, line: Int = #line) -> MetricsServerError {
             MetricsServerError(.invalidConfiguration, message, line: line)

@@ -15,8 +15,8 @@
 /// configuration.limits.connectionTimeout = .seconds(30)
 /// try configuration.validate()
 /// ```
-/// ``MetricsServer/start()`` validates again, so an invalid value is a typed ``MetricsServerError`` with code
-/// ``MetricsServerError/Code/invalidConfiguration``, never a crash.
+/// ``MetricsServer/start()`` validates again, so an invalid value is a typed ``/MetricsEndpoint/MetricsServerError``
+/// with code ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration``, never a crash.
 public struct MetricsServerConfiguration: Sendable {
     /// Where to listen.
     public var bindAddress: BindAddress

@@ -1,8 +1,8 @@
 import HTTPTypes
 import PortableRoutes
 
-/// One entry of the server's route table: a ``PortableRoute`` a service added, or one of the server's standard
-/// routes (the exposition is answered by the shared render rather than a handler).
+/// One entry of the server's route table: a ``/PortableRoutes/PortableRoute`` a service added, or one of the server's
+/// standard routes (the exposition is answered by the shared render rather than a handler).
 struct Route: Sendable {
     /// What answers the route.
     enum Action: Sendable {

@@ -37,8 +37,8 @@ struct RouteTable: Sendable {
     private let patternGroups: [Int]
 
     /// The standard routes, then `custom` ones; a custom route with a standard route's path shape replaces that
-    /// standard route. Throws ``MetricsServerError/Code/invalidRoute`` for a malformed path, an empty method set,
-    /// a bad body limit, or two routes that claim the same path and method.
+    /// standard route. Throws ``/MetricsEndpoint/MetricsServerError/Code/invalidRoute`` for a malformed path, an empty
+    /// method set, a bad body limit, or two routes that claim the same path and method.
     init(standard: [Route], custom: [Route]) throws(MetricsServerError) {
         var patterns: [PathPattern] = []
         for route in custom {
