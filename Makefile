@@ -153,10 +153,10 @@ check-lowest-versions:
 	scripts/install-deps.sh build
 	scripts/check-lowest-versions.sh
 
-## The DocC documentation of every public module, warnings as errors (scripts/docs.sh).
+## The DocC documentation of every public module, warnings as errors (scripts/docs.sh), from the shared build.
 docs:
 	scripts/install-deps.sh build
-	scripts/docs.sh
+	scripts/docs.sh $(BUILD_FLAGS)
 
 ## The unit tests N times under two busy loops (not part of `make test`): make flake-check RUNS=10
 RUNS ?= 10
