@@ -37,10 +37,7 @@ struct DemoMonitors {
             self.exposition = ExpositionSources(
                 text: { buffer in monitor.emit(into: &buffer) },
                 openMetrics: { buffer in monitor.emitOpenMetrics(into: &buffer) },
-                protobuf: { buffer, exporterMetrics in
-                    monitor.emitProtobuf(into: &buffer)
-                    exporterMetrics.appendProtobuf(to: &buffer)
-                }
+                protobuf: { buffer in monitor.emitProtobuf(into: &buffer) }
             )
         case .swiftMetrics:
             let monitor = MetricsMonitor(factory: PrometheusMetricsFactory(registry: registry), recordsDurations: true)
