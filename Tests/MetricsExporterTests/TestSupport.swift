@@ -173,43 +173,17 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     }
 }
 
-/// Runs a program without blocking a Swift concurrency thread; output goes through temporary files so a large
-/// output cannot fill a pipe. Killed after `timeout`.
+/// Runs a program without blocking a Swift concurrency thread (``Subprocess``: posix_spawn, output through
+/// temporary files so a large output cannot fill a pipe). Killed after `timeout`.
 func runProcess(_ executable: String, _ arguments: [String], timeout: Duration = hangGuard * 2) async throws
     -> ProcessResult
 {
-    let directory = try TemporaryDirectory()
-    defer { directory.cleanup() }
-    _ = FileManager.default.createFile(atPath: directory.file("out"), contents: nil)
-    _ = FileManager.default.createFile(atPath: directory.file("err"), contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out")))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("err")))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-            return
-        }
-        let pid = process.processIdentifier
-        let seconds = Double(timeout.components.seconds)
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
-    }
-    try out.close()
-    try err.close()
-    let stdout = Data(try readFileBytes(directory.file("out")))
-    let stderr = String(decoding: (try? readFileBytes(directory.file("err"))) ?? [], as: UTF8.self)
-    return ProcessResult(status: status, stdout: stdout, stderr: stderr)
+    let result = try await Subprocess.run(executable, arguments, timeout: timeout)
+    return ProcessResult(
+        status: result.status,
+        stdout: Data(result.output),
+        stderr: String(decoding: result.error, as: UTF8.self)
+    )
 }
 
 /// Runs the real `curl` (found on `PATH`) with a time limit (the hang guard); `-s` (silent) is always added. Only
