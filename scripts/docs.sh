@@ -7,12 +7,12 @@
 # CircuitBreakerHummingbird has its content, and warnings as errors): the plugin then reuses the unit tests' build and
 # only extracts symbol graphs, where a scratch folder of its own would compile everything a second time.
 #
-# Usage: scripts/docs.sh [BUILD FLAGS…]   (default: --traits HummingbirdSupport -Xswiftc -warnings-as-errors)
+# Usage: scripts/docs.sh [BUILD FLAGS…]   (default: --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors)
 # Output: .build/plugins/Swift-DocC/outputs/swift-circuit-breaker.doccarchive
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_flags=("$@")
-[ ${#build_flags[@]} -gt 0 ] || build_flags=(--traits HummingbirdSupport -Xswiftc -warnings-as-errors)
+[ ${#build_flags[@]} -gt 0 ] || build_flags=(--traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors)
 
 # The library products, from the package description itself (the executable demo has no documentation catalog).
 modules=$(swift package dump-package | python3 -c '
