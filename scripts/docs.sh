@@ -7,7 +7,8 @@
 # CircuitBreakerHummingbird has its content, and warnings as errors): the plugin then reuses the unit tests' build and
 # only extracts symbol graphs, where a scratch folder of its own would compile everything a second time.
 #
-# Usage: scripts/docs.sh [BUILD FLAGS…]   (default: --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors)
+# Usage: scripts/docs.sh [BUILD FLAGS…]
+#   (default: --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors)
 # Output: .build/plugins/Swift-DocC/outputs/swift-circuit-breaker.doccarchive
 set -euo pipefail
 cd "$(dirname "$0")/.."
