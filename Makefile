@@ -11,7 +11,7 @@ TRAITS ?= --traits HummingbirdSupport,AsyncHTTPClientSupport
 # The debug build treats warnings as errors, as the team's standard asks, so that the same build is the check.
 BUILD_FLAGS ?= $(TRAITS) -Xswiftc -warnings-as-errors
 
-.PHONY: all build demo observe test pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions api-check docs flake-check bench bench-micro bench-exporter bench-formats clean
 
 all: build
 
@@ -34,8 +34,8 @@ observe:
 ## Every test: unit and integration tests (resolved at the lowest versions the manifest allows, no test skipped), every
 ## test target under ThreadSanitizer, the operations kit (promtool rules and dashboard checks), the end-to-end runs
 ## against real Prometheus, Alertmanager and Chromium (a Hummingbird service among them), a consumer at the lowest
-## declared versions, and the documentation build.
-test: pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions docs
+## declared versions, the public API against the last release, and the documentation build.
+test: pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions api-check docs
 
 ## Resolves every dependency at the lowest version the manifests allow among the mirror's (scripts/pin-lowest-versions.sh).
 pin-lowest-versions:
@@ -46,7 +46,7 @@ pin-lowest-versions:
 test-unit:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build $(TRAITS) 2>&1 | tee .build/test-unit.log; test $${PIPESTATUS[0]} -eq 0
+	$(SWIFT) test --skip-build $(BUILD_FLAGS) 2>&1 | tee .build/test-unit.log; test $${PIPESTATUS[0]} -eq 0
 	scripts/check-no-skips.sh .build/test-unit.log
 
 ## The breaker against its reference model: seeded random runs of every trip policy, compared step by step
@@ -55,7 +55,7 @@ STEPS ?= 200000
 model-check:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	MODEL_STEPS=$(STEPS) $(SWIFT) test --skip-build $(TRAITS) --filter ModelBasedTests
+	MODEL_STEPS=$(STEPS) $(SWIFT) test --skip-build $(BUILD_FLAGS) --filter ModelBasedTests
 
 ## The admission protocol's Promela model (Verification/), checked by spin for every interleaving of three threads,
 ## and each mutation caught. make spin OPS=5 checks a larger bound.
@@ -155,6 +155,12 @@ e2e-hummingbird:
 check-lowest-versions:
 	scripts/install-deps.sh build
 	scripts/check-lowest-versions.sh
+
+## The public API of every library module against the last release (api-baseline/RELEASE), with the API digester,
+## in the shared build: a breaking change fails (scripts/api-check.sh).
+api-check:
+	scripts/install-deps.sh build
+	scripts/api-check.sh $(BUILD_FLAGS)
 
 ## The DocC documentation of every public module, warnings as errors (scripts/docs.sh), from the shared build.
 docs:

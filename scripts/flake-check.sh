@@ -29,7 +29,7 @@ failed=0
 for run in $(seq 1 "$runs"); do
     log="$logs/run-$run.log"
     started=$SECONDS
-    if swift test --skip-build --traits HummingbirdSupport,AsyncHTTPClientSupport "${filter[@]}" >"$log" 2>&1; then
+    if swift test --skip-build --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors "${filter[@]}" >"$log" 2>&1; then
         echo "run $run/$runs: passed in $((SECONDS - started)) s"
     else
         failed=$((failed + 1))
