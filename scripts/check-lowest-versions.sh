@@ -10,21 +10,24 @@
 #   2. with --build-lowest only, it builds the consumer, which imports MetricsEndpoint (Yams, swift-http-types,
 #      PortableRoutes, the internal layer), at the lowest versions. `make test` leaves this step out: its own build
 #      already compiles every module at the lowest versions (scripts/pin-lowest-versions.sh runs first);
-#   3. it moves Yams to the highest version the mirror holds within the range (6.x) and builds: the code compiles
-#      at the top of `"5.0.1"..<"7.0.0"` too, which make test's pinned build does not show.
+#   3. unless --resolve-only, it moves Yams to the highest version the mirror holds within the range (6.x) and
+#      builds: the code compiles at the top of `"5.0.1"..<"7.0.0"` too (a plain `swift build` of this package, which
+#      resolves to the newest versions, shows the same). `make test` passes --resolve-only to stay within its time.
 #
-# Usage: scripts/check-lowest-versions.sh [--build-lowest] [--keep]
+# Usage: scripts/check-lowest-versions.sh [--resolve-only] [--build-lowest] [--keep]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d "${TMPDIR:-/tmp}/lowest-consumer-XXXXXX")
 build_lowest=
+resolve_only=
 keep=
 for argument in "$@"; do
     case "$argument" in
     --build-lowest) build_lowest=1 ;;
+    --resolve-only) resolve_only=1 ;;
     --keep) keep=--keep ;;
-    *) echo "usage: $0 [--build-lowest] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--resolve-only] [--build-lowest] [--keep]" >&2; exit 2 ;;
     esac
 done
 trap '[ "$keep" = --keep ] && echo "kept $work" || rm -rf "$work"' EXIT
@@ -81,6 +84,8 @@ if [ -n "$build_lowest" ]; then
 else
     echo "lowest versions: resolved ($(grep -c '"identity"' Package.resolved) packages); make test builds at them"
 fi
+
+[ -z "$resolve_only" ] || exit 0
 
 highest_yams=$(git ls-remote --tags --refs https://github.com/jpsim/Yams.git | sed 's|.*refs/tags/||' |
     grep -E '^[0-9]+\.[0-9]+\.[0-9]+$' | sort -V | awk -F. '$1 < 7' | tail -1)
