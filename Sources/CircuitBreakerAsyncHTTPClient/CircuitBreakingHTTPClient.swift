@@ -6,9 +6,9 @@
     import NIOCore
     import NIOHTTP1
 
-    /// An AsyncHTTPClient `HTTPClient` whose requests go through the breakers of a ``BreakerGroup``, one per key: by
-    /// default one per origin (scheme, host and port), so one failing host opens its own breaker and the others keep
-    /// working.
+    /// An AsyncHTTPClient `HTTPClient` whose requests go through the breakers of a ``/CircuitBreaker/BreakerGroup``,
+    /// one per key: by default one per origin (scheme, host and port), so one failing host opens its own breaker and
+    /// the others keep working.
     ///
     /// ```swift
     /// let partners = try registry.group(named: "partners", template: .consecutiveFailures(5))
@@ -19,28 +19,29 @@
     /// **What counts.** Each request runs through its key's breaker (``Configuration-swift.struct/key``). A response
     /// counts as a failure when the ``Configuration-swift.struct/classifier`` says so (by default 5xx and 429; other
     /// statuses, 4xx included, are successes). Errors are classified by the group's template
-    /// ``CircuitBreaker/Configuration/errorClassifier``: its default counts every transport error and timeout as a
-    /// failure. A request cancelled by its caller is not the dependency's fault: the client's `HTTPClientError.cancelled`
-    /// is rethrown as `CancellationError`, which the default classifier ignores.
+    /// ``/CircuitBreaker/CircuitBreaker/Configuration/errorClassifier``: its default counts every transport error and
+    /// timeout as a failure. A request cancelled by its caller is not the dependency's fault: the client's
+    /// `HTTPClientError.cancelled` is rethrown as `CancellationError`, which the default classifier ignores.
     ///
     /// **Rejections.** When the key's breaker refuses the request, ``execute(_:timeout:logger:)`` throws
     /// ``HTTPCallRejectedError`` (the key, the state, the retry delay) before any connection is made. A group that is
-    /// full with no idle key and the ``BreakerGroup/OverflowPolicy/reject`` policy throws ``BreakerGroupError``, also
-    /// before any connection.
+    /// full with no idle key and the ``/CircuitBreaker/BreakerGroup/OverflowPolicy/reject`` policy throws
+    /// ``/CircuitBreaker/BreakerGroupError``, also before any connection.
     ///
-    /// **Retry-After.** On a 503 or 429 response, a `Retry-After` field (delay-seconds or an HTTP-date, read against the
-    /// group's clock) keeps the key's breaker open for that long with ``CircuitBreaker/holdOpen(for:)``, capped at
-    /// ``Configuration-swift.struct/maximumRetryAfter``. It acts only when that breaker is open, typically because this
-    /// very response tripped it; a malformed, negative or past value is ignored, an absurdly large one is capped.
+    /// **Retry-After.** On a 503 or 429 response, a `Retry-After` field (delay-seconds or an HTTP-date, read against
+    /// the group's clock) keeps the key's breaker open for that long with
+    /// ``/CircuitBreaker/CircuitBreaker/holdOpen(for:)``, capped at ``Configuration-swift.struct/maximumRetryAfter``.
+    /// It acts only when that breaker is open, typically because this very response tripped it; a malformed, negative
+    /// or past value is ignored, an absurdly large one is capped.
     ///
     /// **Timeouts.** Two bounds apply, both counted against the key. The request's `timeout` (or
     /// ``Configuration-swift.struct/timeout``) is the client's deadline for the whole exchange, head and body, on the
     /// system clock: when it passes before the response head arrives, the client throws
     /// `HTTPClientError.deadlineExceeded`, which the breaker records as a failure. The key's
-    /// ``CircuitBreaker/Configuration/invocationTimeout``, if the group's configuration sets one, bounds the wait for the
-    /// response head on the group's clock: when it passes first, the breaker records a timeout, cancels the request and
-    /// throws ``CallTimeoutError``. Set the invocation timeout no longer than the request timeout if you want breaker
-    /// timeouts, not client deadlines, to be what the metrics show.
+    /// ``/CircuitBreaker/CircuitBreaker/Configuration/invocationTimeout``, if the group's configuration sets one,
+    /// bounds the wait for the response head on the group's clock: when it passes first, the breaker records a timeout,
+    /// cancels the request and throws ``/CircuitBreaker/CallTimeoutError``. Set the invocation timeout no longer than
+    /// the request timeout if you want breaker timeouts, not client deadlines, to be what the metrics show.
     ///
     /// **Bodies.** The breaker records the outcome when the response head arrives; streaming the body afterwards is not
     /// part of the call. Every response is returned to the caller, a response counted as a failure included, so its
@@ -75,14 +76,15 @@
         /// - Parameters:
         ///   - request: The request; its key comes from ``Configuration-swift.struct/key``.
         ///   - timeout: The client's deadline for the whole exchange, from now; `nil` for
-        ///     ``Configuration-swift.struct/timeout``. A timeout of zero or less leaves no time: the request is not sent,
-        ///     nothing is recorded, and `HTTPClientError.deadlineExceeded` is thrown.
+        ///     ``Configuration-swift.struct/timeout``. A timeout of zero or less leaves no time: the request is not
+        ///     sent, nothing is recorded, and `HTTPClientError.deadlineExceeded` is thrown.
         ///   - logger: Passed to the client.
         /// - Returns: The response, as `HTTPClient.execute` returns it: its body may still be streaming.
-        /// - Throws: ``HTTPCallRejectedError`` when the key's breaker refuses the request; ``CallTimeoutError`` when the
-        ///   key's invocation timeout passes first; ``BreakerGroupError`` when the group gives the key no breaker; what
-        ///   the key function throws; and the client's errors (`HTTPClientError`, connection errors), with
-        ///   `HTTPClientError.cancelled` rethrown as `CancellationError` when the caller's task was cancelled.
+        /// - Throws: ``HTTPCallRejectedError`` when the key's breaker refuses the request;
+        ///   ``/CircuitBreaker/CallTimeoutError`` when the key's invocation timeout passes first;
+        ///   ``/CircuitBreaker/BreakerGroupError`` when the group gives the key no breaker; what the key function
+        ///   throws; and the client's errors (`HTTPClientError`, connection errors), with `HTTPClientError.cancelled`
+        ///   rethrown as `CancellationError` when the caller's task was cancelled.
         public func execute(
             _ request: HTTPClientRequest,
             timeout: Duration? = nil,
@@ -133,11 +135,11 @@
             /// Which responses count as failures; ``HTTPResponseClassifier/default`` (5xx and 429) by default.
             public var classifier: HTTPResponseClassifier
             /// The longest a 503's or 429's `Retry-After` holds a key's breaker open; five minutes by default. Zero or
-            /// less ignores `Retry-After`. ``CircuitBreaker/holdOpen(for:)`` caps it at
-            /// ``CircuitBreaker/maximumHoldOpen`` (a day) in any case.
+            /// less ignores `Retry-After`. ``/CircuitBreaker/CircuitBreaker/holdOpen(for:)`` caps it at
+            /// ``/CircuitBreaker/CircuitBreaker/maximumHoldOpen`` (a day) in any case.
             public var maximumRetryAfter: Duration
-            /// The client's deadline for a request's whole exchange when ``CircuitBreakingHTTPClient/execute(_:timeout:logger:)``
-            /// is given none; 30 seconds by default.
+            /// The client's deadline for a request's whole exchange when
+            /// ``CircuitBreakingHTTPClient/execute(_:timeout:logger:)`` is given none; 30 seconds by default.
             public var timeout: Duration
 
             /// Creates a configuration; every parameter has the documented default.

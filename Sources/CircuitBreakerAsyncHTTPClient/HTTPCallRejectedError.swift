@@ -1,8 +1,8 @@
 #if AsyncHTTPClientSupport
     import CircuitBreaker
 
-    /// Thrown by ``CircuitBreakingHTTPClient`` when the breaker of a request's key refuses the request: nothing was sent,
-    /// no connection was made.
+    /// Thrown by ``CircuitBreakingHTTPClient`` when the breaker of a request's key refuses the request: nothing was
+    /// sent, no connection was made.
     ///
     /// ```swift
     /// do {
@@ -15,7 +15,8 @@
         /// The request's key: the breaker of the group that refused it (an origin such as `https://api.example:443` by
         /// default).
         public let key: String
-        /// The core's rejection: the group's name as ``CallRejectedError/breakerName``, the state, the retry delay.
+        /// The core's rejection: the group's name as ``/CircuitBreaker/CallRejectedError/breakerName``, the state, the
+        /// retry delay.
         public let rejection: CallRejectedError
 
         /// Creates a rejection of `key`.

@@ -7,7 +7,7 @@
         import struct Foundation.URL
     #endif
 
-    /// Chooses the breaker of a ``BreakerGroup`` that a request goes through: the request's key.
+    /// Chooses the breaker of a ``/CircuitBreaker/BreakerGroup`` that a request goes through: the request's key.
     ///
     /// The default, ``origin``, keys by scheme, host and port, so one failing host opens its own breaker and leaves the
     /// others alone. Supply your own to key by endpoint, tenant or anything the request carries:
@@ -20,9 +20,10 @@
     ///
     /// A key function runs before the breaker is looked up, for every request. What it throws is rethrown to the caller
     /// of ``CircuitBreakingHTTPClient/execute(_:timeout:logger:)`` and no breaker is touched. A key the group refuses
-    /// (empty, or longer than its ``BreakerGroup/Configuration-swift.struct/maximumKeyLength``) throws
-    /// ``BreakerGroupError`` before any connection is made. Keys often come from requests: keep them few, since each key
-    /// is a breaker and a set of series, under the group's ``BreakerGroup/Configuration-swift.struct/maximumKeys``.
+    /// (empty, or longer than its ``/CircuitBreaker/BreakerGroup/Configuration-swift.struct/maximumKeyLength``) throws
+    /// ``/CircuitBreaker/BreakerGroupError`` before any connection is made. Keys often come from requests: keep them
+    /// few, since each key is a breaker and a set of series, under the group's
+    /// ``/CircuitBreaker/BreakerGroup/Configuration-swift.struct/maximumKeys``.
     public struct HTTPRequestKey: Sendable {
         /// Computes the key of a request.
         public let key: @Sendable (HTTPClientRequest) throws -> String

@@ -6,7 +6,7 @@
     /// The default counts every 5xx and 429 Too Many Requests: the server is failing or shedding load. Every other
     /// status, 4xx included, is a success: a 404 or a 400 says the dependency is up and answered the caller's mistake.
     /// Errors (connection refused, reset, TLS failures, timeouts) are not responses: the group's template
-    /// ``CircuitBreaker/Configuration/errorClassifier`` decides them, and its default counts them all.
+    /// ``/CircuitBreaker/CircuitBreaker/Configuration/errorClassifier`` decides them, and its default counts them all.
     ///
     /// A response counted as a failure is still returned to the caller, body and all (see
     /// ``CircuitBreakingHTTPClient``). The classifier sees the status and headers only, so it never consumes the body.
