@@ -24,7 +24,7 @@
     /// `HTTPClientError.cancelled` is rethrown as `CancellationError`, which the default classifier ignores.
     ///
     /// **Rejections.** When the key's breaker refuses the request, ``execute(_:timeout:logger:)`` throws
-    /// ``HTTPCallRejectedError`` (the key, the state, the retry delay) before any connection is made. A group that is
+    /// ``RequestRejectedError`` (the key, the state, the retry delay) before any connection is made. A group that is
     /// full with no idle key and the ``/CircuitBreaker/BreakerGroup/OverflowPolicy/reject`` policy throws
     /// ``/CircuitBreaker/BreakerGroupError``, also before any connection.
     ///
@@ -80,7 +80,7 @@
         ///     sent, nothing is recorded, and `HTTPClientError.deadlineExceeded` is thrown.
         ///   - logger: Passed to the client.
         /// - Returns: The response, as `HTTPClient.execute` returns it: its body may still be streaming.
-        /// - Throws: ``HTTPCallRejectedError`` when the key's breaker refuses the request;
+        /// - Throws: ``RequestRejectedError`` when the key's breaker refuses the request;
         ///   ``/CircuitBreaker/CallTimeoutError`` when the key's invocation timeout passes first;
         ///   ``/CircuitBreaker/BreakerGroupError`` when the group gives the key no breaker; what the key function
         ///   throws; and the client's errors (`HTTPClientError`, connection errors), with `HTTPClientError.cancelled`
@@ -113,7 +113,7 @@
                     return response
                 }
             } catch let rejection as CallRejectedError {
-                throw HTTPCallRejectedError(key: key, rejection: rejection)
+                throw RequestRejectedError(key: key, rejection: rejection)
             }
         }
 
@@ -130,10 +130,10 @@
     extension CircuitBreakingHTTPClient {
         /// How a ``CircuitBreakingHTTPClient`` keys, classifies and bounds its requests.
         public struct Configuration: Sendable {
-            /// Which breaker a request goes through; ``HTTPRequestKey/origin`` by default.
-            public var key: HTTPRequestKey
-            /// Which responses count as failures; ``HTTPResponseClassifier/default`` (5xx and 429) by default.
-            public var classifier: HTTPResponseClassifier
+            /// Which breaker a request goes through; ``RequestKey/origin`` by default.
+            public var key: RequestKey
+            /// Which responses count as failures; ``ResponseClassifier/default`` (5xx and 429) by default.
+            public var classifier: ResponseClassifier
             /// The longest a 503's or 429's `Retry-After` holds a key's breaker open; five minutes by default. Zero or
             /// less ignores `Retry-After`. ``/CircuitBreaker/CircuitBreaker/holdOpen(for:)`` caps it at
             /// ``/CircuitBreaker/CircuitBreaker/maximumHoldOpen`` (a day) in any case.
@@ -144,8 +144,8 @@
 
             /// Creates a configuration; every parameter has the documented default.
             public init(
-                key: HTTPRequestKey = .origin,
-                classifier: HTTPResponseClassifier = .default,
+                key: RequestKey = .origin,
+                classifier: ResponseClassifier = .default,
                 maximumRetryAfter: Duration = .seconds(300),
                 timeout: Duration = .seconds(30)
             ) {

@@ -22,7 +22,7 @@
                     #expect(failed.status == .internalServerError)
                 }
                 #expect(state(of: failing.originKey, in: group) == .open)
-                await #expect(throws: HTTPCallRejectedError.self) {
+                await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(failing.baseURL + "/quote")
                 }
                 #expect(failing.totalRequests == 2)
@@ -49,7 +49,7 @@
                 #expect(upstream.totalRequests == 1)
                 clock.advance(by: .seconds(4))
                 for _ in 0..<5 {
-                    let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                    let rejected = await #expect(throws: RequestRejectedError.self) {
                         try await partners.get(upstream.baseURL + "/a")
                     }
                     #expect(rejected?.key == upstream.originKey)
@@ -61,7 +61,7 @@
 
                 // An operator's forced open is a state of its own, with no retry delay.
                 try group.breaker(for: upstream.originKey).forceOpen()
-                let forced = await #expect(throws: HTTPCallRejectedError.self) {
+                let forced = await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(upstream.baseURL + "/b")
                 }
                 #expect(forced?.state == .forcedOpen)
@@ -175,7 +175,7 @@
                 await #expect(throws: (any Error).self) { try await partners.get(url) }
                 #expect(monitor.counts.failures == 1)
                 #expect(state(of: gone.originKey, in: group) == .open)
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) { try await partners.get(url) }
+                let rejected = await #expect(throws: RequestRejectedError.self) { try await partners.get(url) }
                 #expect(rejected?.key == gone.originKey)
             }
         }
@@ -190,7 +190,7 @@
                 let partners = CircuitBreakingHTTPClient(
                     client: client,
                     group: group,
-                    configuration: .init(classifier: HTTPResponseClassifier { status, _ in status == .notFound })
+                    configuration: .init(classifier: ResponseClassifier { status, _ in status == .notFound })
                 )
                 for _ in 0..<3 {
                     #expect(try await partners.get(upstream.baseURL + "/bug").status == .internalServerError)
@@ -210,7 +210,7 @@
                     client: client,
                     group: group,
                     configuration: .init(
-                        classifier: HTTPResponseClassifier { _, headers in headers.contains(name: "x-degraded") }
+                        classifier: ResponseClassifier { _, headers in headers.contains(name: "x-degraded") }
                     )
                 )
                 #expect(try await partners.get(upstream.baseURL + "/fine").status == .ok)
@@ -225,7 +225,7 @@
                 let upstream = upstreams[0]
                 upstream.reply(.respond(.internalServerError), to: "/search")
                 let group = try partnersGroup(clock: ManualClock())
-                let byEndpoint = HTTPRequestKey { request in
+                let byEndpoint = RequestKey { request in
                     let path = request.url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
                     return "endpoint /" + (path.count > 3 ? String(path[3].prefix { $0 != "?" }) : "")
                 }
@@ -235,7 +235,7 @@
                     configuration: .init(key: byEndpoint)
                 )
                 _ = try await partners.get(upstream.baseURL + "/search?q=1")
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                let rejected = await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(upstream.baseURL + "/search?q=2")
                 }
                 #expect(rejected?.key == "endpoint /search")
@@ -252,7 +252,7 @@
                 let upstream = upstreams[0]
                 upstream.replyToAll(.respond(.serviceUnavailable))
                 let group = try partnersGroup(clock: ManualClock())
-                let byTenant = HTTPRequestKey { $0.headers.first(name: "x-tenant") ?? "anonymous" }
+                let byTenant = RequestKey { $0.headers.first(name: "x-tenant") ?? "anonymous" }
                 let partners = CircuitBreakingHTTPClient(
                     client: client,
                     group: group,
@@ -261,7 +261,7 @@
                 var request = HTTPClientRequest(url: upstream.baseURL + "/")
                 request.headers.add(name: "x-tenant", value: "acme")
                 _ = try await partners.execute(request).body.collect(upTo: 1024)
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) { try await partners.execute(request) }
+                let rejected = await #expect(throws: RequestRejectedError.self) { try await partners.execute(request) }
                 #expect(rejected?.key == "acme")
                 #expect(state(of: "anonymous", in: group) == nil)
                 _ = try await partners.get(upstream.baseURL + "/")
@@ -277,7 +277,7 @@
                     clock: ManualClock(),
                     configuration: .init(maximumKeys: 1, overflow: .reject)
                 )
-                let byPath = HTTPRequestKey { $0.url }
+                let byPath = RequestKey { $0.url }
                 let partners = CircuitBreakingHTTPClient(
                     client: client,
                     group: group,

@@ -61,7 +61,7 @@
                 let group = try partnersGroup(clock: ManualClock())
                 let partners = CircuitBreakingHTTPClient(client: client, group: group)
                 #expect(try await partners.get(upstream.baseURL + "/").status == status)
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                let rejected = await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(upstream.baseURL + "/")
                 }
                 #expect(rejected?.retryAfter == .seconds(retry.expectedSeconds))
@@ -76,7 +76,7 @@
                 let group = try partnersGroup(clock: ManualClock())
                 let partners = CircuitBreakingHTTPClient(client: client, group: group)
                 _ = try await partners.get(upstream.baseURL + "/")
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                let rejected = await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(upstream.baseURL + "/")
                 }
                 #expect(rejected?.retryAfter == .seconds(10))
@@ -106,7 +106,7 @@
                         configuration: .init(maximumRetryAfter: maximum)
                     )
                     _ = try await partners.get(upstream.baseURL + "/")
-                    let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                    let rejected = await #expect(throws: RequestRejectedError.self) {
                         try await partners.get(upstream.baseURL + "/")
                     }
                     #expect(rejected?.retryAfter == expected)
@@ -123,7 +123,7 @@
                 let partners = CircuitBreakingHTTPClient(client: client, group: group)
                 _ = try await partners.get(upstream.baseURL + "/")
                 clock.advance(by: .seconds(59))
-                let rejected = await #expect(throws: HTTPCallRejectedError.self) {
+                let rejected = await #expect(throws: RequestRejectedError.self) {
                     try await partners.get(upstream.baseURL + "/")
                 }
                 #expect(rejected?.retryAfter == .seconds(1))

@@ -27,7 +27,7 @@
                 #expect(timedOut?.timeout == .seconds(2))
                 #expect(monitor.counts.timeouts == 1)
                 #expect(state(of: upstream.originKey, in: group) == .open)
-                await #expect(throws: HTTPCallRejectedError.self) { try await partners.get(upstream.baseURL + "/") }
+                await #expect(throws: RequestRejectedError.self) { try await partners.get(upstream.baseURL + "/") }
                 #expect(upstream.totalRequests == 1)
             }
         }

@@ -13,7 +13,7 @@
     /// others alone. Supply your own to key by endpoint, tenant or anything the request carries:
     ///
     /// ```swift
-    /// let byTenant = HTTPRequestKey { request in
+    /// let byTenant = RequestKey { request in
     ///     request.headers.first(name: "x-tenant") ?? "anonymous"
     /// }
     /// ```
@@ -24,7 +24,7 @@
     /// ``/CircuitBreaker/BreakerGroupError`` before any connection is made. Keys often come from requests: keep them
     /// few, since each key is a breaker and a set of series, under the group's
     /// ``/CircuitBreaker/BreakerGroup/Configuration-swift.struct/maximumKeys``.
-    public struct HTTPRequestKey: Sendable {
+    public struct RequestKey: Sendable {
         /// Computes the key of a request.
         public let key: @Sendable (HTTPClientRequest) throws -> String
 
@@ -41,7 +41,7 @@
         /// A URL that AsyncHTTPClient would refuse throws the `HTTPClientError` the client would have thrown
         /// (`.invalidURL`, `.emptyScheme`, `.unsupportedScheme`, `.emptyHost`, `.missingSocketPath`), before any
         /// breaker is touched: a malformed URL is the caller's error, not the dependency's.
-        public static let origin = HTTPRequestKey { request in try origin(of: request.url) }
+        public static let origin = RequestKey { request in try origin(of: request.url) }
 
         /// The origin key of `url` (see ``origin``).
         static func origin(of url: String) throws -> String {

@@ -13,9 +13,9 @@
     ///
     /// ```swift
     /// // Only 502, 503 and 504 are failures: a 500 is a bug in one handler, not an outage.
-    /// let gateways = HTTPResponseClassifier { status, _ in [502, 503, 504].contains(status.code) }
+    /// let gateways = ResponseClassifier { status, _ in [502, 503, 504].contains(status.code) }
     /// ```
-    public struct HTTPResponseClassifier: Sendable {
+    public struct ResponseClassifier: Sendable {
         /// The predicate: `true` when a response with this status and these headers is a failure.
         public let isFailure: @Sendable (_ status: HTTPResponseStatus, _ headers: HTTPHeaders) -> Bool
 
@@ -25,7 +25,7 @@
         }
 
         /// 5xx and 429 are failures; everything else (1xx–4xx but 429) is a success.
-        public static let `default` = HTTPResponseClassifier { status, _ in
+        public static let `default` = ResponseClassifier { status, _ in
             status.code >= 500 || status.code == 429
         }
     }

@@ -4,9 +4,9 @@
     import Testing
 
     /// The default key: a request's origin, as AsyncHTTPClient would connect to it.
-    @Suite struct HTTPRequestKeyTests {
+    @Suite struct RequestKeyTests {
         func origin(_ url: String) throws -> String {
-            try HTTPRequestKey.origin.key(HTTPClientRequest(url: url))
+            try RequestKey.origin.key(HTTPClientRequest(url: url))
         }
 
         @Test func originsWriteTheSchemeHostAndPort() throws {

@@ -7,11 +7,11 @@
     /// ```swift
     /// do {
     ///     let response = try await partners.execute(request)
-    /// } catch let rejected as HTTPCallRejectedError {
+    /// } catch let rejected as RequestRejectedError {
     ///     logger.info("\(rejected.key) is \(rejected.state); retry after \(String(describing: rejected.retryAfter))")
     /// }
     /// ```
-    public struct HTTPCallRejectedError: Error, Hashable, CustomStringConvertible {
+    public struct RequestRejectedError: Error, Hashable, CustomStringConvertible {
         /// The request's key: the breaker of the group that refused it (an origin such as `https://api.example:443` by
         /// default).
         public let key: String
