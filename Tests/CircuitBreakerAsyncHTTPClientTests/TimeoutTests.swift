@@ -6,8 +6,9 @@
     import NIOHTTP1
     import Testing
 
-    /// Both bounds on a request: the breaker's invocation timeout (on the group's manual clock) and the client's deadline
-    /// (the request's `timeout`, on the system clock). Each is counted against the key. No test here measures time.
+    /// Both bounds on a request: the breaker's invocation timeout (on the group's manual clock) and the client's
+    /// deadline (the request's `timeout`, on the system clock). Each is counted against the key. No test here measures
+    /// time.
     @Suite struct TimeoutTests {
         @Test func theInvocationTimeoutCountsAndCancelsTheRequest() async throws {
             try await withUpstreams { upstreams, client in
