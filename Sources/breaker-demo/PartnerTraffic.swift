@@ -22,39 +22,19 @@ struct PartnerTraffic: Service {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { loops in
                 loops.addTask {
-                    await every(callsPerSecond) { turn in
+                    await atSteadyRate(callsPerSecond) { turn in
                         let partner = partners[turn % partners.count]
-                        _ = try? await group.execute(key: partner.name) { try await partner.call() }
+                        await tracing.traced {
+                            _ = try? await group.execute(key: partner.name) { try await partner.call() }
+                        }
                     }
                 }
                 if madeUpKeysPerSecond > 0 {
                     loops.addTask {
-                        await every(madeUpKeysPerSecond) { turn in
-                            _ = try? group.execute(key: "visitor-\(turn + 1)") { "ok" }
+                        await atSteadyRate(madeUpKeysPerSecond) { turn in
+                            await tracing.traced { _ = try? group.execute(key: "visitor-\(turn + 1)") { "ok" } }
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// Starts `call(turn)` for turn 0, 1, 2, … at `rate` per second, each in a traced task of its own, until cancelled.
-    private func every(_ rate: Double, _ call: @escaping @Sendable (Int) async -> Void) async {
-        let interval = Duration.seconds(1 / rate)
-        let clock = ContinuousClock()
-        await withDiscardingTaskGroup { calls in
-            var next = clock.now
-            var turn = 0
-            while !Task.isCancelled {
-                let current = turn
-                calls.addTask { await tracing.traced { await call(current) } }
-                turn &+= 1
-                next = next.advanced(by: interval)
-                if next < clock.now { next = clock.now }
-                do {
-                    try await Task.sleep(until: next, clock: clock)
-                } catch {
-                    return
                 }
             }
         }
