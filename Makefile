@@ -13,7 +13,7 @@ BUILD_FLAGS ?= $(TRAITS) -Xswiftc -warnings-as-errors
 # Steps of the model-based tests (Tests/CircuitBreakerTests/Model) in make test and make model-check.
 STEPS ?= 200000
 
-.PHONY: all build demo observe test pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions api-check docs flake-check bench bench-micro bench-exporter bench-formats clean
+.PHONY: all build demo observe test pin-lowest-versions test-unit model-check spin test-tsan test-asan test-ops test-fuzz fuzz e2e e2e-fleet e2e-formats e2e-operations e2e-browser e2e-hostile e2e-demo e2e-hummingbird check-lowest-versions api-check docs flake-check bench bench-micro bench-exporter bench-formats bench-peers clean
 
 all: build
 
@@ -194,6 +194,11 @@ bench-formats:
 	scripts/install-deps.sh bench
 	$(SWIFT) build $(TRAITS) -c release --product breaker-demo
 	scripts/bench-formats.sh .build/release/breaker-demo
+
+## Ours against Hummingbird + swift-prometheus (Benchmarks/Peers), side by side in one run; not part of make test.
+bench-peers:
+	scripts/install-deps.sh bench
+	TRAITS="$(TRAITS)" scripts/bench-peers.sh
 
 ## The exporter under pressure (not part of `make test`: about three minutes, both cores loaded): idle floods,
 ## half-closed requests, bursts of 500 scrapes with the peak RSS, SIGTERM with a render stuck; each figure printed
