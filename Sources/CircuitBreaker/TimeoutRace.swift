@@ -13,18 +13,22 @@ import CircuitBreakerInternals
 /// end of its scope. So the operation is abandoned in its own task, which keeps running to its end, and its late
 /// outcome is dropped. The caller's task only waits, on a continuation.
 ///
-/// **Race freedom.** The three parties (the operation's task, the scheduler at the deadline, the caller's
-/// cancellation handler) each try to *claim* the race, under the scheduler's lock; only the first succeeds, so the
-/// continuation is resumed exactly once and the outcome recorded is that of the winner. The caller creates the
-/// operation's task and then arms the deadline, also under the lock; a party that wins before the arming finds no
-/// continuation yet and leaves its outcome in `early`, which the arming delivers instead of arming. The loser's
-/// outcome is dropped: a late result changes nothing. Whoever wins other than the operation cancels the operation's
-/// task, after releasing the lock, since cancellation runs the operation's handlers, which may take this lock (a
-/// sleep on the same ``ManualClock``).
-// Safety (@unchecked Sendable): `continuation`, `task` and `early`, like the entry's fields, are read and written
-// only with the scheduler's lock held, except in `expire()`, which runs after the scheduler claimed the race: from
-// then on no other party touches them (claiming fails for all others), and the lock ordered the writes before the
-// claim. So exclusive access is guaranteed by the lock, and the dynamic exclusivity checks are left out.
+/// **Race freedom.** The three parties (the operation's task, the scheduler at the deadline, the caller's cancellation
+/// handler) each try to *claim* the race, under the scheduler's lock; only the first succeeds, so the continuation is
+/// resumed exactly once and the outcome recorded is that of the winner. The caller hands the race its continuation and
+/// arms the deadline first, under the lock, and only then creates the operation's task: so the operation always finds
+/// the continuation, and no outcome ever waits in a box. Only the caller's cancellation can win before the arming (its
+/// handler runs at once when the caller is already cancelled); the arming then finds the race claimed, answers
+/// `CancellationError`, and starts the operation already cancelled. The task is handed to the race after it is created,
+/// under the lock: if a party other than the operation won in between (the deadline, or the caller's cancellation), it
+/// found no task to cancel, so the handing-over cancels it. Whoever wins other than the operation cancels the
+/// operation's task, after releasing the lock, since cancellation runs the operation's handlers, which may take this
+/// lock (a sleep on the same ``ManualClock``). The loser's outcome is dropped: a late result changes nothing.
+// Safety (@unchecked Sendable): `continuation` and `task`, like the entry's fields, are read and written only with the
+// scheduler's lock held, except in `expire()`, which runs after the scheduler claimed the race: from then on no other
+// party writes them (claiming fails for all others, and the task is handed over only to an unclaimed race), and the
+// lock ordered the earlier writes before the claim. So exclusive access is guaranteed by the lock, and the dynamic
+// exclusivity checks are left out.
 @usableFromInline
 final class TimeoutRace<T: Sendable>: ScheduledDeadline, @unchecked Sendable {
     @usableFromInline let operation: @Sendable () async throws -> T
@@ -34,11 +38,6 @@ final class TimeoutRace<T: Sendable>: ScheduledDeadline, @unchecked Sendable {
 
     @usableFromInline @exclusivity(unchecked) var continuation: UnsafeContinuation<AsyncOutcome<T>, Never>?
     @usableFromInline @exclusivity(unchecked) var task: Task<Void, any Error>?
-    /// The outcome of a party that won before the race was armed (an `AsyncOutcome<T>`). Type-erased, so that no
-    /// stored property's layout depends on `T`: the class's deinit is not specialized, and a `T`-dependent field
-    /// would make it look up metadata on every call (measured: about 300 instructions). Boxing it costs an
-    /// allocation only in that rare case.
-    @usableFromInline @exclusivity(unchecked) var early: (any Sendable)?
 
     @inlinable
     init(
@@ -66,15 +65,32 @@ final class TimeoutRace<T: Sendable>: ScheduledDeadline, @unchecked Sendable {
         let race = TimeoutRace(operation, scheduler: clock.deadlineScheduler, breakerName: breakerName, timeout: timeout)
         return await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                // Not detached: the operation sees the caller's priority and task-local values, as it would inline.
-                // A throwing closure, although it never throws: `Task`'s non-throwing initializer wraps its
-                // operation in a throwing one, which costs an allocation per call.
-                let task = Task { () async throws in await race.runOperation() }
-                race.arm(continuation, task: task, deadline: deadline)
+                switch race.arm(continuation, deadline: deadline) {
+                case .armed:
+                    race.hand(over: race.startOperation())
+                case .due:
+                    // A deadline already past (a manual clock): the operation starts and is cancelled at once, as
+                    // it would be at a deadline that passes while it runs.
+                    race.startOperation().cancel()
+                    race.expire()
+                case .cancelled:
+                    // The operation still starts, cancelled, as it would run without a timeout in a cancelled task.
+                    race.startOperation().cancel()
+                    continuation.resume(returning: .error(CancellationError()))
+                }
             }
         } onCancel: {
             race.finish(.error(CancellationError()), cancelsOperation: true)
         }
+    }
+
+    /// Starts the operation in a task of its own.
+    @inlinable
+    func startOperation() -> Task<Void, any Error> {
+        // Not detached: the operation sees the caller's priority and task-local values, as it would inline. A
+        // throwing closure, although it never throws: `Task`'s non-throwing initializer wraps its operation in a
+        // throwing one, which costs an allocation per call.
+        Task { () async throws in await self.runOperation() }
     }
 
     @inlinable
@@ -89,38 +105,38 @@ final class TimeoutRace<T: Sendable>: ScheduledDeadline, @unchecked Sendable {
     /// What `arm` found.
     @usableFromInline
     enum Start {
+        /// The deadline is armed: start the operation and hand its task over.
         case armed
+        /// The deadline has passed already (a manual clock); the race is claimed for the scheduler.
         case due
-        case finished(AsyncOutcome<T>)
+        /// The caller was cancelled before the race was armed: answer `CancellationError` (the operation starts
+        /// cancelled).
+        case cancelled
     }
 
-    /// Hands the race its continuation and the operation's task, and arms the deadline; or, if a party won
-    /// before, delivers its outcome.
+    /// Hands the race its continuation and arms the deadline, unless the caller's cancellation won before.
     @inlinable
-    func arm(_ continuation: UnsafeContinuation<AsyncOutcome<T>, Never>, task: Task<Void, any Error>, deadline: Int64) {
-        let start: Start
+    func arm(_ continuation: UnsafeContinuation<AsyncOutcome<T>, Never>, deadline: Int64) -> Start {
         scheduler.lock()
+        defer { scheduler.unlock() }
         if claimed {
-            // Claimed before it was armed, so `finish` left its outcome here (there is always one).
-            start = .finished(early as? AsyncOutcome<T> ?? .error(CancellationError()))
-            early = nil
-        } else {
-            self.continuation = continuation
-            self.task = task
-            start = scheduler.armLocked(self, at: deadline) ? .armed : .due
+            // Only the caller's cancellation can claim a race not yet armed (see `finish`).
+            return .cancelled
         }
+        self.continuation = continuation
+        return scheduler.armLocked(self, at: deadline) ? .armed : .due
+    }
+
+    /// Hands the race the operation's task, created after the arming; cancels it at once if the deadline or the
+    /// caller's cancellation won in between (they found no task to cancel). If the operation itself won, its task
+    /// is finishing: cancelling it changes nothing.
+    @inlinable
+    func hand(over task: Task<Void, any Error>) {
+        scheduler.lock()
+        let won = claimed
+        if !won { self.task = task }
         scheduler.unlock()
-        switch start {
-        case .armed:
-            break
-        case .due:
-            expire()
-        case .finished(let outcome):
-            // Won by the caller's cancellation, or by an operation already done: cancelling a finished task does
-            // nothing.
-            task.cancel()
-            continuation.resume(returning: outcome)
-        }
+        if won { task.cancel() }
     }
 
     /// The operation's outcome, or the caller's cancellation: delivered if it comes first, dropped otherwise.
@@ -132,7 +148,8 @@ final class TimeoutRace<T: Sendable>: ScheduledDeadline, @unchecked Sendable {
             return
         }
         guard let continuation else {
-            early = outcome
+            // Not armed yet, so this is the caller's cancellation (the operation starts only after the arming): the
+            // arming finds the race claimed and answers `CancellationError` itself.
             scheduler.unlock()
             return
         }
