@@ -15,7 +15,9 @@
     ///
     /// The handler waits out the latency on the exporter's worker thread (a route handler is synchronous), so the
     /// server gets ``workerThreads`` of them; the latencies are tens of milliseconds and the client keeps at most
-    /// ``DemoBreakers/partnerConnections`` connections.
+    /// ``DemoBreakers/partnerConnections`` connections. That is also why an outage answers 503 after 50 ms rather
+    /// than hanging: each libmicrohttpd worker thread serves many connections, so a handler that hung would hold up
+    /// the healthy partners' requests on its thread too (tried: with 30-second hangs every key timed out and opened).
     struct PartnerUpstreams: Sendable {
         /// One partner as its upstream answers.
         struct Upstream: Sendable {
