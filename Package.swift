@@ -193,9 +193,19 @@ let package = Package(
                 "CircuitBreakerMonitors",
                 "CircuitBreakerOperations",
                 "MetricsExporter",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                // The partners group over real HTTP (AsyncHTTPClient); without the trait the demo calls them in
+                // process, and neither AsyncHTTPClient nor SwiftNIO is resolved for it.
+                .target(name: "CircuitBreakerAsyncHTTPClient", condition: .when(traits: ["AsyncHTTPClientSupport"])),
+                .product(
+                    name: "AsyncHTTPClient",
+                    package: "async-http-client",
+                    condition: .when(traits: ["AsyncHTTPClientSupport"])
+                ),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["AsyncHTTPClientSupport"])),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The demo's partners group of keyed breakers, scraped every second by a real Prometheus with the shipped rules.
 
-Two demos, one scrape job each:
+Two demos, one scrape job each, and one job each for their partners' upstreams (the demo calls its partners over
+HTTP on loopback, on a second exporter whose own metrics count what it answered):
 - "few-failing": 20 partners, 2 through an outage, and made-up keys (visitor-1, visitor-2, ...) at 20 calls per
   second pushing at the group's cap of 40 keys: the eviction attack.
 - "most-failing": 10 partners, 8 through an outage.
@@ -13,6 +14,8 @@ Checked against Prometheus:
 3. The eviction attack fails: the failing partner's series were present at every scrape while made-up keys were
    being evicted, and its counters never reset (its history was never lost), and it keeps rejecting.
 4. The group alert (CircuitBreakerGroupKeysRejecting) goes pending where most keys reject, and not where two of 20 do.
+5. Real HTTP: the upstreams answered 200s and 503s, as many as the breakers recorded calls; partner-01, whose 503s
+   carry Retry-After (held open 10 s), probes less often than partner-02 (the template's 5 s wait).
 
 Every process is stopped at the end, however the run ends.
 """
@@ -26,6 +29,7 @@ import harness  # noqa: E402
 from harness import alerts, series  # noqa: E402
 
 FEW, MOST = "few-failing", "most-failing"
+FEW_UPSTREAMS, MOST_UPSTREAMS = "few-failing-upstreams", "most-failing-upstreams"
 
 
 def value(prometheus, query):
@@ -38,15 +42,18 @@ def scenario(run, demo):
     if not run.check(os.access(demo, os.X_OK) and harness.find_tool("prometheus"),
                      f"demo ({demo}) and prometheus are installed"):
         return
-    few, most, prom_port = harness.free_ports(3)
-    config = run.prometheus_config("1s", {FEW: [f"127.0.0.1:{few}"], MOST: [f"127.0.0.1:{most}"]})
+    few, most, prom_port, few_upstreams, most_upstreams = harness.free_ports(5)
+    config = run.prometheus_config("1s", {FEW: [f"127.0.0.1:{few}"], MOST: [f"127.0.0.1:{most}"],
+                                          FEW_UPSTREAMS: [f"127.0.0.1:{few_upstreams}"],
+                                          MOST_UPSTREAMS: [f"127.0.0.1:{most_upstreams}"]})
     prometheus = run.start_prometheus(config, prom_port)
 
     common = ["--bind", "127.0.0.1", "--quiet", "--duration", "300", "--outage-offset", "2",
               "--outage-duration", "600", "--outage-period", "3600"]
-    run.start(FEW, [demo, "--port", str(few), "--partners", "20", "--partner-outages", "2", "--made-up-keys", "20"]
-              + common)
-    run.start(MOST, [demo, "--port", str(most), "--partners", "10", "--partner-outages", "8"] + common)
+    run.start(FEW, [demo, "--port", str(few), "--partner-port", str(few_upstreams), "--partners", "20",
+                    "--partner-outages", "2", "--made-up-keys", "20"] + common)
+    run.start(MOST, [demo, "--port", str(most), "--partner-port", str(most_upstreams), "--partners", "10",
+                     "--partner-outages", "8"] + common)
     run.wait_until(30, "every shipped rule loaded and evaluated without error", lambda: run.rules_healthy(prometheus))
 
     # 1. Per-key state.
@@ -95,6 +102,28 @@ def scenario(run, demo):
     ratio = value(prometheus, f'job:circuit_breaker_group_keys_rejecting:ratio{{job="{FEW}"}}')
     run.check(not alerts(prometheus, "CircuitBreakerGroupKeysRejecting", "any", job=FEW) and (ratio or 0) < 0.5,
               f"no group alert where 2 of 20 keys fail (share of keys rejecting {ratio})")
+
+    # 5. Real HTTP: what the upstreams answered is what the breakers recorded.
+    def answered(job, code=None):
+        status = f', code="{code}"' if code else ""
+        return value(prometheus, f'sum(metrics_exporter_http_requests_total{{job="{job}", '
+                                 f'path="/partners/{{name}}"{status}}})')
+    ok, failed = answered(FEW_UPSTREAMS, "200"), answered(FEW_UPSTREAMS, "503")
+    run.check((ok or 0) > 0 and (failed or 0) > 0,
+              f"the partners' upstreams answered over HTTP: {ok} x 200, {failed} x 503 (the outage)")
+    # The most-failing demo has no made-up keys, so no key is evicted and its counters hold every call; the two jobs
+    # are scraped a second apart at most, at 20 calls per second.
+    recorded = value(prometheus, f'sum(circuit_breaker_key_calls_total{{job="{MOST}", breaker="partners", '
+                                 f'outcome!="rejected"}})')
+    sent = answered(MOST_UPSTREAMS)
+    run.check(recorded is not None and sent is not None and abs(recorded - sent) <= 0.05 * sent + 40,
+              f"every call the breakers let through was an HTTP request answered upstream ({recorded} recorded, "
+              f"{sent} answered)")
+    probes = 'circuit_breaker_key_transitions_total{{job="{job}", key="{key}", from="open", to="half_open"}}'
+    held = value(prometheus, probes.format(job=FEW, key="partner-01"))
+    waited = value(prometheus, probes.format(job=FEW, key="partner-02"))
+    run.check(held is not None and waited is not None and held < waited,
+              f"partner-01's Retry-After holds its breaker open longer: {held} probes against partner-02's {waited}")
 
 
 if __name__ == "__main__":

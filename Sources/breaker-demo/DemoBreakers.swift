@@ -59,6 +59,21 @@ enum DemoBreakers {
         slowCallThreshold: .milliseconds(250)
     )
 
+    /// The longest a partner's `Retry-After` holds its key's breaker open: the odd-numbered partners in an outage ask
+    /// for two minutes, and get this.
+    static let partnerMaximumRetryAfter: Duration = .seconds(10)
+
+    /// The HTTP client's deadline for a partner request, head and body: longer than the template's invocation
+    /// timeout, which bounds the wait for the head first and counts it as the key's timeout.
+    static let partnerRequestTimeout: Duration = .milliseconds(2_500)
+
+    /// The HTTP client's connections to the partners' upstreams (one origin).
+    static let partnerConnections = 16
+
+    /// The most partner calls in flight at once; a turn beyond it is skipped. At 20 calls per second bounded by the
+    /// 2-second invocation timeout, a hanging upstream could hold 40.
+    static let partnerCallsInFlight = 64
+
     /// The `partners` group's limits: room for every partner and some made-up keys; beyond that, keys share the
     /// overflow breaker.
     static func partnerLimits(partners: Int) -> BreakerGroup.Configuration {

@@ -21,6 +21,7 @@ struct DemoOptions: Sendable {
     var partners = 20
     var partnerOutages = 2
     var madeUpKeys = 0.0
+    var partnerPort: UInt16 = 0
     var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
     var webConfig: String?
     var adminUsers: [String: String] = [:]
@@ -44,7 +45,12 @@ struct DemoOptions: Sendable {
           recommendations  flaky: fails and answers slowly at random (fallback: cached recommendations)
           payments         goes through outages on a schedule: its breaker trips, probes, and recovers
           partners         a group of keyed breakers, one per partner (partner-01 ... partner-20), created on
-                           first call: the first two go through outages with payments, each opens only its own key
+                           first call: the first two go through outages with payments, each opens only its own key.
+                           Called over real HTTP (AsyncHTTPClient through CircuitBreakingHTTPClient, keyed by
+                           partner) on upstreams served by a second exporter on 127.0.0.1 (--partner-port):
+                           GET /partners/NAME answers 200, or 503 in an outage (partner-01, 03, ... with
+                           Retry-After, capped at 10 s). A build without the AsyncHTTPClientSupport trait calls
+                           them in process instead, and logs it (make demo turns the trait on).
           search           SHADOW MODE: trips like the others but runs every call; the calls it would have
                            rejected are counted as circuit_breaker_calls_total{outcome="shadow_rejected"}
 
@@ -73,7 +79,10 @@ struct DemoOptions: Sendable {
                                     all (default 20; 0: no group)
           --partner-outages N       how many partners go through the payments outages (default 2)
           --made-up-keys N          calls per second to the partners group with keys never used before (visitor-1,
-                                    visitor-2, ...): the eviction attack; keys in an outage keep their slot (default 0)
+                                    visitor-2, ...), over HTTP like the partners': the eviction attack; keys in an
+                                    outage keep their slot (default 0)
+          --partner-port N          port of the partners' upstreams on 127.0.0.1 (default 0: a free one, logged at
+                                    start)
           --per-ip-connection-limit N
                                     idle exporter connections kept per address: a new connection makes that
                                     address's oldest idle one give way, none is refused (default 32; 0: no bound)
@@ -149,6 +158,12 @@ struct DemoOptions: Sendable {
             case "--partners": options.partners = Int(try number(flag, in: 0...99))
             case "--partner-outages": options.partnerOutages = Int(try number(flag, in: 0...99))
             case "--made-up-keys": options.madeUpKeys = try number(flag, in: 0...10_000)
+            case "--partner-port":
+                let text = try value(flag)
+                guard let port = UInt16(text) else {
+                    throw ParseError(description: "--partner-port takes 0-65535, not \(text)")
+                }
+                options.partnerPort = port
             case "--per-ip-connection-limit":
                 let limit = Int(try number(flag, in: 0...100_000))
                 options.perIPConnectionLimit = limit == 0 ? nil : limit

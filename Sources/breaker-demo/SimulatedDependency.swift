@@ -1,6 +1,9 @@
 import CircuitBreaker
 
 /// A pretend remote service: answers after a random latency, or fails, as its behaviour says.
+///
+/// The demo calls most of them in process (``call()``); the partners' upstreams answer HTTP requests with the same
+/// schedule (``nextAnswer()``, see `PartnerUpstreams`), so their outages line up with payments' either way.
 struct SimulatedDependency: Sendable {
     struct Unavailable: Error, CustomStringConvertible {
         let dependency: String
@@ -16,6 +19,12 @@ struct SimulatedDependency: Sendable {
         case outages(offset: Double, duration: Double, period: Double)
     }
 
+    /// What one request gets: after how long, and whether it fails.
+    struct Answer: Sendable {
+        let latency: Duration
+        let fails: Bool
+    }
+
     let name: String
     let behaviour: Behaviour
     let started: ContinuousClock.Instant
@@ -28,22 +37,33 @@ struct SimulatedDependency: Sendable {
         return (elapsed - offset).truncatingRemainder(dividingBy: period) < duration
     }
 
-    /// One request.
-    func call() async throws -> String {
+    /// The answer to a request made now, drawn at random as the behaviour says.
+    func nextAnswer() -> Answer {
         switch behaviour {
         case .healthy:
-            try await Task.sleep(for: .milliseconds(Int.random(in: 5...20)))
+            return Self.healthyAnswer()
         case .flaky(let failureRate, let slowRate):
             let slow = Double.random(in: 0..<1) < slowRate
-            try await Task.sleep(for: .milliseconds(slow ? Int.random(in: 300...600) : Int.random(in: 10...40)))
-            if Double.random(in: 0..<1) < failureRate { throw Unavailable(dependency: name) }
+            return Answer(
+                latency: .milliseconds(slow ? Int.random(in: 300...600) : Int.random(in: 10...40)),
+                fails: Double.random(in: 0..<1) < failureRate
+            )
         case .outages:
-            if isDown {
-                try await Task.sleep(for: .milliseconds(50))
-                throw Unavailable(dependency: name)
-            }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 10...30)))
+            if isDown { return Answer(latency: .milliseconds(50), fails: true) }
+            return Answer(latency: .milliseconds(Int.random(in: 10...30)), fails: false)
         }
+    }
+
+    /// The answer of a healthy dependency: success in 5-20 ms.
+    static func healthyAnswer() -> Answer {
+        Answer(latency: .milliseconds(Int.random(in: 5...20)), fails: false)
+    }
+
+    /// One request, in process.
+    func call() async throws -> String {
+        let answer = nextAnswer()
+        try await Task.sleep(for: answer.latency)
+        if answer.fails { throw Unavailable(dependency: name) }
         return "\(name): ok"
     }
 }

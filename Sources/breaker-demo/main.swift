@@ -100,17 +100,25 @@ do {
                 started: started
             )
         }
+        let group = try BreakerGroup(
+            name: "partners",
+            template: DemoBreakers.partnerTemplate,
+            configuration: DemoBreakers.partnerLimits(partners: options.partners),
+            monitors: [exporting.monitor, LoggingMonitor(logger: logger)]
+        )
         partnerTraffic = PartnerTraffic(
-            group: try BreakerGroup(
-                name: "partners",
-                template: DemoBreakers.partnerTemplate,
-                configuration: DemoBreakers.partnerLimits(partners: options.partners),
-                monitors: [exporting.monitor, LoggingMonitor(logger: logger)]
+            transport: try PartnerTraffic.transport(
+                group: group,
+                partners: partners,
+                port: options.partnerPort,
+                logger: logger
             ),
-            partners: partners,
+            partners: partners.map(\.name),
             callsPerSecond: options.rate,
             madeUpKeysPerSecond: options.madeUpKeys,
-            tracing: DemoTracing(prefix: options.traceIDPrefix)
+            inFlight: InFlightLimit(limit: DemoBreakers.partnerCallsInFlight),
+            tracing: DemoTracing(prefix: options.traceIDPrefix),
+            logger: logger
         )
     }
     for index in 0..<options.extraBreakers {
@@ -129,7 +137,7 @@ do {
         )
     }
 } catch {
-    exitWithError("cannot create the breakers: \(error)", code: 1)
+    exitWithError("cannot create the breakers or the partners' upstreams: \(error)", code: 1)
 }
 
 var serverConfiguration = MetricsServerConfiguration(
