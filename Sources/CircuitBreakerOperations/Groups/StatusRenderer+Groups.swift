@@ -160,16 +160,48 @@ extension StatusRenderer {
     /// A group's summary object, as `GET /api/v1/groups` lists it: with up to ``notClosedKeysInSummary`` keys that
     /// are not closed.
     func writeSummary(of entry: GroupEntry, to json: inout JSONWriter) {
-        let keys = keysWithStates(entry.group)
+        let summary = summary(of: entry)
         json.beginObject()
-        writeSummaryFields(of: entry, keys: keys, to: &json)
+        writeSummaryFields(of: entry, keys: summary.keys, to: &json)
         json.key("not_closed_keys")
         json.beginArray()
-        for key in keys.lazy.filter({ $0.state != .closed }).prefix(Self.notClosedKeysInSummary) {
-            status(of: key.breaker, in: entry).write(to: &json)
-        }
+        for status in summary.notClosed { status.write(to: &json) }
         json.endArray()
         json.endObject()
+    }
+
+    /// What the status page shows of a group.
+    struct GroupSummary {
+        let group: BreakerGroup
+        let keys: [(breaker: CircuitBreaker, state: CircuitState)]
+        /// The number of keys in each state, by the state's raw value.
+        let stateCounts: [Int]
+        let override: BreakerOverride?
+        /// The first ``StatusRenderer/notClosedKeysInSummary`` keys that are not closed.
+        let notClosed: [BreakerStatus]
+        /// How many keys are not closed.
+        var notClosedCount: Int { keys.count - stateCounts[Int(CircuitState.closed.rawValue)] }
+    }
+
+    /// The summary of `entry`'s group now.
+    func summary(of entry: GroupEntry) -> GroupSummary {
+        let keys = keysWithStates(entry.group)
+        var counts = [Int](repeating: 0, count: CircuitState.allCases.count)
+        for key in keys { counts[Int(key.state.rawValue)] += 1 }
+        let notClosed = keys.lazy.filter { $0.state != .closed }.prefix(Self.notClosedKeysInSummary)
+            .map { status(of: $0.breaker, in: entry) }
+        return GroupSummary(
+            group: entry.group,
+            keys: keys,
+            stateCounts: counts,
+            override: groupOverride(of: entry),
+            notClosed: Array(notClosed)
+        )
+    }
+
+    /// The summary of every group, for the status page.
+    func groupSummaries() -> [GroupSummary] {
+        groupEntries().map(summary(of:))
     }
 
     /// The document of `GET /api/v1/groups`.

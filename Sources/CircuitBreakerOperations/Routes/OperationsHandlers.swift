@@ -73,7 +73,7 @@ struct OperationsHandlers: Sendable {
     /// `X-Frame-Options: DENY` (the policy's `frame-ancestors` for older browsers).
     func statusPage(admin: Bool) -> RouteResponse {
         let page = StatusPage(refreshInterval: configuration.pageRefreshInterval, admin: admin)
-        var response = RouteResponse.html(page.render(renderer.statuses()))
+        var response = RouteResponse.html(page.render(renderer.statuses(), groups: renderer.groupSummaries()))
         response.headerFields[.contentSecurityPolicy] = StatusPage.contentSecurityPolicy
         response.headerFields[.xContentTypeOptions] = "nosniff"
         response.headerFields[.referrerPolicy] = "no-referrer"
