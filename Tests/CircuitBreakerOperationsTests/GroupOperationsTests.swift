@@ -265,6 +265,16 @@ struct GroupOverrideTests {
         #expect(audit.count == 1)
         #expect(audit.first?.metadata["scope"] == "group")
 
+        // Clearing one key that holds the group's override is that key's event.
+        let beforeKeyClear = fixture.events().count
+        let cleared = fixture.handlers.clearKeyOverride(
+            operationsRequest(method: .delete, pathParameters: ["group": "partners", "key": "k2"], user: "alice")
+        )
+        #expect(cleared.status == 200)
+        #expect(try group.breaker(for: "k2").state == .closed)
+        let keyEvents = fixture.events().dropFirst(beforeKeyClear)
+        #expect(keyEvents.contains { $0.kind == .overrideEnded && $0.key == "k2" && !$0.expired })
+
         // A key's own override replaces the group's on that key, and survives the group's clearing.
         #expect(fixture.postKeyOverride("partners", "k1", #"{"action":"disable","reason":"r","ttl":"1h"}"#).status == 200)
         #expect(fixture.deleteGroupOverride("partners").status == 200)

@@ -193,9 +193,10 @@ final class BoundOperationsMonitor: BreakerMonitor {
     func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
         shared.keeper.markDirty()
         if inBulkAction { return }
-        if let group, group.isGroupWide(override) {
-            // Each key notices the expiry on its own; the group's event is published by the first.
-            guard expired, group.firstExpiry(of: override) else { return }
+        if expired, let group, group.isGroupWide(override) {
+            // Each key notices the expiry on its own; the group's event is published by the first. (Ended on one
+            // key only, by that key's DELETE or own override, it is that key's event.)
+            guard group.firstExpiry(of: override) else { return }
             shared.publishGroupEvent(
                 .overrideEnded,
                 group: identity.name,
