@@ -26,7 +26,12 @@ extension Fixture {
     /// `POST /api/v1/groups/{group}/keys/{key}/override`.
     func postKeyOverride(_ group: String, _ key: String, _ body: String, user: String? = "alice") -> RouteResponse {
         handlers.applyKeyOverride(
-            operationsRequest(method: .post, pathParameters: ["group": group, "key": key], body: Array(body.utf8), user: user)
+            operationsRequest(
+                method: .post,
+                pathParameters: ["group": group, "key": key],
+                body: Array(body.utf8),
+                user: user
+            )
         )
     }
 
@@ -156,12 +161,18 @@ struct GroupStatusTests {
     @Test("a group made outside the registry with the operations' monitors is listed; one without is read-only")
     func standaloneGroups() throws {
         let fixture = Fixture()
-        let watched = try BreakerGroup(name: "outside", monitors: fixture.operations.monitors, clock: .manual(fixture.clock))
+        let watched = try BreakerGroup(
+            name: "outside",
+            monitors: fixture.operations.monitors,
+            clock: .manual(fixture.clock)
+        )
         _ = try watched.breaker(for: "x")
         let unwatched = try BreakerGroup(name: "bare", clock: .manual(fixture.clock))
         _ = try unwatched.breaker(for: "y")
-        let names = try #require(try object(fixture.handlers.listGroups(operationsRequest()))["groups"] as? [[String: Any]])
-            .compactMap { $0["name"] as? String }
+        let names = try #require(
+            try object(fixture.handlers.listGroups(operationsRequest()))["groups"] as? [[String: Any]]
+        )
+        .compactMap { $0["name"] as? String }
         #expect(names == ["outside"])
         #expect(fixture.showGroup("outside").status == 200)
         withExtendedLifetime(unwatched) {}
@@ -276,7 +287,9 @@ struct GroupOverrideTests {
         #expect(keyEvents.contains { $0.kind == .overrideEnded && $0.key == "k2" && !$0.expired })
 
         // A key's own override replaces the group's on that key, and survives the group's clearing.
-        #expect(fixture.postKeyOverride("partners", "k1", #"{"action":"disable","reason":"r","ttl":"1h"}"#).status == 200)
+        #expect(
+            fixture.postKeyOverride("partners", "k1", #"{"action":"disable","reason":"r","ttl":"1h"}"#).status == 200
+        )
         #expect(fixture.deleteGroupOverride("partners").status == 200)
         #expect(try group.breaker(for: "k0").state == .closed)
         #expect(try group.breaker(for: "later").state == .closed)
@@ -322,10 +335,17 @@ struct GroupOverrideTests {
         let group = try before.partners()
         _ = try group.breaker(for: "held\nkey")
         _ = try group.breaker(for: "plain")
-        #expect(before.postKeyOverride("partners", "held\nkey", #"{"action":"disable","reason":"r","ttl":"1h"}"#).status == 200)
+        #expect(
+            before.postKeyOverride("partners", "held\nkey", #"{"action":"disable","reason":"r","ttl":"1h"}"#).status
+                == 200
+        )
         #expect(before.postGroupOverride("other", forceOpen).status == 404)
         let saved = try before.operations.keeper.file?.loadForTest() ?? [:]
-        #expect(saved == [.key(group: "partners", key: "held\nkey"): try #require(group.breaker(for: "held\nkey").activeOverride)])
+        #expect(
+            saved == [
+                .key(group: "partners", key: "held\nkey"): try #require(group.breaker(for: "held\nkey").activeOverride)
+            ]
+        )
         let second = Fixture(configuration: .init(stateFile: path), clock: clock)
         let againGroup = try second.partners()
         #expect(try againGroup.breaker(for: "plain").state == .closed)
@@ -354,7 +374,12 @@ struct GroupOverrideTests {
         _ = try group.breaker(for: "k")
         let handlers = fixture.operations.handlers(for: registry)
         let response = handlers.applyGroupOverride(
-            operationsRequest(method: .post, pathParameters: ["group": "bare"], body: Array(forceOpen.utf8), user: "alice")
+            operationsRequest(
+                method: .post,
+                pathParameters: ["group": "bare"],
+                body: Array(forceOpen.utf8),
+                user: "alice"
+            )
         )
         #expect(response.status == 409)
         #expect(try errorCode(response) == "group_not_monitored")
@@ -373,7 +398,8 @@ struct GroupStateFileTests {
         )
     }
 
-    private let fields = #""action": "force_open", "reason": "r", "actor": "a", "applied_at": 1700000000, "expires_at": 1700001000"#
+    private let fields =
+        #""action": "force_open", "reason": "r", "actor": "a", "applied_at": 1700000000, "expires_at": 1700001000"#
 
     @Test("a key entry and a group entry load as their targets")
     func targets() throws {

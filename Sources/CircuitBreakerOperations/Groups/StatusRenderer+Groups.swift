@@ -226,9 +226,10 @@ extension StatusRenderer {
         let entry = try groupEntry(named: name)
         let keys = keysWithStates(entry.group)
         let matching = keys.filter { page.state.matches($0.state) }
-        let start = page.after.map { after in
-            matching.firstIndex { after.precedesByBytes($0.breaker.key ?? "") } ?? matching.endIndex
-        } ?? matching.startIndex
+        let start =
+            page.after.map { after in
+                matching.firstIndex { after.precedesByBytes($0.breaker.key ?? "") } ?? matching.endIndex
+            } ?? matching.startIndex
         let listed = matching[start...].prefix(page.limit)
         var json = JSONWriter(capacity: 2_048 + listed.count * 1_300)
         json.beginObject()

@@ -9,14 +9,15 @@ import Foundation
 /// - each entry has the keys `breaker`, `action`, `reason`, `actor`, `applied_at` and `expires_at`, and at most
 ///   one of `key` (a string of 1 to 65,536 bytes: the override of that key of the group `breaker`) and
 ///   `every_key` (`true`: the group-wide override of the group `breaker`), and no other; `breaker` is a non-empty
-///   name of at most 4,096 bytes; each target (a breaker, a group's key, a group) is named once in the file; `action` is `force_open` or
-///   `disable` (a reset is never saved); `reason` follows the API's rule (1 to 500 characters, not blank, no
+///   name of at most 4,096 bytes; each target (a breaker, a group's key, a group) is named once in the file;
+///   `action` is `force_open` or `disable` (a reset is never saved); `reason` follows the API's rule (1 to 500 characters, not blank, no
 ///   control character: a line break would forge an audit line); `actor` has 1 to 256 bytes and no control
 ///   character; both times are finite numbers, `applied_at` not after `expires_at`, and `expires_at` no later than
 ///   the maximum TTL from now (a minute of slack for clock steps). A time such as 1e19 would otherwise reach the
 ///   page's clock formatting.
 /// - An entry that fails is refused with its reason and the others load; an entry that has expired is dropped.
-/// Breakers named in the file that the registry does not have (yet) stay pending until one is registered.
+/// Breakers named in the file that the registry does not have (yet) stay pending until one is registered, and a
+/// group's keys until the group creates them.
 enum OverrideStateDocument {
     /// The version this code reads and writes.
     static let currentVersion = 1
@@ -144,7 +145,8 @@ enum OverrideStateDocument {
         switch target {
         case .breaker(let name): "breaker \"\(name.prefix(80))\""
         case .group(let name): "group \"\(name.prefix(80))\" (every key)"
-        case .key(let group, let key): "group \"\(group.prefix(80))\" key \(OverrideTarget.quoted(String(key.prefix(80))))"
+        case .key(let group, let key):
+            "group \"\(group.prefix(80))\" key \(OverrideTarget.quoted(String(key.prefix(80))))"
         }
     }
 

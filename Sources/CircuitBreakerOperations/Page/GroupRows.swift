@@ -61,7 +61,8 @@ struct GroupRows {
         let state = snapshot.state
         var row = "<tr class=\"key\" data-group=\"\(group)\" data-key=\"\(key)\" data-state=\"\(state.label)\">"
         row += "<th scope=\"row\">\(group) · \(key)</th>"
-        row += "<td><span class=\"badge \(state.label)\">\(StatusRow.symbol(state)) \(StatusRow.words(state))</span></td>"
+        row += "<td><span class=\"badge \(state.label)\">"
+        row += "\(StatusRow.symbol(state)) \(StatusRow.words(state))</span></td>"
         row += "<td></td>"
         if let threshold = status.configuration.trip.failureRatioThreshold {
             row += "<td>\(String(format: "%.2f / %.2f", snapshot.failureRatio, threshold))</td>"
