@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(ttl override-body state-file accept path)
+[ ${#targets[@]} -gt 0 ] || targets=(ttl override-body state-file accept path page-query)
 SWIFT="${SWIFT:-swift}"
 
 # libFuzzer's driver without its main (Fuzz/Sources/breaker-fuzz/main.swift is the program's main and calls

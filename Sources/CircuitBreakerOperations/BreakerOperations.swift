@@ -75,6 +75,12 @@ public final class BreakerOperations: Sendable {
         hub.droppedClients
     }
 
+    /// The groups document, as `GET /api/v1/groups` serves it (JSON): the registry's groups and every other group
+    /// given ``monitors``.
+    public func groupsDocument(for registry: BreakerRegistry) -> [UInt8] {
+        handlers(for: registry).renderer.renderGroupList()
+    }
+
     /// The status document of `registry`, as `GET /api/v1/breakers` serves it (JSON).
     public func statusDocument(for registry: BreakerRegistry) -> [UInt8] {
         handlers(for: registry).renderer.renderList()

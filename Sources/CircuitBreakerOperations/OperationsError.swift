@@ -27,6 +27,11 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
             case stateFileCorrupt = "state_file_corrupt"
             case stateFileUnsafe = "state_file_unsafe"
             case stateFileNotWritten = "state_file_not_written"
+            case unknownGroup = "unknown_group"
+            case unknownKey = "unknown_key"
+            case keyTooLong = "key_too_long"
+            case invalidQuery = "invalid_query"
+            case groupNotMonitored = "group_not_monitored"
         }
 
         private let backing: Backing
@@ -64,6 +69,19 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
         public static let stateFileUnsafe = Code(.stateFileUnsafe)
         /// Writing the state file failed (no space, no permission, …).
         public static let stateFileNotWritten = Code(.stateFileNotWritten)
+        /// No breaker group has the name in the path.
+        public static let unknownGroup = Code(.unknownGroup)
+        /// The group holds no breaker for the key in the path (never used, or evicted). Overriding a key does not
+        /// create it: override the group to cover keys that do not exist yet.
+        public static let unknownKey = Code(.unknownKey)
+        /// The key in the path is longer than the group's maximum key length, so no key of the group can have it.
+        public static let keyTooLong = Code(.keyTooLong)
+        /// A query parameter of a group's page (`limit`, `after`, `state`) has a value the API does not take.
+        public static let invalidQuery = Code(.invalidQuery)
+        /// The group was made without the operations' monitors (``BreakerOperations/monitors``), so an override of
+        /// it or of its keys could be neither saved nor given to keys created later: it is refused. Give the group
+        /// the monitors (or create it with the registry that has them).
+        public static let groupNotMonitored = Code(.groupNotMonitored)
 
         /// The snake-case name: the `code` of the API's JSON error body.
         public var description: String { backing.rawValue }
@@ -71,8 +89,9 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
         /// The HTTP status the API answers with.
         public var httpStatus: HTTPResponse.Status {
             switch backing {
-            case .unknownBreaker: .notFound
+            case .unknownBreaker, .unknownGroup, .unknownKey: .notFound
             case .tooManyClients: .serviceUnavailable
+            case .groupNotMonitored: .conflict
             case .notPersisted, .stateFileUnreadable, .stateFileCorrupt, .stateFileUnsafe, .stateFileNotWritten:
                 .internalServerError
             default: .badRequest

@@ -85,8 +85,8 @@ do {
         ),
     ]
     if options.partners > 0 {
-        // A group of its own rather than the registry's: the operations API and the status page do not list the
-        // keys of groups yet, so the group gets the exporter's monitor and the log only.
+        // A group of its own, with the registry's monitors but the demo's call statistics (which count the four
+        // routes): the operations monitors list it in the status API and on the page, and keep its overrides.
         let partners = (1...options.partners).map { number in
             SimulatedDependency(
                 name: "partner-" + (number < 10 ? "0" : "") + String(number),
@@ -104,7 +104,7 @@ do {
             name: "partners",
             template: DemoBreakers.partnerTemplate,
             configuration: DemoBreakers.partnerLimits(partners: options.partners),
-            monitors: [exporting.monitor, LoggingMonitor(logger: logger)]
+            monitors: [exporting.monitor, LoggingMonitor(logger: logger)] + operations.monitors
         )
         partnerTraffic = PartnerTraffic(
             transport: try PartnerTraffic.transport(

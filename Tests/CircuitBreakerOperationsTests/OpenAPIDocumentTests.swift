@@ -119,7 +119,8 @@ struct OpenAPIDocumentTests {
         let operations: Set<String> = [
             "bad_json", "unknown_field", "missing_field", "invalid_field", "unknown_action", "bad_ttl", "ttl_too_long",
             "unknown_breaker", "not_persisted", "too_many_clients", "state_file_unreadable", "state_file_corrupt",
-            "state_file_not_written", "state_file_unsafe",
+            "state_file_not_written", "state_file_unsafe", "unknown_group", "unknown_key", "key_too_long",
+            "invalid_query", "group_not_monitored",
         ]
         #expect(gate.isSubset(of: documented), "\(gate.subtracting(documented))")
         #expect(operations == documented.subtracting(gate))
@@ -132,7 +133,8 @@ struct OpenAPIDocumentTests {
         let all: [OperationsError.Code] = [
             .badJSON, .unknownField, .missingField, .invalidField, .unknownAction, .badTTL, .ttlTooLong,
             .unknownBreaker, .notPersisted, .tooManyClients, .stateFileUnreadable, .stateFileCorrupt,
-            .stateFileNotWritten, .stateFileUnsafe,
+            .stateFileNotWritten, .stateFileUnsafe, .unknownGroup, .unknownKey, .keyTooLong, .invalidQuery,
+            .groupNotMonitored,
         ]
         return all.first { $0.description == name } ?? .badJSON
     }

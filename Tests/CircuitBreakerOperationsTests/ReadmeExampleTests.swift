@@ -23,10 +23,13 @@ struct ReadmeExampleTests {
         #expect(
             server.routes.map(\.path) == [
                 "/", "/admin", "/api/v1/breakers", "/api/v1/breakers/{name}", "/api/v1/events",
-                "/api/v1/breakers/{name}/override", "/api/v1/breakers/{name}/override",
+                "/api/v1/breakers/{name}/override", "/api/v1/breakers/{name}/override", "/api/v1/groups",
+                "/api/v1/groups/{group}", "/api/v1/groups/{group}/keys/{key}", "/api/v1/groups/{group}/override",
+                "/api/v1/groups/{group}/override", "/api/v1/groups/{group}/keys/{key}/override",
+                "/api/v1/groups/{group}/keys/{key}/override",
             ]
         )
-        #expect(server.routes.filter { $0.access == .admin }.count == 3)
+        #expect(server.routes.filter { $0.access == .admin }.count == 7)
     }
 }
 

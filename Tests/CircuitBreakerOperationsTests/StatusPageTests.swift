@@ -44,6 +44,39 @@ struct StatusPageTests {
         #expect(html.contains("a &lt;b&gt; &amp; c"))
     }
 
+    @Test("groups: a row per group and per key not closed; hostile keys are escaped in text and attributes")
+    func groups() throws {
+        let fixture = Fixture()
+        let group = try fixture.registry.group(named: "partners")
+        let hostile = "\"><script>alert(1)</script>\n'"
+        fail(try group.breaker(for: hostile), times: 2)
+        _ = try group.breaker(for: "calm")
+        let html = page(fixture)
+        #expect(html.contains(#"<table id="groups" aria-labelledby="groups-heading">"#))
+        #expect(html.contains(#"<tr class="group" data-group="partners"><th scope="row">partners</th><td>1 closed, 1 open</td>"#))
+        #expect(!html.contains("<script>alert(1)"))
+        #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(html.contains(#"data-key="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"#))
+        // Only the key that is not closed has a row.
+        #expect(!html.contains(#"data-key="calm""#))
+        #expect(html.contains(#"<p id="groups-summary" role="status" aria-live="polite">1 group: 2 keys, 1 not closed</p>"#))
+    }
+
+    @Test("a group of 10,000 keys, all open: the page lists 20 of them and stays small")
+    func largeGroup() throws {
+        let fixture = Fixture()
+        let group = try fixture.registry.group(named: "partners", configuration: .init(maximumKeys: 10_000))
+        for index in 0..<10_000 { fail(try group.breaker(for: "key-\(index)"), times: 2) }
+        let html = page(fixture, admin: true)
+        #expect(html.components(separatedBy: #"<tr class="key""#).count - 1 == StatusRenderer.notClosedKeysInSummary)
+        #expect(html.contains("10000 open"))
+        #expect(html.utf8.count < 100_000)
+        let list = try object(fixture.handlers.listGroups(operationsRequest()))
+        let summary = try #require((list["groups"] as? [[String: Any]])?.first)
+        #expect(summary["keys_not_closed"] as? Int == 10_000)
+        #expect((summary["not_closed_keys"] as? [Any])?.count == 20)
+    }
+
     @Test("at 1,000 breakers the page stays under 1 MB")
     func size() throws {
         let fixture = Fixture()

@@ -75,12 +75,21 @@ struct StatusRendererTests {
         let fixture = Fixture()
         let payments = try fixture.breaker("payments")
         fail(payments, times: 2)
+        let partners = try fixture.registry.group(named: "partners")
+        let key = try partners.breaker(for: "a.example")
+        fail(key, times: 2)
         let before = payments.snapshot()
+        let keyBefore = key.snapshot()
         let lastEvent = fixture.operations.hub.lastEventID
         for route in fixture.operations.routes(for: fixture.registry) where route.methods == [.get] {
-            let response = try route.handler(operationsRequest(pathParameters: ["name": "payments"]))
+            let response = try route.handler(
+                operationsRequest(pathParameters: ["name": "payments", "group": "partners", "key": "a.example"])
+            )
             #expect(response.status == 200, "\(route.path)")
         }
+        #expect(partners.count == 1)
+        #expect(key.snapshot().state == keyBefore.state)
+        #expect(key.snapshot().generation == keyBefore.generation)
         let after = payments.snapshot()
         #expect(after.state == before.state)
         #expect(after.generation == before.generation)
@@ -100,10 +109,21 @@ struct StatusRendererTests {
                 #"["GET"] /api/v1/breakers/{name} scrape 0"#, #"["GET"] /api/v1/events scrape 0"#,
                 #"["POST"] /api/v1/breakers/{name}/override admin 4096"#,
                 #"["DELETE"] /api/v1/breakers/{name}/override admin 64"#,
+                #"["GET"] /api/v1/groups scrape 0"#, #"["GET"] /api/v1/groups/{group} scrape 0"#,
+                #"["GET"] /api/v1/groups/{group}/keys/{key} scrape 0"#,
+                #"["POST"] /api/v1/groups/{group}/override admin 4096"#,
+                #"["DELETE"] /api/v1/groups/{group}/override admin 64"#,
+                #"["POST"] /api/v1/groups/{group}/keys/{key}/override admin 4096"#,
+                #"["DELETE"] /api/v1/groups/{group}/keys/{key}/override admin 64"#,
             ]
         )
         // Read routes follow readAccess; overrides stay admin.
         let open = fixture.operations.routes(for: fixture.registry, readAccess: .public)
-        #expect(open.map(\.access) == [.public, .admin, .public, .public, .public, .admin, .admin])
+        #expect(
+            open.map(\.access) == [
+                .public, .admin, .public, .public, .public, .admin, .admin, .public, .public, .public, .admin, .admin,
+                .admin, .admin,
+            ]
+        )
     }
 }

@@ -152,7 +152,7 @@ let manualClockOrigin = ManualClock().wallClockSeconds
 extension OverrideStateFile {
     /// The overrides the file holds as of a fresh manual clock, with the default maximum TTL; refused entries are
     /// ignored (tests of refusals read ``OverrideStateFile/Loaded/rejected``).
-    func loadForTest() throws(OperationsError) -> [String: BreakerOverride] {
+    func loadForTest() throws(OperationsError) -> [OverrideTarget: BreakerOverride] {
         try load(now: manualClockOrigin, maximumTTL: BreakerOperations.Configuration.default.maximumTTL).overrides
     }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Browser test of the live status page: the real breaker-demo (with 1,000 extra idle breakers) on loopback, one
-# breaker forced open through the override API, then Debian's headless Chromium loads `/`, lets the page's script
-# refresh from the JSON API (virtual time), and dumps the DOM; check_status_page.py asserts every breaker's state is
-# shown (symbol and words), that the script refreshed, and the order. A screenshot goes to .build/status-page.png.
+# Browser test of the live status page: the real breaker-demo (with 1,000 extra idle breakers) on loopback, one breaker
+# and one key of the partners group forced open through the override API, then Debian's headless Chromium loads `/`,
+# lets the page's script refresh from the JSON API (virtual time), and dumps the DOM; check_status_page.py asserts every
+# breaker's state is shown (symbol and words), that the script refreshed, and the order; the groups' table shows
+# partners and its key. A screenshot goes to .build/status-page.png.
 # Then Chromium is driven over the DevTools protocol (check_admin_page.py): the admin page works under its strict
 # Content-Security-Policy (its buttons, clicked, force a breaker open and clear it), a page of another origin cannot
 # frame it, and an HTML form posted from another origin with the admin's credentials changes nothing.
@@ -45,6 +46,12 @@ URL="$DEMO_URL"
 check "force payments open through the API" test "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-secret \
     -H 'Content-Type: application/json' -d '{"action":"force_open","reason":"browser test","ttl":"10m"}' \
     "$URL/api/v1/breakers/payments/override")" = 200
+force_partner() {
+    test "$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-secret -H 'Content-Type: application/json' \
+        -d '{"action":"force_open","reason":"browser test","ttl":"10m"}' \
+        "$URL/api/v1/groups/partners/keys/partner-02/override")" = 200
+}
+wait_until 30 "force the partners group's key partner-02 open through the API" force_partner
 curl -s "$URL/" >"$WORK/page.html"
 size=$(wc -c <"$WORK/page.html")
 check "page at 1,004 breakers is under 1 MB ($size bytes)" test "$size" -lt 1000000
@@ -60,6 +67,11 @@ curl -s "$URL/api/v1/breakers" >"$WORK/after.json"
 check "the DOM shows every breaker's state after a refresh" python3 "$HERE/check_status_page.py" \
     "$WORK/dom.html" "$WORK/before.json" "$WORK/after.json"
 check "payments is shown forced open" grep -q '<tr data-breaker="payments" data-state="forced_open">' "$WORK/dom.html"
+# The groups' table is re-rendered by the same refresh that counts data-refreshes (checked above).
+check "the partners group has its row" grep -q '<tr class="group" data-group="partners"><th scope="row">partners</th>' \
+    "$WORK/dom.html"
+check "partner-02 is shown forced open under its group" \
+    grep -q '<tr class="key" data-group="partners" data-key="partner-02" data-state="forced_open">' "$WORK/dom.html"
 
 mkdir -p .build
 rm -f .build/status-page.png

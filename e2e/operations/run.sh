@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of the operations routes against the real breaker-demo on loopback: status API and its JSON
 # Schema, 401/403/400/404 with JSON bodies, the event stream with Last-Event-ID, shadow mode, overrides that survive
-# `kill -9` until their TTL ends, DELETE, and two concurrent overrides (both counted and logged).
+# `kill -9` until their TTL ends, DELETE, and two concurrent overrides (both counted and logged); the demo's
+# `partners` group: its keys paged, hostile and overlong keys refused, made-up keys never created by an override,
+# a per-key and a per-group override (audited, published, saved, restored after `kill -9`, cleared).
 #
 # Usage: e2e/operations/run.sh   (BREAKER_DEMO=path, default .build/debug/breaker-demo)
 # Environment: E2E_TIMEOUT (overall seconds, default 240), E2E_KEEP=1 keeps the work directory.
@@ -112,6 +114,78 @@ shadow_counted() {
 wait_until 60 "shadow breaker counts shadow_rejected calls" shadow_counted
 check "shadow breaker never rejects" bash -c "curl -s -u prom:prom-secret '$URL/metrics' | grep -Eq '^circuit_breaker_calls_total\\{breaker=\"search\",outcome=\"rejected\"\\} 0\$'"
 
+# --- Groups: the demo's partners group (20 keys, created as the traffic reaches them).
+group_get() { get "$1" "$2" -u prom:prom-secret; }
+group_post() { # file path body [curl args...]
+    local file="$1" path="$2" body="$3"
+    shift 3
+    curl -s -o "$file" -w '%{http_code}' -H 'Content-Type: application/json' -d "$body" "$@" "$URL$path"
+}
+partner_keys() { # count -> whether partners holds that many keys
+    group_get "$WORK/keys.json" /api/v1/groups/partners >/dev/null && field "$WORK/keys.json" key_count "$1" 2>/dev/null
+}
+wait_until 30 "partners holds its 20 keys" partner_keys 20
+check "groups list: 200" status_is "$(group_get "$WORK/groups.json" /api/v1/groups)" 200
+check "groups list matches the schema" valid groupList "$WORK/groups.json"
+check "groups list holds partners" field "$WORK/groups.json" groups.0.name partners
+check "groups list: the cap" field "$WORK/groups.json" groups.0.maximum_keys 40
+check "a page of 5 keys: 200" status_is "$(group_get "$WORK/page1.json" '/api/v1/groups/partners?limit=5')" 200
+check "the page matches the schema" valid groupPage "$WORK/page1.json"
+check "the page ends at partner-05" field "$WORK/page1.json" next_after partner-05
+check "the page says how many keys match" field "$WORK/page1.json" matching_keys 20
+group_get "$WORK/page2.json" '/api/v1/groups/partners?limit=5&after=partner-05' >/dev/null
+check "the next page starts at partner-06" field "$WORK/page2.json" keys.0.key partner-06
+check "limit=0: 400 invalid_query" status_is "$(group_get "$WORK/q.json" '/api/v1/groups/partners?limit=0')" 400
+check "limit=0: the code" field "$WORK/q.json" error.code invalid_query
+check "one key: 200" status_is "$(group_get "$WORK/key.json" /api/v1/groups/partners/keys/partner-01)" 200
+check "one key matches the schema" valid breaker "$WORK/key.json"
+check "one key names its group" field "$WORK/key.json" group partners
+check "unknown group: 404 unknown_group" status_is "$(group_get "$WORK/g404.json" /api/v1/groups/nope)" 404
+check "unknown group: the code" field "$WORK/g404.json" error.code unknown_group
+# A hostile key: a quote, a line break, </script>, percent-encoded.
+hostile='%22%0A%3C%2Fscript%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E'
+check "hostile key: 404 unknown_key" status_is "$(group_get "$WORK/k404.json" "/api/v1/groups/partners/keys/$hostile")" 404
+check "hostile key: a schema-valid JSON error" valid error "$WORK/k404.json"
+check "hostile key: the code" field "$WORK/k404.json" error.code unknown_key
+check "bad percent-encoding in a key: 400" status_is "$(group_get "$WORK/k400.json" /api/v1/groups/partners/keys/%zz)" 400
+long_key="$(head -c 10240 /dev/zero | tr '\0' 'k')"
+long_status="$(group_get "$WORK/long.json" "/api/v1/groups/partners/keys/$long_key")"
+check "a 10 KB key is refused with a 4xx ($long_status)" test "$long_status" -ge 400 -a "$long_status" -lt 500
+# Overriding keys that do not exist creates none.
+made_up_404=0
+for index in $(seq 1 30); do
+    code="$(group_post "$WORK/m.json" "/api/v1/groups/partners/keys/made-up-$index/override" "$body" -u alice:alice-secret)"
+    [ "$code" = 404 ] && made_up_404=$((made_up_404 + 1))
+done
+check "30 overrides of made-up keys: all 404" test "$made_up_404" = 30
+check "made-up keys: the code" field "$WORK/m.json" error.code unknown_key
+check "made-up keys: the group still holds 20 keys" partner_keys 20
+# A key's override.
+key_path=/api/v1/groups/partners/keys/partner-03/override
+check "key override without credentials: 401" status_is "$(group_post "$WORK/k.json" "$key_path" "$body")" 401
+check "key override as a scrape user: 403" status_is "$(group_post "$WORK/k.json" "$key_path" "$body" -u prom:prom-secret)" 403
+check "key override from another site: 403" status_is "$(group_post "$WORK/k.json" "$key_path" "$body" -u alice:alice-secret -H 'Origin: http://evil.example')" 403
+check "key override as admin: 200" status_is "$(group_post "$WORK/k.json" "$key_path" "$body" -u alice:alice-secret)" 200
+check "key override: partner-03 forced open" field "$WORK/k.json" state forced_open
+check "key override: matches the schema" valid breaker "$WORK/k.json"
+group_get "$WORK/k4.json" /api/v1/groups/partners/keys/partner-04 >/dev/null
+check "key override: partner-04 untouched" field "$WORK/k4.json" state closed
+check "key override: audit line names the key" grep -q 'override applied: alice force_open partners key "partner-03" until' "$WORK/first.log"
+check "key override: saved with its key" grep -Eq '"key" ?: ?"partner-03"' "$STATE"
+# The group's override: every key.
+check "group override as a scrape user: 403" status_is "$(group_post "$WORK/g.json" /api/v1/groups/partners/override "$body" -u prom:prom-secret)" 403
+group_body='{"action":"disable","reason":"e2e group drill","ttl":"10m"}'
+check "group override as admin: 200" status_is "$(group_post "$WORK/g.json" /api/v1/groups/partners/override "$group_body" -u alice:alice-secret)" 200
+check "group override: matches the schema" valid groupPage "$WORK/g.json"
+check "group override: every key disabled" field "$WORK/g.json" state_counts.disabled 20
+check "group override: in force" field "$WORK/g.json" override.action disable
+check "group override: audit line" grep -q 'override applied: alice disable partners (every key) until' "$WORK/first.log"
+check "group override: saved once for the group" grep -Eq '"every_key" ?: ?true' "$STATE"
+curl -s -N --max-time 2 -u prom:prom-secret -H 'Last-Event-ID: 1' "$URL/api/v1/events" >"$WORK/group-events.txt"
+check "group events: every data line matches the schema" valid events "$WORK/group-events.txt"
+check "group events: the key's override names the key" grep -q '"type":"override_applied","breaker":"partners","scope":"key","group":"partners","key":"partner-03"' "$WORK/group-events.txt"
+check "group events: the group's override is one event" test "$(grep -c '"type":"override_applied","breaker":"partners","scope":"group"' "$WORK/group-events.txt")" = 1
+
 # --- kill -9 and restart: still forced open until the TTL ends.
 kill -KILL "$DEMO_PID"
 wait "$DEMO_PID" 2>/dev/null
@@ -120,6 +194,13 @@ URL="$DEMO_URL"
 check "after kill -9 and restart: payments still forced open" test "$(state_of payments)" = forced_open
 check "after restart: same override (actor, expiry)" field "$WORK/state.json" override.expires_at "$expires"
 check "after restart: restore logged" grep -q "override restored: alice force_open payments" "$WORK/second.log"
+wait_until 30 "after restart: partners holds its 20 keys again" partner_keys 20
+check "after restart: the group's override is still in force" field "$WORK/keys.json" override.action disable
+check "after restart: keys created since get it" field "$WORK/keys.json" state_counts.disabled 20
+check "group override DELETE: 200" status_is "$(curl -s -o "$WORK/gdel.json" -w '%{http_code}' -X DELETE -H 'Content-Type: application/json' -u alice:alice-secret "$URL/api/v1/groups/partners/override")" 200
+check "group override DELETE: matches the schema" valid groupPage "$WORK/gdel.json"
+check "group override DELETE: no override" field "$WORK/gdel.json" override None
+check "group override DELETE: every key closed" field "$WORK/gdel.json" state_counts.closed 20
 expired() {
     [ "$(state_of payments)" = closed ] && field "$WORK/state.json" last_transition.reason override_expired 2>/dev/null
 }

@@ -21,6 +21,7 @@ struct FuzzTarget: Sendable {
         "state-file": FuzzTarget(run: stateFile),
         "accept": FuzzTarget(run: accept),
         "path": FuzzTarget(run: path),
+        "page-query": FuzzTarget(run: pageQuery),
     ]
 
     /// `TimeToLive.parse`: any text; a parsed duration is within 0…10,000 days and formats back to one that parses
@@ -47,19 +48,44 @@ struct FuzzTarget: Sendable {
         else { fatalError("accepted an override body it should refuse: \(request)") }
     }
 
-    /// `OverrideStateDocument.parse`: any file; every loaded override ends within the maximum TTL from now, and
-    /// the page's clock and the audit time format it without trapping.
+    /// `OverrideStateDocument.parse`: any file; every loaded override (of a breaker, a group's key or a whole
+    /// group) ends within the maximum TTL from now, a key is 1 to 65,536 bytes, the page's clock and the audit time
+    /// format it without trapping, and what loaded is written and read back unchanged.
     static func stateFile(_ bytes: [UInt8]) {
         let now = 1_700_000_000.0
-        guard let loaded = try? OverrideStateDocument.parse(bytes, path: "fuzz", now: now, maximumTTL: .seconds(86_400))
+        let maximumTTL = Duration.seconds(86_400)
+        guard let loaded = try? OverrideStateDocument.parse(bytes, path: "fuzz", now: now, maximumTTL: maximumTTL)
         else { return }
-        for (name, override) in loaded.overrides {
-            guard !name.isEmpty, override.expiresAt > now, override.expiresAt <= now + 86_400 + 60,
+        for (target, override) in loaded.overrides {
+            guard !target.name.isEmpty, override.expiresAt > now, override.expiresAt <= now + 86_400 + 60,
                 override.appliedAt <= override.expiresAt, override.action != .reset
-            else { fatalError("loaded an override it should refuse: \(name) \(override)") }
+            else { fatalError("loaded an override it should refuse: \(target) \(override)") }
+            if case .key(_, let key) = target,
+                key.isEmpty || key.utf8.count > OverrideStateDocument.maximumKeyLength
+            {
+                fatalError("loaded a key it should refuse: \(target)")
+            }
             _ = StatusRow.clock(override.expiresAt)
             _ = StatusRow.clock(override.appliedAt)
             _ = AuditLog.time(override.appliedAt)
+            _ = target.description
+        }
+        guard let rendered = try? OverrideStateDocument.render(loaded.overrides),
+            let again = try? OverrideStateDocument.parse(rendered, path: "fuzz", now: now, maximumTTL: maximumTTL),
+            again.overrides == loaded.overrides, again.rejected.isEmpty
+        else { fatalError("the loaded overrides do not survive a write and a read: \(loaded.overrides)") }
+    }
+
+    /// `KeyPageQuery(parameters:)`: any `limit`, `after` and `state` (the bytes split at the first two zero bytes);
+    /// an accepted limit is within 1…1,000 and an accepted `after` is not empty.
+    static func pageQuery(_ bytes: [UInt8]) {
+        let parts = bytes.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        var parameters: [String: String] = [:]
+        for (name, value) in zip(["limit", "after", "state"], parts) { parameters[name] = value }
+        guard let query = try? KeyPageQuery(parameters: parameters) else { return }
+        guard (1...KeyPageQuery.maximumLimit).contains(query.limit), query.after?.isEmpty != true else {
+            fatalError("accepted a page query it should refuse: \(parameters)")
         }
     }
 
@@ -102,7 +128,9 @@ struct FuzzTarget: Sendable {
         let handler: PortableRoute.Handler = { _ in .text("") }
         let routes = [
             "/", "/admin", "/api/v1/breakers", "/api/v1/breakers/{name}", "/api/v1/breakers/{name}/override",
-            "/api/v1/events", "/api/v1/{a}/x/{b}",
+            "/api/v1/events", "/api/v1/{a}/x/{b}", "/api/v1/groups", "/api/v1/groups/{group}",
+            "/api/v1/groups/{group}/override", "/api/v1/groups/{group}/keys/{key}",
+            "/api/v1/groups/{group}/keys/{key}/override",
         ].map { Route.get($0, access: .public, handler: handler) }
         do {
             return try RouteTable(

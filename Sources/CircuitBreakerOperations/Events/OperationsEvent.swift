@@ -52,8 +52,17 @@ public struct OperationsEvent: Sendable, Hashable {
     public let id: UInt64
     /// What happened.
     public let kind: Kind
-    /// The breaker's name (empty for ``Kind/gap`` and ``Kind/dropped``).
+    /// The breaker's name (empty for ``Kind/gap`` and ``Kind/dropped``); for a group's breakers, the group's name.
     public let breaker: String
+    /// The group the event is about, for the breakers of a ``/CircuitBreaker/BreakerGroup`` (then equal to
+    /// ``breaker``); `nil` for a breaker of its own. With ``key`` `nil` and ``overflow`` `false`, the event is the
+    /// group's own: a group-wide override applied or ended, or every key reset. JSON: `"scope"` is `breaker`,
+    /// `key`, `overflow` or `group`, and `"group"` and `"key"` are present when they apply.
+    public internal(set) var group: String?
+    /// The key whose breaker the event is about, for a group's key; `nil` otherwise.
+    public internal(set) var key: String?
+    /// Whether the event is about a group's overflow breaker (the breaker its keys share when it is full).
+    public internal(set) var overflow = false
     /// Seconds since the Unix epoch, by the breaker's clock (0 for ``Kind/gap`` and ``Kind/dropped``).
     public let timestamp: Double
     /// For a transition.
@@ -69,6 +78,7 @@ public struct OperationsEvent: Sendable, Hashable {
         id: UInt64,
         kind: Kind,
         breaker: String,
+        identity: BreakerIdentity.Scope = .breaker,
         timestamp: Double,
         transition: StateTransition? = nil,
         override: BreakerOverride? = nil
@@ -76,6 +86,11 @@ public struct OperationsEvent: Sendable, Hashable {
         self.id = id
         self.kind = kind
         self.breaker = breaker
+        switch identity {
+        case .breaker: break
+        case .key(let key): (group, self.key) = (breaker, key)
+        case .overflow: (group, overflow) = (breaker, true)
+        }
         self.timestamp = timestamp
         self.transition = transition
         self.override = override
@@ -101,6 +116,16 @@ extension OperationsEvent {
         json.string(kind.description)
         json.key("breaker")
         json.string(breaker)
+        json.key("scope")
+        json.string(group == nil ? "breaker" : key != nil ? "key" : overflow ? "overflow" : "group")
+        if let group {
+            json.key("group")
+            json.string(group)
+        }
+        if let key {
+            json.key("key")
+            json.string(key)
+        }
         json.key("timestamp")
         json.number(timestamp)
         if let transition { json.fields(of: transition) }

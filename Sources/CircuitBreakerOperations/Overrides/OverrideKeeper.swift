@@ -13,8 +13,12 @@ import Logging
 /// that made the call.
 final class OverrideKeeper: Sendable {
     private struct State {
-        /// Saved overrides of breakers not registered yet, by name.
-        var pending: [String: BreakerOverride]
+        /// Saved overrides of breakers not registered yet and of keys not created yet, by target.
+        var pending: [OverrideTarget: BreakerOverride]
+        /// The group-wide override of each group, by group name: in force for every key of the group, those
+        /// created later included, until it expires (an expired one stays here, unsaved, so that the keys' ends
+        /// of it are still recognised as the group's).
+        var groupOverrides: [String: BreakerOverride] = [:]
         /// The breakers attached, by identity.
         var breakers: [ObjectIdentifier: WeakBreaker] = [:]
         var dirty = false
@@ -25,6 +29,9 @@ final class OverrideKeeper: Sendable {
         // Safety (@unchecked Sendable): a weak reference to a Sendable class, only read and written under the
         // keeper's lock.
         weak var breaker: CircuitBreaker?
+        /// What its override is saved under; `nil` for a group's overflow breaker, which holds only the group's
+        /// override.
+        let target: OverrideTarget?
     }
 
     /// Where overrides are saved; `nil` keeps them in memory only.
@@ -47,7 +54,7 @@ final class OverrideKeeper: Sendable {
         self.file = file
         self.clock = clock
         self.logger = logger
-        var pending: [String: BreakerOverride] = [:]
+        var pending: [OverrideTarget: BreakerOverride] = [:]
         var loadError: OperationsError?
         var refusesWrites: OperationsError?
         let now = clock.wallClockSeconds()
@@ -83,9 +90,17 @@ final class OverrideKeeper: Sendable {
         }
         self.loadError = loadError
         self.refusesWrites = refusesWrites
-        self.state = Locked(State(pending: pending))
-        if !pending.isEmpty {
-            logger.notice("override state file loaded", metadata: ["overrides": "\(pending.count)"])
+        var groupOverrides: [String: BreakerOverride] = [:]
+        for case (.group(let name), let override) in pending { groupOverrides[name] = override }
+        pending = pending.filter { if case .group = $0.key { false } else { true } }
+        var initial = State(pending: pending)
+        initial.groupOverrides = groupOverrides
+        self.state = Locked(initial)
+        if !pending.isEmpty || !groupOverrides.isEmpty {
+            logger.notice(
+                "override state file loaded",
+                metadata: ["overrides": "\(pending.count)", "group_overrides": "\(groupOverrides.count)"]
+            )
         }
     }
 
@@ -103,23 +118,50 @@ final class OverrideKeeper: Sendable {
     /// Why the state file was ignored at start, if it was.
     let loadError: OperationsError?
 
-    /// Saved overrides that no registered breaker has taken yet.
-    var pendingOverrides: [String: BreakerOverride] {
+    /// Saved overrides that no registered breaker or created key has taken yet.
+    var pendingOverrides: [OverrideTarget: BreakerOverride] {
         state.withLock { $0.pending }
     }
 
-    /// Follows `breaker` from now on, and applies its saved override, if any (`restored: true`).
-    func attach(_ breaker: CircuitBreaker) {
-        let saved = state.withLock { state -> BreakerOverride? in
-            state.breakers[ObjectIdentifier(breaker)] = WeakBreaker(breaker: breaker)
-            return state.pending.removeValue(forKey: breaker.name)
+    /// Follows `breaker` from now on, and applies its saved override, if any (`restored: true`). A key of a group
+    /// (`target` `.key`) gets its own saved override or the group-wide one in force, whichever was applied last;
+    /// a group's overflow breaker (`target` `nil`, `group` its group's name) gets the group-wide one.
+    func attach(_ breaker: CircuitBreaker, target: OverrideTarget?, group: String? = nil) {
+        let groupName = group ?? target.flatMap(Self.groupName)
+        let (saved, inherited) = state.withLock { state -> (BreakerOverride?, Bool) in
+            state.breakers[ObjectIdentifier(breaker)] = WeakBreaker(breaker: breaker, target: target)
+            let own = target.flatMap { state.pending.removeValue(forKey: $0) }
+            guard let groupName, let groupWide = state.groupOverrides[groupName] else { return (own, false) }
+            guard let own, own.appliedAt >= groupWide.appliedAt else { return (groupWide, true) }
+            return (own, false)
         }
         guard let saved else { return }
+        if inherited {
+            // A new key inheriting the group's override: the group's event said it all (``GroupBulkAction``).
+            GroupBulkAction.$group.withValue(groupName) { breaker.apply(saved, restored: true) }
+            return
+        }
         breaker.apply(saved, restored: true)
+        guard case .breaker = target else { return }  // a key's restore is not worth a line per key
         logger.notice(
             "override restored: \(saved.actor) \(saved.action) \(breaker.name) until \(AuditLog.time(saved.expiresAt))",
             metadata: AuditLog.metadata(breaker: breaker.name, saved)
         )
+    }
+
+    private static func groupName(_ target: OverrideTarget) -> String? {
+        if case .key(let group, _) = target { group } else { nil }
+    }
+
+    /// The group-wide override of the group called `name`, if one was applied (it may have expired).
+    func groupOverride(of name: String) -> BreakerOverride? {
+        state.withLock { $0.groupOverrides[name] }
+    }
+
+    /// Records `override` as the group-wide override of the group called `name` (`nil` ends it); keys created
+    /// from now on get it when they are attached. Applying it to the existing keys is the caller's work.
+    func setGroupOverride(_ override: BreakerOverride?, of name: String) {
+        state.withLock { $0.groupOverrides[name] = override }
     }
 
     /// Stops following `breaker`.
@@ -162,19 +204,26 @@ final class OverrideKeeper: Sendable {
             )
         }
         try writing.withLock { () throws(OperationsError) in
-            let (breakers, pending, write) = state.withLock { state in
+            let (attached, pending, groups, write) = state.withLock { state in
                 let write = state.dirty || !onlyIfDirty
                 state.dirty = false
                 state.flushScheduled = false
-                return (state.breakers.values.compactMap(\.breaker), state.pending, write)
+                let attached = state.breakers.values.compactMap { weak in
+                    weak.breaker.flatMap { breaker in weak.target.map { (breaker, $0) } }
+                }
+                return (attached, state.pending, state.groupOverrides, write)
             }
             guard write else { return }
             let now = clock.wallClockSeconds()
             var overrides = pending.filter { $0.value.expiresAt > now }
+            for (name, override) in groups where override.expiresAt > now { overrides[.group(name)] = override }
             // Read outside the keeper's state lock: reading may end an expired override, which reports to the
             // monitors, which mark the file dirty.
-            for breaker in breakers {
-                if let active = breaker.activeOverride { overrides[breaker.name] = active }
+            for (breaker, target) in attached {
+                guard let active = breaker.activeOverride else { continue }
+                // A key holding its group's override is saved once, as the group's.
+                if let group = Self.groupName(target), groups[group] == active { continue }
+                overrides[target] = active
             }
             try file.save(overrides)
         }

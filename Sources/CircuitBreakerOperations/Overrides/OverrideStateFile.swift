@@ -16,6 +16,8 @@ import Darwin
 /// {"version": 1, "overrides": [{"breaker": "payments", "action": "force_open", "reason": "provider incident",
 ///   "actor": "alice", "applied_at": 1700000000, "expires_at": 1700001800}]}
 /// ```
+/// A keyed group's overrides are entries too: `"breaker": "partners", "key": "a.example"` for one key, and
+/// `"breaker": "partners", "every_key": true` for the group-wide override.
 ///
 /// **Reading** trusts nothing in the file (see ``OverrideStateDocument``): each entry is checked field by field, and
 /// an entry that fails is set aside with its reason while the others load. The file itself must be a regular file
@@ -36,8 +38,8 @@ struct OverrideStateFile: Sendable {
 
     /// What ``load(now:maximumTTL:)`` found.
     struct Loaded: Sendable {
-        /// The valid overrides that have not expired, by breaker name.
-        var overrides: [String: BreakerOverride] = [:]
+        /// The valid overrides that have not expired, by what they are held on.
+        var overrides: [OverrideTarget: BreakerOverride] = [:]
         /// Why each refused entry was refused (the file should then be kept aside for a person to read).
         var rejected: [String] = []
     }
@@ -70,7 +72,7 @@ struct OverrideStateFile: Sendable {
     /// Replaces the file with `overrides`, atomically and durably.
     ///
     /// - Throws: ``OperationsError/Code/stateFileNotWritten``.
-    func save(_ overrides: [String: BreakerOverride]) throws(OperationsError) {
+    func save(_ overrides: [OverrideTarget: BreakerOverride]) throws(OperationsError) {
         let bytes = try OverrideStateDocument.render(overrides)
         var random = SystemRandomNumberGenerator()
         let temporary = "\(path).tmp-\(String(random.next() as UInt64, radix: 16))"

@@ -5,7 +5,8 @@ extension StatusPage {
     /// the override API, always with `Content-Type: application/json` (the server refuses state-changing requests
     /// without it). `body[data-refreshes]` counts completed refreshes (the browser test waits for one). The page's
     /// Content-Security-Policy allows this script by its hash (``contentSecurityPolicy``): it must stay one static
-    /// text, with nothing interpolated.
+    /// text, with nothing interpolated. It also fetches `api/v1/groups` and renders the groups' table (a row per
+    /// group, one per key that is not closed), with per-group and per-key override buttons on the admin page.
     static let script = #"""
         (function () {
           "use strict";
@@ -14,8 +15,9 @@ extension StatusPage {
           var filter = document.getElementById("filter"), tbody = document.querySelector("#breakers tbody");
           var summary = document.getElementById("summary"), updated = document.getElementById("updated");
           var message = document.getElementById("message");
+          var gbody = document.querySelector("#groups tbody"), gsummary = document.getElementById("groups-summary");
           var symbols = {closed: "\u2713", open: "\u2715", half_open: "\u25D0", forced_open: "\u2298", disabled: "\u2016"};
-          var previous = {}, latest = null, refreshes = 0;
+          var previous = {}, latest = null, groups = null, refreshes = 0;
 
           function words(state) { return state.replace(/_/g, " "); }
           function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -89,26 +91,89 @@ extension StatusPage {
             if (b.override) button(c, "Clear override", b.name, function () { clear(b.name); });
           }
           function path(name) { return "api/v1/breakers/" + encodeURIComponent(name) + "/override"; }
+          function groupPath(group, key) {
+            return "api/v1/groups/" + encodeURIComponent(group) +
+              (key === undefined ? "" : "/keys/" + encodeURIComponent(key)) + "/override";
+          }
           function report(response) {
             return response.json().then(function (doc) {
               if (!response.ok) throw new Error(doc.error ? doc.error.code + ": " + doc.error.message : response.status);
-              message.textContent = doc.name + " is now " + words(doc.state) + ".";
+              if (doc.key !== undefined && doc.key !== null) message.textContent = doc.group + " key " + doc.key + " is now " + words(doc.state) + ".";
+              else if (doc.state) message.textContent = doc.name + " is now " + words(doc.state) + ".";
+              else message.textContent = "Every key of " + doc.name + ": " + (doc.override ? doc.override.action : "no group override") + ".";
               refresh();
             });
           }
           function failed(e) { message.textContent = "Failed: " + e.message; }
-          function override(name, action, label) {
+          function override(name, action, label, target) {
             var reason = window.prompt(label + " " + name + ": why?");
             if (!reason) return;
             var ttl = window.prompt("For how long? (e.g. 30m, 2h)", "30m");
             if (!ttl) return;
-            fetch(path(name), {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
+            fetch(target || path(name), {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
               body: JSON.stringify({action: action, reason: reason, ttl: ttl})}).then(report).catch(failed);
           }
-          function clear(name) {
+          function clear(name, target) {
             if (!window.confirm("Clear the override of " + name + "?")) return;
-            fetch(path(name), {method: "DELETE", credentials: "same-origin", headers: {"Content-Type": "application/json"}})
+            fetch(target || path(name), {method: "DELETE", credentials: "same-origin", headers: {"Content-Type": "application/json"}})
               .then(report).catch(failed);
+          }
+          function groupActions(c, label, target, hasOverride) {
+            [["force_open", "Force open"], ["disable", "Disable"], ["reset", "Reset"]].forEach(function (a) {
+              button(c, a[1], label, function () { override(label, a[0], a[1], target); });
+            });
+            if (hasOverride) button(c, "Clear override", label, function () { clear(label, target); });
+          }
+          function describe(o, every) {
+            return o ? o.action + (every ? " (every key)" : "") + " by " + o.actor + " until " + clock(o.expires_at) + ": " + o.reason : "none";
+          }
+          function groupRow(g) {
+            var tr = document.createElement("tr");
+            tr.className = "group";
+            tr.dataset.group = g.name;
+            cell(tr, g.name, "th").scope = "row";
+            var states = Object.keys(g.state_counts).filter(function (s) { return g.state_counts[s] > 0; })
+              .map(function (s) { return g.state_counts[s] + " " + words(s); }).join(", ");
+            cell(tr, states || "no keys");
+            cell(tr, g.key_count + " / " + g.maximum_keys);
+            cell(tr, "\u2013");
+            cell(tr, g.evictions + " / " + g.overflows);
+            cell(tr, "\u2013");
+            cell(tr, describe(g.override, true));
+            if (admin) groupActions(cell(tr), "every key of " + g.name, groupPath(g.name), !!g.override);
+            return tr;
+          }
+          function keyRow(g, k) {
+            var tr = document.createElement("tr");
+            tr.className = "key";
+            tr.dataset.group = g.name;
+            tr.dataset.key = k.key;
+            tr.dataset.state = k.state;
+            cell(tr, g.name + " \u00b7 " + k.key, "th").scope = "row";
+            var state = cell(tr), badge = document.createElement("span");
+            badge.className = "badge " + k.state;
+            badge.textContent = symbols[k.state] + " " + words(k.state);
+            state.appendChild(badge);
+            cell(tr, "");
+            cell(tr, ratio(k.window.failure_ratio, k.policy.failure_ratio_threshold));
+            cell(tr, "");
+            cell(tr, duration(k.time_in_state_seconds));
+            cell(tr, describe(k.override, false));
+            if (admin) groupActions(cell(tr), g.name + " key " + k.key, groupPath(g.name, k.key), !!k.override);
+            return tr;
+          }
+          function renderGroups() {
+            if (!groups || !gbody) return;
+            var fragment = document.createDocumentFragment(), keys = 0, notClosed = 0;
+            groups.groups.forEach(function (g) {
+              keys += g.key_count;
+              notClosed += g.keys_not_closed;
+              fragment.appendChild(groupRow(g));
+              g.not_closed_keys.forEach(function (k) { fragment.appendChild(keyRow(g, k)); });
+            });
+            gbody.replaceChildren(fragment);
+            var n = groups.groups.length;
+            gsummary.textContent = n + " group" + (n === 1 ? "" : "s") + ": " + keys + " keys, " + notClosed + " not closed";
           }
           function render() {
             if (!latest) return;
@@ -133,15 +198,21 @@ extension StatusPage {
             updated.textContent = "Updated " + clock(now) + "; refreshes every " + interval / 1000 + " s." +
               (latest.event_stream.dropped_clients ? " Event-stream clients dropped: " + latest.event_stream.dropped_clients + "." : "");
           }
-          function refresh() {
-            return fetch("api/v1/breakers", {cache: "no-store", credentials: "same-origin"}).then(function (r) {
+          function load(url) {
+            return fetch(url, {cache: "no-store", credentials: "same-origin"}).then(function (r) {
               if (!r.ok) throw new Error("status API answered " + r.status);
               return r.json();
-            }).then(function (doc) {
+            });
+          }
+          function refresh() {
+            return Promise.all([load("api/v1/breakers"), load("api/v1/groups")]).then(function (docs) {
+              var doc = docs[0];
               doc.rates = {};
               doc.breakers.forEach(function (b) { doc.rates[b.name] = rates(b, doc.generated_at); });
               latest = doc;
+              groups = docs[1];
               render();
+              renderGroups();
               body.dataset.refreshes = String(++refreshes);
             }).catch(function (e) { updated.textContent = "Refresh failed (" + e.message + "); retrying."; });
           }

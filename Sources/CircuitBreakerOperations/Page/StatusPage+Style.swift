@@ -4,6 +4,8 @@ extension StatusPage {
     static let style = #"""
         body{font:14px/1.4 system-ui,sans-serif;margin:1rem 1.5rem;color:#1b1b1b;background:#fff}
         h1{font-size:1.4rem;margin:.2rem 0}
+        h2{font-size:1.15rem;margin:1.4rem 0 .2rem}
+        tr.group th,tr.group td{background:#f7f7fb;font-weight:600}
         header p{margin:.2rem 0 .6rem}
         .controls{display:flex;gap:.6rem;align-items:center;flex-wrap:wrap}
         #filter{font:inherit;padding:.25rem .4rem;min-width:16rem}
@@ -24,6 +26,7 @@ extension StatusPage {
         .over{color:#b42318;font-weight:600}
         button{font:inherit;margin:0 .2rem .2rem 0}
         @media (prefers-color-scheme:dark){body{background:#111;color:#eee}thead th{background:#222}
-        th,td{border-color:#333}#updated,caption{color:#aaa}#message{background:#3a3000}}
+        th,td{border-color:#333}#updated,caption{color:#aaa}#message{background:#3a3000}
+        tr.group th,tr.group td{background:#1c1c24}}
         """#
 }

@@ -7,15 +7,16 @@ import Foundation
 /// a `<meta http-equiv="refresh">` inside `<noscript>`), and re-rendered by its script from `GET /api/v1/breakers`
 /// every refresh interval.
 ///
-/// Breakers that are not closed come first, then by name; a filter box narrows the table by name or state. The
+/// Breakers that are not closed come first, then by name; a filter box narrows the table by name or state. Below,
+/// the breaker groups: a row per group and one per key that is not closed (see ``GroupRows``). The
 /// state is shown as a symbol and a word on a coloured badge, never by colour alone. With `admin`, each row gets
 /// buttons that ask for a reason and a TTL and call the override API.
 struct StatusPage: Sendable {
     let refreshInterval: Duration
     let admin: Bool
 
-    /// The document for `statuses`.
-    func render(_ statuses: [BreakerStatus]) -> [UInt8] {
+    /// The document for `statuses`, and `groups` below them.
+    func render(_ statuses: [BreakerStatus], groups: [StatusRenderer.GroupSummary] = []) -> [UInt8] {
         var html: [UInt8] = []
         html.reserveCapacity(4_096 + statuses.count * 400)
         let refreshSeconds = max(Int(refreshInterval.components.seconds), 1)
@@ -60,7 +61,9 @@ struct StatusPage: Sendable {
         for status in Self.ordered(statuses) {
             StatusRow(status: status, admin: admin).append(to: &html)
         }
-        html.append(contentsOf: "</tbody>\n</table>\n<script>".utf8)
+        html.append(contentsOf: "</tbody>\n</table>\n".utf8)
+        GroupRows(summaries: groups, admin: admin).append(to: &html)
+        html.append(contentsOf: "<script>".utf8)
         html.append(contentsOf: Self.script.utf8)
         html.append(contentsOf: "</script>\n</body>\n</html>\n".utf8)
         return html

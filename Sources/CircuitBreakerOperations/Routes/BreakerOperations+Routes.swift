@@ -19,6 +19,16 @@ extension BreakerOperations {
     /// | `GET` | `/api/v1/events` (server-sent events) | `readAccess` |
     /// | `POST` | `/api/v1/breakers/{name}/override` | admin users |
     /// | `DELETE` | `/api/v1/breakers/{name}/override` | admin users |
+    /// | `GET` | `/api/v1/groups` (every group, with its keys that are not closed) | `readAccess` |
+    /// | `GET` | `/api/v1/groups/{group}` (`?limit=&after=&state=`: a page of its keys) | `readAccess` |
+    /// | `GET` | `/api/v1/groups/{group}/keys/{key}` | `readAccess` |
+    /// | `POST` | `/api/v1/groups/{group}/override` (every key, those created while it lasts included) | admin users |
+    /// | `DELETE` | `/api/v1/groups/{group}/override` | admin users |
+    /// | `POST` | `/api/v1/groups/{group}/keys/{key}/override` (an existing key; never creates one) | admin users |
+    /// | `DELETE` | `/api/v1/groups/{group}/keys/{key}/override` | admin users |
+    ///
+    /// The groups are the registry's and any other ``/CircuitBreaker/BreakerGroup`` given ``monitors``; keys are
+    /// percent-encoded in paths (`%2F` for a `/` in a key). See `docs/operations-api.md`.
     ///
     /// - Parameters:
     ///   - registry: the breakers the routes show and act on.
@@ -44,6 +54,29 @@ extension BreakerOperations {
                 access: .admin,
                 bodyLimit: OperationsHandlers.clearBodyLimit
             ) { handlers.clearOverride($0) },
+            .get("/api/v1/groups", access: readAccess) { handlers.listGroups($0) },
+            .get("/api/v1/groups/{group}", access: readAccess) { handlers.showGroup($0) },
+            .get("/api/v1/groups/{group}/keys/{key}", access: readAccess) { handlers.showKey($0) },
+            .post(
+                "/api/v1/groups/{group}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.overrideBodyLimit
+            ) { handlers.applyGroupOverride($0) },
+            .delete(
+                "/api/v1/groups/{group}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.clearBodyLimit
+            ) { handlers.clearGroupOverride($0) },
+            .post(
+                "/api/v1/groups/{group}/keys/{key}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.overrideBodyLimit
+            ) { handlers.applyKeyOverride($0) },
+            .delete(
+                "/api/v1/groups/{group}/keys/{key}/override",
+                access: .admin,
+                bodyLimit: OperationsHandlers.clearBodyLimit
+            ) { handlers.clearKeyOverride($0) },
         ]
     }
 

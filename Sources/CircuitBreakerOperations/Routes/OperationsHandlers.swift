@@ -73,7 +73,7 @@ struct OperationsHandlers: Sendable {
     /// `X-Frame-Options: DENY` (the policy's `frame-ancestors` for older browsers).
     func statusPage(admin: Bool) -> RouteResponse {
         let page = StatusPage(refreshInterval: configuration.pageRefreshInterval, admin: admin)
-        var response = RouteResponse.html(page.render(renderer.statuses()))
+        var response = RouteResponse.html(page.render(renderer.statuses(), groups: renderer.groupSummaries()))
         response.headerFields[.contentSecurityPolicy] = StatusPage.contentSecurityPolicy
         response.headerFields[.xContentTypeOptions] = "nosniff"
         response.headerFields[.referrerPolicy] = "no-referrer"
@@ -87,7 +87,7 @@ struct OperationsHandlers: Sendable {
     }
 
     /// Refuses a body that is not empty or `{}` (whitespace aside): 400 `bad_json` or `unknown_field`.
-    private static func checkEmptyObject(_ body: [UInt8]) throws(OperationsError) {
+    static func checkEmptyObject(_ body: [UInt8]) throws(OperationsError) {
         let text = body.filter { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         guard !text.isEmpty, text != Array("{}".utf8) else { return }
         guard text.first == UInt8(ascii: "{"), text.last == UInt8(ascii: "}") else {
@@ -96,7 +96,7 @@ struct OperationsHandlers: Sendable {
         throw OperationsError(.unknownField, "clearing an override takes no field")
     }
 
-    private func respond(_ body: () throws(OperationsError) -> RouteResponse) -> RouteResponse {
+    func respond(_ body: () throws(OperationsError) -> RouteResponse) -> RouteResponse {
         do {
             return try body()
         } catch {

@@ -13,14 +13,21 @@ struct BreakerStatus {
     let calls: CallCounts?
     /// The latest transitions, newest first (at most ``TransitionHistory/depth``).
     let recentTransitions: [StateTransition]
+    /// For a group's breaker: the group's name, and the key (`nil` for the overflow breaker).
+    var group: String?
+    var key: String?
 
     init(
         snapshot: BreakerSnapshot,
         configuration: CircuitBreaker.Configuration,
         policy: [UInt8]? = nil,
         calls: CallCounts?,
-        recentTransitions: [StateTransition] = []
+        recentTransitions: [StateTransition] = [],
+        group: String? = nil,
+        key: String? = nil
     ) {
+        self.group = group
+        self.key = key
         self.snapshot = snapshot
         self.configuration = configuration
         self.policy = policy ?? PolicyStatus.render(configuration)
@@ -33,6 +40,12 @@ struct BreakerStatus {
         json.beginObject()
         json.key("name")
         json.string(snapshot.name)
+        if let group {
+            json.key("group")
+            json.string(group)
+            json.key("key")
+            json.string(key)
+        }
         json.key("state")
         json.string(snapshot.state.label)
         json.key("generation")

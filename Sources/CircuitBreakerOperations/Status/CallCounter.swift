@@ -9,7 +9,8 @@ import Synchronization
 /// measured in `Benchmarks/Benchmarks/OperationsBenchmarks`. Leave it out with
 /// ``BreakerOperations/Configuration-swift.struct/countsCalls`` `= false` when that matters more than rates on the
 /// page; the API then reports `"calls": null`. Counts are kept per breaker name: two breakers of one name (in two
-/// registries) share a row.
+/// registries) share a row. A group's keys are counted each on its own (``GroupCallCounter``), and forgotten
+/// with the key when the group evicts it.
 final class CallCounter: BreakerMonitor {
     private let counters = Locked<[String: BreakerCallCounter]>([:])
 
@@ -20,6 +21,38 @@ final class CallCounter: BreakerMonitor {
             counters[breaker.name] = created
             return created
         }
+    }
+
+    func bind(toGroup group: BreakerGroupDescription) throws -> any BreakerMonitor {
+        GroupCallCounter(owner: self)
+    }
+
+    private struct GroupEntry: @unchecked Sendable {
+        // Safety (@unchecked Sendable): a weak reference to a Sendable class, only read and written under the
+        // counter's lock.
+        weak var group: BreakerGroup?
+        let counter: GroupCallCounter
+    }
+
+    private let groups = Locked<[ObjectIdentifier: GroupEntry]>([:])
+
+    /// The counter of `group`'s keys, if this counter is attached to it.
+    func counter(of group: BreakerGroup) -> GroupCallCounter? {
+        groups.withLock { groups in
+            guard let entry = groups[ObjectIdentifier(group)], entry.group === group else { return nil }
+            return entry.counter
+        }
+    }
+
+    fileprivate func register(_ group: BreakerGroup, _ counter: GroupCallCounter) {
+        groups.withLock { groups in
+            groups = groups.filter { $0.value.group != nil }
+            groups[ObjectIdentifier(group)] = GroupEntry(group: group, counter: counter)
+        }
+    }
+
+    fileprivate func unregister(_ counter: GroupCallCounter) {
+        groups.withLock { groups in groups = groups.filter { $0.value.counter !== counter } }
     }
 
     /// The counts of the breaker called `name`, if this counter is attached to one.
@@ -37,11 +70,48 @@ final class CallCounter: BreakerMonitor {
     }
 }
 
+/// The call counts of one group's breakers, by key (the overflow breaker under `nil`).
+final class GroupCallCounter: BreakerMonitor {
+    private weak let owner: CallCounter?
+    private let counters = Locked<[String?: BreakerCallCounter]>([:])
+
+    fileprivate init(owner: CallCounter) {
+        self.owner = owner
+    }
+
+    func didAttach(toGroup group: BreakerGroup) {
+        owner?.register(group, self)
+    }
+
+    func didDetach(fromGroup group: BreakerGroupDescription) {
+        owner?.unregister(self)
+    }
+
+    func bind(to breaker: BreakerDescription) throws -> any BreakerMonitor {
+        let created = BreakerCallCounter(group: self, key: breaker.key)
+        counters.withLock { $0[breaker.key] = created }
+        return created
+    }
+
+    /// The counts of `key` (`nil`: the overflow breaker), if the group holds it.
+    func counts(of key: String?) -> CallCounts? {
+        counters.withLock { $0[key] }?.counts
+    }
+
+    fileprivate func forget(_ key: String?, _ counter: BreakerCallCounter) {
+        counters.withLock { counters in
+            if counters[key] === counter { counters[key] = nil }
+        }
+    }
+}
+
 /// The counts of one breaker: the monitor ``CallCounter`` binds to it.
 final class BreakerCallCounter: BreakerMonitor {
     /// Weak: the breaker holds this monitor, and the counter need not outlive the operations that made it.
     private weak let owner: CallCounter?
+    private weak let group: GroupCallCounter?
     private let name: String
+    private let key: String?
     private let executed = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
     private let rejected = Atomic<Int>(0)
@@ -49,7 +119,16 @@ final class BreakerCallCounter: BreakerMonitor {
 
     fileprivate init(owner: CallCounter, name: String) {
         self.owner = owner
+        self.group = nil
         self.name = name
+        self.key = nil
+    }
+
+    fileprivate init(group: GroupCallCounter, key: String?) {
+        self.owner = nil
+        self.group = group
+        self.name = ""
+        self.key = key
     }
 
     /// The counts now (each read on its own: a call may land between two reads).
@@ -64,6 +143,7 @@ final class BreakerCallCounter: BreakerMonitor {
 
     func didDetach(from breaker: BreakerDescription) {
         owner?.forget(name)
+        group?.forget(key, self)
     }
 
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {

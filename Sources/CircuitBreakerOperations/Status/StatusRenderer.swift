@@ -25,7 +25,7 @@ struct StatusRenderer: Sendable {
                     configuration: breaker.configuration,
                     policy: policies[breaker.name],
                     calls: counts.map { $0[breaker.name]?.counts ?? CallCounts() },
-                    recentTransitions: history[breaker.name] ?? []
+                    recentTransitions: history[.breaker(breaker.name)] ?? []
                 )
             )
         }
