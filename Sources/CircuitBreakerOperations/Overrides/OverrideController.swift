@@ -23,13 +23,7 @@ struct OverrideController: Sendable {
         let target = target ?? .breaker(breaker.name)
         let request = try OverrideRequest(body: body, maximumTTL: maximumTTL)
         let now = breaker.clock.wallClockSeconds()
-        let override = BreakerOverride(
-            action: request.action,
-            reason: request.reason,
-            actor: actor,
-            appliedAt: now,
-            expiresAt: request.action == .reset ? now : now + request.ttl.secondsValue
-        )
+        let override = request.override(by: actor, at: now)
         breaker.apply(override)
         AuditLog.applied(override, to: target, ttl: request.ttl, logger: logger)
         try save(after: "\(request.action) of \(target)")
@@ -84,13 +78,7 @@ extension OverrideController {
     ) throws(OperationsError) -> BreakerOverride {
         let request = try OverrideRequest(body: body, maximumTTL: maximumTTL)
         let now = group.clock.wallClockSeconds()
-        let override = BreakerOverride(
-            action: request.action,
-            reason: request.reason,
-            actor: actor,
-            appliedAt: now,
-            expiresAt: request.action == .reset ? now : now + request.ttl.secondsValue
-        )
+        let override = request.override(by: actor, at: now)
         // Recorded before the keys are listed: a key created meanwhile either inherits it or is listed.
         keeper.setGroupOverride(request.action == .reset ? nil : override, of: group.name)
         let breakers = group.breakers + (group.overflowBreaker.map { [$0] } ?? [])

@@ -71,4 +71,15 @@ struct OverrideRequest: Sendable, Hashable {
         }
         return text
     }
+
+    /// The override this request asks for, applied by `actor` at `now` (wall-clock seconds): a reset ends at once.
+    func override(by actor: String, at now: Double) -> BreakerOverride {
+        BreakerOverride(
+            action: action,
+            reason: reason,
+            actor: actor,
+            appliedAt: now,
+            expiresAt: action == .reset ? now : now + ttl.secondsValue
+        )
+    }
 }
