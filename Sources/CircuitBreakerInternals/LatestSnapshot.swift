@@ -53,6 +53,11 @@ package final class LatestSnapshot<Source: AnyObject & Sendable, Value: Sendable
         }
     }
 
+    /// The source, while attached and alive.
+    package var source: Source? {
+        state.withLock { $0.source }
+    }
+
     /// The value applied last, if any.
     package var latest: Value? {
         state.withLock { $0.value }

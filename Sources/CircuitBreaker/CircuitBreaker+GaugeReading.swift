@@ -1,0 +1,76 @@
+import CircuitBreakerInternals
+
+/// What a metrics exporter re-reads of a breaker at a scrape: the values of its gauges, without the snapshot's
+/// strings (name, last transition, override reason and actor), so that a reading copies nothing that allocates.
+package struct BreakerGaugeReading: Sendable {
+    /// The state the next call would meet (due transitions made first).
+    package let state: CircuitState
+    package let generation: UInt64
+    /// The failure and slow-call ratios of the window, 0 below its minimum number of calls.
+    package let failureRatio: Double
+    package let slowCallRatio: Double
+    /// The calls in the window when read (0 for the consecutive-failure policy).
+    package let windowCalls: Int
+    /// The reading of the breaker's coarse clock the window was read at.
+    package let windowReadAt: Int64
+    /// Unix time of the last transition.
+    package let lastTransitionTimestamp: Double
+    /// When the active override ends (Unix time), or 0 without one.
+    package let overrideExpiry: Double
+    /// Nanoseconds in each state, the current period counted up to ``now``.
+    package let timeInState: TimeInState
+    /// The reading of the breaker's coarse clock the current period was counted to (never below an earlier
+    /// reading's).
+    package let now: Int64
+
+    /// Orders readings as ``BreakerSnapshot/order`` orders snapshots.
+    package var order: (generation: UInt64, age: Int64) {
+        (generation, timeInState.total.nanoseconds)
+    }
+
+    /// Nanoseconds in the current state, had it been read at `later` instead of ``now``: the current period simply
+    /// goes on while nothing else changes (no transition, which a new generation would show).
+    package func nanosecondsInCurrentState(at later: Int64) -> Int64 {
+        timeInState[state].nanoseconds &+ max(later &- now, 0)
+    }
+}
+
+extension CircuitBreaker {
+    /// The gauge values of the breaker, as ``snapshot()`` would report them, with the window's stripes summed once.
+    package func gaugeReading() -> BreakerGaugeReading {
+        _ = settledWord()
+        let now = clock.coarseNanoseconds()
+        return machine.withLock { machine in
+            let word = ControlWord(rawValue: control.load(ordering: .acquiring))
+            let totals = windowTotals(now: now)
+            let ratios = totals.ratios(minimumCalls: rule.minimumCalls)
+            let (timeInState, countedTo) = machine.stateTimes.counted(current: word.state, now: now)
+            return BreakerGaugeReading(
+                state: word.state,
+                generation: word.generation,
+                failureRatio: ratios.failure,
+                slowCallRatio: ratios.slow,
+                windowCalls: totals.calls,
+                windowReadAt: now,
+                lastTransitionTimestamp: machine.lastTransitionTimestamp,
+                overrideExpiry: machine.activeOverride?.expiresAt ?? 0,
+                timeInState: timeInState,
+                now: countedTo
+            )
+        }
+    }
+
+    /// The state and generation the next call would meet: the transitions that time alone made due are made first
+    /// (an open breaker whose wait elapsed is half-open). One atomic load for a closed breaker.
+    package func settledStateAndGeneration() -> (state: CircuitState, generation: UInt64) {
+        let word = settledWord()
+        return (word.state, word.generation)
+    }
+
+    /// The length of one bucket of the breaker's time window in nanoseconds, or nil if its window does not slide
+    /// with time (a count window, consecutive failures). A window's ratios can change without a call only when
+    /// `now / windowBucketNanoseconds` moves.
+    package var windowBucketNanoseconds: Int64? {
+        rule.kind == .timeWindow ? rule.timeWindow.bucketNanos : nil
+    }
+}
