@@ -67,6 +67,13 @@ extension CircuitBreaker {
         return (word.state, word.generation)
     }
 
+    /// How many transitions, overrides applied or ended and resets the breaker has made, counted under its lock
+    /// as each is made, before the monitors hear of it. Loaded with acquiring order: a reading taken after this
+    /// load (``gaugeReading()`` locks the breaker) shows at least every change counted in the value loaded.
+    package var changeCount: UInt64 {
+        postedEvents.load(ordering: .acquiring)
+    }
+
     /// The length of one bucket of the breaker's time window in nanoseconds, or nil if its window does not slide
     /// with time (a count window, consecutive failures). A window's ratios can change without a call only when
     /// `now / windowBucketNanoseconds` moves.
