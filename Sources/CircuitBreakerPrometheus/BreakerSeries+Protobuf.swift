@@ -4,34 +4,97 @@ import PrometheusClientModel
 
 extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in
-    /// `all` (nothing if no breaker has a series in the family).
+    /// `all` (nothing if no breaker has a series in the family), each breaker's from its rendering of this scrape
+    /// (see ``SeriesRenderCache``; ``prepareForScrape()`` and ``prepareProtobuf(scratch:)`` ran for each).
     static func encode(_ family: BreakerFamily, of all: [BreakerSeries], into buffer: inout [UInt8]) {
-        let slots = SeriesLayout.familySlots[family.rawValue]
-        guard all.contains(where: { $0.hasSeries(in: slots) }) else { return }
+        let index = SeriesRenderCache.protobufIndex
+        let raw = family.rawValue
+        let slots = SeriesLayout.familySlots[raw]
+        var bound = 0
+        for series in all {
+            guard let rendered = series.cache.formats[index] else { continue }
+            bound &+= rendered.familyEnds[raw &+ 1] &- rendered.familyEnds[raw]
+        }
+        guard bound > 0 else { return }
         let message = buffer.beginLengthDelimited(nil)
-        buffer.append(contentsOf: BreakerFamily.protobufHeaders[family.rawValue])
-        if family == .callDuration {
-            var scratch: [UInt8] = []
-            for series in all { series.encodeHistograms(into: &buffer, scratch: &scratch) }
-        } else {
-            let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
-            let labels = SeriesLayout.protobufLabels
-            let values = SeriesLayout.values
-            // Written through a pointer into room reserved up front, as the text is (see ExpositionWriter): each
-            // metric at most its labels and 2 × 32 bytes for its key, length and value.
-            let labelBytes = SeriesLayout.protobufLabelBytes[family.rawValue]
-            var bound = 0
-            for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) &+ labelBytes }
-            buffer.appendRendered(bound: bound) { writer in
-                for series in all {
-                    series.encode(slots, labels: labels, values: values, valueField: valueField, into: &writer)
+        buffer.append(contentsOf: BreakerFamily.protobufHeaders[raw])
+        if family == .stateSeconds {
+            // Reused breakers re-encode their time-in-state metrics (fixed-width values, nothing to format): at
+            // most the labels and 2 × 32 bytes for each metric's key, length and value.
+            for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) }
+            bound &+= all.count &* SeriesLayout.protobufLabelBytes[raw]
+        }
+        let labels = SeriesLayout.protobufLabels
+        let values = SeriesLayout.values
+        let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
+        buffer.appendRendered(bound: bound) { writer in
+            for series in all {
+                guard let rendered = series.cache.formats[index] else { continue }
+                if family == .stateSeconds, let nanoseconds = series.cache.projectedNanoseconds,
+                    let reading = series.cache.reading
+                {
+                    let projected = (
+                        slots.lowerBound &+ Int(reading.state.rawValue), Self.seconds(nanoseconds: nanoseconds)
+                    )
+                    series.encode(
+                        slots,
+                        labels: labels,
+                        values: values,
+                        valueField: valueField,
+                        projected: projected,
+                        into: &writer
+                    )
+                } else {
+                    rendered.bytes.withUnsafeBufferPointer { bytes in
+                        writer.write(
+                            UnsafeBufferPointer(
+                                rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
+                            )
+                        )
+                    }
                 }
-            }
-            if family == .transitions {
-                for series in all { series.encodeUnexpectedTransitions(into: &buffer) }
             }
         }
         buffer.endLengthDelimited(message)
+    }
+
+    /// Makes this breaker's protobuf rendering current: encodes it anew unless it was encoded since the last
+    /// refresh.
+    func prepareProtobuf(scratch: inout [UInt8]) {
+        let index = SeriesRenderCache.protobufIndex
+        if let rendered = cache.formats[index], rendered.version == cache.version { return }
+        var rendered = cache.formats[index] ?? SeriesRenderCache.Rendered(version: cache.version)
+        cache.formats[index] = nil  // uniquely referenced while it is rewritten
+        rendered.version = cache.version
+        rendered.bytes.removeAll(keepingCapacity: true)
+        rendered.familyEnds.removeAll(keepingCapacity: true)
+        rendered.familyEnds.append(0)
+        for family in BreakerFamily.allCases.prefix(SeriesRenderCache.familyCount) {
+            encodeMetrics(family, into: &rendered.bytes, scratch: &scratch)
+            rendered.familyEnds.append(rendered.bytes.count)
+        }
+        cache.formats[index] = rendered
+    }
+
+    /// This breaker's `Metric`s of `family`, without the family's message around them.
+    private func encodeMetrics(_ family: BreakerFamily, into buffer: inout [UInt8], scratch: inout [UInt8]) {
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        guard hasSeries(in: slots) else { return }
+        if family == .callDuration {
+            encodeHistograms(into: &buffer, scratch: &scratch)
+            return
+        }
+        let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
+        let labels = SeriesLayout.protobufLabels
+        let values = SeriesLayout.values
+        // Written through a pointer into room reserved up front, as the text is (see ExpositionWriter): each
+        // metric at most its labels and 2 × 32 bytes for its key, length and value.
+        let bound =
+            slots.count &* (protobufBreakerLabel.count &+ 64) &+ SeriesLayout.protobufLabelBytes[family.rawValue]
+        buffer.appendRendered(bound: bound) { writer in
+            encode(slots, labels: labels, values: values, valueField: valueField, projected: nil, into: &writer)
+        }
+        if family == .transitions { encodeUnexpectedTransitions(into: &buffer) }
     }
 
     private func hasSeries(in slots: Range<Int>) -> Bool {
@@ -39,17 +102,18 @@ extension BreakerSeries {
     }
 
     /// One `Metric` per present slot: the breaker's label, the slot's labels, and the value as a `Counter` (field 3)
-    /// or `Gauge` (field 2), empty for 0.
+    /// or `Gauge` (field 2), empty for 0; slot `projected.slot` takes `projected.value` instead of its cell's.
     private func encode(
         _ slots: Range<Int>,
         labels: [[UInt8]],
         values: [SeriesLayout.Value],
         valueField: UInt8,
+        projected: (slot: Int, value: Double)?,
         into writer: inout ExpositionWriter
     ) {
         let state = cells.load(SeriesLayout.state)
         for slot in slots where prefixEnds[slot &+ 1] > prefixEnds[slot] {
-            let value: Double =
+            var value: Double =
                 switch values[slot] {
                 case .counter(let cell): Double(cells.load(cell))
                 case .stateIs(let raw): raw == state ? 1 : 0
@@ -57,6 +121,7 @@ extension BreakerSeries {
                 case .constant: threshold ?? 0
                 case .histogram: 0
                 }
+            if let projected, projected.slot == slot { value = projected.value }
             writeMetric(labels: labels[slot], valueField: valueField, value: value, into: &writer)
         }
     }

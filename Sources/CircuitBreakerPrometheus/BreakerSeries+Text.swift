@@ -12,29 +12,97 @@ enum TextFormat {
 
 extension BreakerSeries {
     /// Appends the family's header lines and the samples of every breaker in `all` (nothing if no breaker has a
-    /// series in the family): the family's samples, grouped, breaker after breaker.
+    /// series in the family): the family's samples, grouped, breaker after breaker, each breaker's from its
+    /// rendering of this scrape (see ``SeriesRenderCache``; ``prepareForScrape()`` ran for each).
     static func render(
         _ family: BreakerFamily,
         of all: [BreakerSeries],
         as format: TextFormat,
         into buffer: inout [UInt8]
     ) {
+        let index = format.cacheIndex
+        let raw = family.rawValue
         var bound = 0
-        for series in all { bound &+= series.bound(of: family, as: format) }
+        for series in all {
+            guard let rendered = series.cache.formats[index] else { continue }
+            let bytes = rendered.familyEnds[raw &+ 1] &- rendered.familyEnds[raw]
+            if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
+        }
         guard bound > 0 else { return }
-        let header = BreakerFamily.headers(format)[family.rawValue]
-        let slots = SeriesLayout.familySlots[family.rawValue]
-        let values = SeriesLayout.values
-        buffer.appendRendered(bound: bound + header.count) { writer in
+        let header = BreakerFamily.headers(format)[raw]
+        buffer.appendRendered(bound: bound &+ header.count) { writer in
             writer.write(header)
-            if family == .callDuration {
-                for series in all { series.writeHistograms(as: format, into: &writer) }
-            } else {
-                for series in all { series.write(slots, values: values, into: &writer) }
+            for series in all {
+                guard let rendered = series.cache.formats[index] else { continue }
+                let start = rendered.familyEnds[raw]
+                let end = rendered.familyEnds[raw &+ 1]
+                rendered.bytes.withUnsafeBufferPointer { bytes in
+                    if family == .stateSeconds, let nanoseconds = series.cache.projectedNanoseconds {
+                        // Reused: the current state's number alone is rewritten.
+                        let value = rendered.currentStateValue
+                        writer.write(UnsafeBufferPointer(rebasing: bytes[start..<value.lowerBound]))
+                        let seconds = Self.seconds(nanoseconds: nanoseconds)
+                        writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
+                        writer.write(UnsafeBufferPointer(rebasing: bytes[value.upperBound..<end]))
+                    } else {
+                        writer.write(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                    }
+                }
             }
         }
-        if family == .transitions {
-            for series in all { series.appendUnexpectedTransitions(into: &buffer) }
+    }
+
+    /// Makes this breaker's rendering in `format` current: renders it anew unless it was rendered since the last
+    /// refresh, for the state the reused time is projected for.
+    func prepareText(as format: TextFormat) {
+        let index = format.cacheIndex
+        if let rendered = cache.formats[index], rendered.version == cache.version,
+            cache.projectedNanoseconds == nil
+                || rendered.markedState == cache.reading.map({ UInt64($0.state.rawValue) })
+        {
+            return
+        }
+        var rendered = cache.formats[index] ?? SeriesRenderCache.Rendered(version: cache.version)
+        cache.formats[index] = nil  // uniquely referenced while it is rewritten
+        rendered.version = cache.version
+        rendered.bytes.removeAll(keepingCapacity: true)
+        rendered.familyEnds.removeAll(keepingCapacity: true)
+        renderFamilies(as: format, into: &rendered)
+        if let reading = cache.reading, rendered.markedState != UInt64(reading.state.rawValue) {
+            // An event changed the gauges since the reading (it will have moved the stamp by the next scrape): show
+            // the cells as they are now, without projecting the reading's time onto another state's sample.
+            cache.projectedNanoseconds = nil
+        }
+        cache.formats[index] = rendered
+    }
+
+    /// Renders every breaker family of this breaker, family after family, recording where each ends and where the
+    /// current state's time-in-state number is.
+    private func renderFamilies(as format: TextFormat, into rendered: inout SeriesRenderCache.Rendered) {
+        let values = SeriesLayout.values
+        let state = cells.load(SeriesLayout.state)
+        rendered.markedState = state
+        rendered.familyEnds.append(0)
+        for family in BreakerFamily.allCases.prefix(SeriesRenderCache.familyCount) {
+            let bound = bound(of: family, as: format)
+            if bound > 0 {
+                let start = rendered.bytes.count
+                let slots = SeriesLayout.familySlots[family.rawValue]
+                let mark = family == .stateSeconds ? slots.lowerBound &+ Int(state) : -1
+                var marked = 0..<0
+                rendered.bytes.appendRendered(bound: bound) { writer in
+                    if family == .callDuration {
+                        writeHistograms(as: format, into: &writer)
+                    } else {
+                        marked = write(slots, values: values, state: state, mark: mark, into: &writer)
+                    }
+                }
+                if family == .stateSeconds {
+                    rendered.currentStateValue = (start &+ marked.lowerBound)..<(start &+ marked.upperBound)
+                }
+            }
+            if family == .transitions { appendUnexpectedTransitions(into: &rendered.bytes) }
+            rendered.familyEnds.append(rendered.bytes.count)
         }
     }
 
@@ -54,9 +122,16 @@ extension BreakerSeries {
     private static let exemplarBound =
         16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
 
-    private func write(_ slots: Range<Int>, values: [SeriesLayout.Value], into writer: inout ExpositionWriter) {
+    /// Writes the samples of `slots`; returns where the number of slot `mark` is in the writer's bytes.
+    private func write(
+        _ slots: Range<Int>,
+        values: [SeriesLayout.Value],
+        state: UInt64,
+        mark: Int,
+        into writer: inout ExpositionWriter
+    ) -> Range<Int> {
         let cells = cells
-        let state = cells.load(SeriesLayout.state)
+        var marked = 0..<0
         prefixes.withUnsafeBufferPointer { text in
             prefixEnds.withUnsafeBufferPointer { ends in
                 for slot in slots {
@@ -64,6 +139,7 @@ extension BreakerSeries {
                     let end = Int(ends[slot &+ 1])
                     guard start < end else { continue }
                     writer.write(UnsafeBufferPointer(rebasing: text[start..<end]))
+                    let numberStart = writer.count
                     switch values[slot] {
                     case .counter(let cell):
                         let value = cells.load(cell)
@@ -77,10 +153,12 @@ extension BreakerSeries {
                     case .constant, .histogram:
                         continue
                     }
+                    if slot == mark { marked = numberStart..<writer.count }
                     writer.writeLineFeed()
                 }
             }
         }
+        return marked
     }
 
     /// The buckets (cumulative, from one reading of each), `_sum` and `_count` of each executed outcome, so that

@@ -14,6 +14,9 @@ final class RegistryState: Sendable {
     /// `circuit_breaker_registrations_rejected_total`.
     let registrationsRejected: Counter
     private let members = Locked(Members())
+    /// Held by a scrape from its preparation to its last byte: the renderings the breakers keep between scrapes
+    /// (``SeriesRenderCache``) are read and written under it only. Scrapes of one registry run one at a time.
+    private let renderLock = Lock()
 
     private struct Members {
         /// The names of the breakers and groups: one namespace, since both are the `breaker` label.
@@ -134,32 +137,60 @@ final class RegistryState: Sendable {
         for group in groups { _ = group.refreshedKeys() }
     }
 
-    /// What one rendering reads: the breakers' series (gauges refreshed) followed by each group's aggregate, and
-    /// each group's keys (settled).
-    private func scrape() -> (series: [BreakerSeries], groups: [GroupSeries.Scraped]) {
+    /// What one rendering reads: the breakers' series followed by each group's aggregate, each prepared for this
+    /// scrape (read anew, or reused: see ``SeriesRenderCache``) and rendered in the format by `prepare`; and each
+    /// group's keys (settled). Runs under ``renderLock``.
+    private func scrape(
+        _ prepare: (BreakerSeries) -> Void
+    ) -> (series: [BreakerSeries], groups: [GroupSeries.Scraped]) {
         let (all, groups) = members.withLock { ($0.series, $0.groups) }
-        for series in all { series.refresh() }
+        var reused = 0
+        for series in all {
+            series.prepareForScrape()
+            if series.cache.projectedNanoseconds != nil { reused &+= 1 }
+            prepare(series)
+        }
+        lastScrape.withLock { $0 = (reused, all.count &- reused) }
         let scraped = groups.map { group in
             let (keys, count) = group.refreshedKeys()
+            group.aggregate.prepareForScrape()
+            prepare(group.aggregate)
             return GroupSeries.Scraped(series: group, keys: keys, keyCount: count)
         }
         return (all + groups.map(\.aggregate), scraped)
+    }
+
+    /// How many breakers the last scrape reused and how many it read anew (groups' aggregates aside): the tests
+    /// check with it that reuse happens where it may and not where it may not.
+    let lastScrape = Locked((reused: 0, read: 0))
+
+    /// Forgets what every breaker rendered, so that the next scrape reads and renders each anew: the exposition
+    /// tests compare such a fresh rendering with a reused one.
+    func forgetRenderings() {
+        renderLock.withLock {
+            let (all, groups) = members.withLock { ($0.series, $0.groups) }
+            for series in all { series.cache.invalidate() }
+            for group in groups { group.aggregate.cache.invalidate() }
+        }
     }
 
     /// Appends the exposition of the registry (the service's own metrics and
     /// `circuit_breaker_registrations_rejected_total`), then every breaker family, each grouping the samples of
     /// all breakers under one `# HELP` and `# TYPE`.
     ///
-    /// The list of breakers is copied under the lock; the rendering runs without it, reading atomics only. A family
-    /// the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
+    /// The list of breakers is copied under the members' lock; the rendering runs under ``renderLock`` (one
+    /// scrape of the registry at a time), refreshing and re-formatting only the breakers whose series changed
+    /// since the last scrape (see ``SeriesRenderCache``). A family the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
     /// is left out, so that the exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
-        let registryStart = buffer.count
-        registry.emit(into: &buffer)
-        let shadowed = Self.families(declaredIn: buffer, from: registryStart)
-        for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            render(family, all, groups, as: .prometheus, into: &buffer)
+        renderLock.withLock {
+            let (all, groups) = scrape { $0.prepareText(as: .prometheus) }
+            let registryStart = buffer.count
+            registry.emit(into: &buffer)
+            let shadowed = Self.families(declaredIn: buffer, from: registryStart)
+            for family in BreakerFamily.allCases where !shadowed.contains(family) {
+                render(family, all, groups, as: .prometheus, into: &buffer)
+            }
         }
     }
 
@@ -182,19 +213,26 @@ final class RegistryState: Sendable {
     /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
-        let families = registryFamilies()
-        for family in families { family.appendOpenMetrics(into: &buffer) }
-        let shadowed = Self.families(named: families)
-        for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            render(family, all, groups, as: .openMetrics, into: &buffer)
+        renderLock.withLock {
+            let (all, groups) = scrape { $0.prepareText(as: .openMetrics) }
+            let families = registryFamilies()
+            for family in families { family.appendOpenMetrics(into: &buffer) }
+            let shadowed = Self.families(named: families)
+            for family in BreakerFamily.allCases where !shadowed.contains(family) {
+                render(family, all, groups, as: .openMetrics, into: &buffer)
+            }
         }
     }
 
     /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
     /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
     func emitProtobuf(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
+        renderLock.withLock { emitProtobufLocked(into: &buffer) }
+    }
+
+    private func emitProtobufLocked(into buffer: inout [UInt8]) {
+        var scratch: [UInt8] = []
+        let (all, groups) = scrape { $0.prepareProtobuf(scratch: &scratch) }
         var families = registryFamilies()
         var failures: [PrometheusMonitorError] = []
         families.removeAll { family in
