@@ -6,14 +6,20 @@ extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in
     /// `all` (nothing if no breaker has a series in the family), each breaker's from its rendering of this scrape
     /// (see ``SeriesRenderCache``; ``prepareForScrape()`` and ``prepareProtobuf(scratch:)`` ran for each).
-    static func encode(_ family: BreakerFamily, of all: [BreakerSeries], into buffer: inout [UInt8]) {
-        let index = SeriesRenderCache.protobufIndex
+    static func encode(
+        _ family: BreakerFamily,
+        of all: [BreakerSeries],
+        _ renderings: [ScrapedRendering],
+        into buffer: inout [UInt8]
+    ) {
         let raw = family.rawValue
         let slots = SeriesLayout.familySlots[raw]
         var bound = 0
-        for series in all {
-            guard let rendered = series.cache.formats[index] else { continue }
-            bound &+= rendered.familyEnds[raw &+ 1] &- rendered.familyEnds[raw]
+        renderings.withUnsafeBufferPointer { renderings in
+            for index in renderings.indices {
+                guard let ends = renderings[index].rendered?.familyEnds else { continue }
+                bound &+= ends[raw &+ 1] &- ends[raw]
+            }
         }
         guard bound > 0 else { return }
         let message = buffer.beginLengthDelimited(nil)
@@ -27,30 +33,29 @@ extension BreakerSeries {
         let labels = SeriesLayout.protobufLabels
         let values = SeriesLayout.values
         let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
-        buffer.appendRendered(bound: bound) { writer in
-            for series in all {
-                guard let rendered = series.cache.formats[index] else { continue }
-                if family == .stateSeconds, let nanoseconds = series.cache.projectedNanoseconds,
-                    let reading = series.cache.reading
-                {
-                    let projected = (
-                        slots.lowerBound &+ Int(reading.state.rawValue), Self.seconds(nanoseconds: nanoseconds)
-                    )
-                    series.encode(
-                        slots,
-                        labels: labels,
-                        values: values,
-                        valueField: valueField,
-                        projected: projected,
-                        into: &writer
-                    )
-                } else {
-                    rendered.bytes.withUnsafeBufferPointer { bytes in
-                        writer.write(
-                            UnsafeBufferPointer(
-                                rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
-                            )
+        renderings.withUnsafeBufferPointer { renderings in
+            _ = buffer.appendRendered(bound: bound) { writer in
+                for index in renderings.indices {
+                    guard let rendered = renderings[index].rendered else { continue }
+                    if family == .stateSeconds, let projected = renderings[index].projected {
+                        all[index].encode(
+                            slots,
+                            labels: labels,
+                            values: values,
+                            valueField: valueField,
+                            projected: (
+                                slots.lowerBound &+ projected.state, Self.seconds(nanoseconds: projected.nanoseconds)
+                            ),
+                            into: &writer
                         )
+                    } else {
+                        rendered.bytes.withUnsafeBufferPointer { bytes in
+                            writer.write(
+                                UnsafeBufferPointer(
+                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
+                                )
+                            )
+                        }
                     }
                 }
             }

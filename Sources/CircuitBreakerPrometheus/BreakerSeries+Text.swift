@@ -11,41 +11,42 @@ enum TextFormat {
 }
 
 extension BreakerSeries {
-    /// Appends the family's header lines and the samples of every breaker in `all` (nothing if no breaker has a
-    /// series in the family): the family's samples, grouped, breaker after breaker, each breaker's from its
-    /// rendering of this scrape (see ``SeriesRenderCache``; ``prepareForScrape()`` ran for each).
+    /// Appends the family's header lines and the samples of every breaker (nothing if no breaker has a series in
+    /// the family): the family's samples, grouped, breaker after breaker, each breaker's from its rendering of this
+    /// scrape (see ``SeriesRenderCache``; ``prepareForScrape()`` and ``prepareText(as:)`` ran for each).
     static func render(
         _ family: BreakerFamily,
-        of all: [BreakerSeries],
+        of renderings: [ScrapedRendering],
         as format: TextFormat,
         into buffer: inout [UInt8]
     ) {
-        let index = format.cacheIndex
         let raw = family.rawValue
-        var bound = 0
-        for series in all {
-            guard let rendered = series.cache.formats[index] else { continue }
-            let bytes = rendered.familyEnds[raw &+ 1] &- rendered.familyEnds[raw]
-            if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
-        }
-        guard bound > 0 else { return }
-        let header = BreakerFamily.headers(format)[raw]
-        buffer.appendRendered(bound: bound &+ header.count) { writer in
-            writer.write(header)
-            for series in all {
-                guard let rendered = series.cache.formats[index] else { continue }
-                let start = rendered.familyEnds[raw]
-                let end = rendered.familyEnds[raw &+ 1]
-                rendered.bytes.withUnsafeBufferPointer { bytes in
-                    if family == .stateSeconds, let nanoseconds = series.cache.projectedNanoseconds {
-                        // Reused: the current state's number alone is rewritten.
-                        let value = rendered.currentStateValue
-                        writer.write(UnsafeBufferPointer(rebasing: bytes[start..<value.lowerBound]))
-                        let seconds = Self.seconds(nanoseconds: nanoseconds)
-                        writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
-                        writer.write(UnsafeBufferPointer(rebasing: bytes[value.upperBound..<end]))
-                    } else {
-                        writer.write(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        renderings.withUnsafeBufferPointer { renderings in
+            var bound = 0
+            for index in renderings.indices {
+                guard let ends = renderings[index].rendered?.familyEnds else { continue }
+                let bytes = ends[raw &+ 1] &- ends[raw]
+                if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
+            }
+            guard bound > 0 else { return }
+            let header = BreakerFamily.headers(format)[raw]
+            buffer.appendRendered(bound: bound &+ header.count) { writer in
+                writer.write(header)
+                for index in renderings.indices {
+                    guard let rendered = renderings[index].rendered else { continue }
+                    let start = rendered.familyEnds[raw]
+                    let end = rendered.familyEnds[raw &+ 1]
+                    rendered.bytes.withUnsafeBufferPointer { bytes in
+                        if family == .stateSeconds, let projected = renderings[index].projected {
+                            // Reused: the current state's number alone is rewritten.
+                            let value = rendered.currentStateValue
+                            writer.write(UnsafeBufferPointer(rebasing: bytes[start..<value.lowerBound]))
+                            let seconds = Self.seconds(nanoseconds: projected.nanoseconds)
+                            writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
+                            writer.write(UnsafeBufferPointer(rebasing: bytes[value.upperBound..<end]))
+                        } else {
+                            writer.write(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                        }
                     }
                 }
             }

@@ -141,23 +141,28 @@ final class RegistryState: Sendable {
     /// scrape (read anew, or reused: see ``SeriesRenderCache``) and rendered in the format by `prepare`; and each
     /// group's keys (settled). Runs under ``renderLock``.
     private func scrape(
+        format index: Int,
         _ prepare: (BreakerSeries) -> Void
-    ) -> (series: [BreakerSeries], groups: [GroupSeries.Scraped]) {
+    ) -> (series: [BreakerSeries], renderings: [ScrapedRendering], groups: [GroupSeries.Scraped]) {
         let (all, groups) = members.withLock { ($0.series, $0.groups) }
+        var renderings: [ScrapedRendering] = []
+        renderings.reserveCapacity(all.count &+ groups.count)
         var reused = 0
         for series in all {
             series.prepareForScrape()
             if series.cache.projectedNanoseconds != nil { reused &+= 1 }
             prepare(series)
+            renderings.append(series.cache.scraped(format: index))
         }
         lastScrape.withLock { $0 = (reused, all.count &- reused) }
         let scraped = groups.map { group in
             let (keys, count) = group.refreshedKeys()
             group.aggregate.prepareForScrape()
             prepare(group.aggregate)
+            renderings.append(group.aggregate.cache.scraped(format: index))
             return GroupSeries.Scraped(series: group, keys: keys, keyCount: count)
         }
-        return (all + groups.map(\.aggregate), scraped)
+        return (all + groups.map(\.aggregate), renderings, scraped)
     }
 
     /// How many breakers the last scrape reused and how many it read anew (groups' aggregates aside): the tests
@@ -184,12 +189,14 @@ final class RegistryState: Sendable {
     /// is left out, so that the exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
         renderLock.withLock {
-            let (all, groups) = scrape { $0.prepareText(as: .prometheus) }
+            let (_, renderings, groups) = scrape(format: TextFormat.prometheus.cacheIndex) {
+                $0.prepareText(as: .prometheus)
+            }
             let registryStart = buffer.count
             registry.emit(into: &buffer)
             let shadowed = Self.families(declaredIn: buffer, from: registryStart)
             for family in BreakerFamily.allCases where !shadowed.contains(family) {
-                render(family, all, groups, as: .prometheus, into: &buffer)
+                render(family, renderings, groups, as: .prometheus, into: &buffer)
             }
         }
     }
@@ -197,7 +204,7 @@ final class RegistryState: Sendable {
     /// One family: from the groups' keys for a group family, else from the breakers and the groups' aggregates.
     private func render(
         _ family: BreakerFamily,
-        _ all: [BreakerSeries],
+        _ renderings: [ScrapedRendering],
         _ groups: [GroupSeries.Scraped],
         as format: TextFormat,
         into buffer: inout [UInt8]
@@ -205,7 +212,7 @@ final class RegistryState: Sendable {
         if family.isGroupFamily {
             GroupSeries.render(family, of: groups, as: format, into: &buffer)
         } else {
-            BreakerSeries.render(family, of: all, as: format, into: &buffer)
+            BreakerSeries.render(family, of: renderings, as: format, into: &buffer)
         }
     }
 
@@ -214,12 +221,14 @@ final class RegistryState: Sendable {
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
         renderLock.withLock {
-            let (all, groups) = scrape { $0.prepareText(as: .openMetrics) }
+            let (_, renderings, groups) = scrape(format: TextFormat.openMetrics.cacheIndex) {
+                $0.prepareText(as: .openMetrics)
+            }
             let families = registryFamilies()
             for family in families { family.appendOpenMetrics(into: &buffer) }
             let shadowed = Self.families(named: families)
             for family in BreakerFamily.allCases where !shadowed.contains(family) {
-                render(family, all, groups, as: .openMetrics, into: &buffer)
+                render(family, renderings, groups, as: .openMetrics, into: &buffer)
             }
         }
     }
@@ -232,7 +241,9 @@ final class RegistryState: Sendable {
 
     private func emitProtobufLocked(into buffer: inout [UInt8]) {
         var scratch: [UInt8] = []
-        let (all, groups) = scrape { $0.prepareProtobuf(scratch: &scratch) }
+        let (all, renderings, groups) = scrape(format: SeriesRenderCache.protobufIndex) {
+            $0.prepareProtobuf(scratch: &scratch)
+        }
         var families = registryFamilies()
         var failures: [PrometheusMonitorError] = []
         families.removeAll { family in
@@ -251,7 +262,7 @@ final class RegistryState: Sendable {
             if family.isGroupFamily {
                 GroupSeries.encode(family, of: groups, into: &buffer)
             } else {
-                BreakerSeries.encode(family, of: all, into: &buffer)
+                BreakerSeries.encode(family, of: all, renderings, into: &buffer)
             }
         }
     }

@@ -82,6 +82,14 @@ final class SeriesRenderCache: @unchecked Sendable {
     /// in the order they are rendered.
     static let familyCount = BreakerFamily.keyState.rawValue
 
+    /// This scrape's part of the breaker in format `index`, once it was prepared.
+    func scraped(format index: Int) -> ScrapedRendering {
+        let projected = projectedNanoseconds.flatMap { nanoseconds in
+            reading.map { (nanoseconds, Int($0.state.rawValue)) }
+        }
+        return ScrapedRendering(rendered: formats[index], projected: projected)
+    }
+
     /// Forgets every rendering, so that the next scrape reads and renders every breaker anew (a test hook, to
     /// compare a reused rendering with a fresh one).
     func invalidate() {
@@ -89,6 +97,16 @@ final class SeriesRenderCache: @unchecked Sendable {
         reading = nil
         formats = [nil, nil, nil]
     }
+}
+
+/// One breaker's part of one scrape: its rendering in the scrape's format and what to rewrite in it, read from its
+/// ``SeriesRenderCache`` once per scrape. The families' loops over the breakers then read these plain values
+/// rather than each breaker's cache, a class whose every field access is checked for exclusivity and retains what
+/// it returns (measured: about a third of the time of a scrape that reuses every breaker, in `perf`).
+struct ScrapedRendering {
+    var rendered: SeriesRenderCache.Rendered?
+    /// When the breaker is reused: its nanoseconds in the current state, and that state's raw value.
+    var projected: (nanoseconds: Int64, state: Int)?
 }
 
 extension TextFormat {
