@@ -4,8 +4,9 @@ import PrometheusClientModel
 
 extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in
-    /// `all` (nothing if no breaker has a series in the family), each breaker's from its rendering of this scrape
-    /// (see ``SeriesRenderCache``; ``prepareForScrape()`` and ``prepareProtobuf(scratch:)`` ran for each).
+    /// `all` (nothing if no breaker has a series in the family), each reused breaker's from its rendering of this
+    /// scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()`` ran for
+    /// each, and ``prepareProtobuf(scratch:)`` for each reused one). `renderings[i]` is `all[i]`'s.
     static func encode(
         _ family: BreakerFamily,
         of all: [BreakerSeries],
@@ -14,21 +15,47 @@ extension BreakerSeries {
     ) {
         let raw = family.rawValue
         let slots = SeriesLayout.familySlots[raw]
+        let labelBytes = SeriesLayout.protobufLabelBytes[raw]
         var bound = 0
         renderings.withUnsafeBufferPointer { renderings in
             for index in renderings.indices {
-                guard let ends = renderings[index].rendered?.familyEnds else { continue }
-                bound &+= ends[raw &+ 1] &- ends[raw]
+                if let ends = renderings[index].rendered?.familyEnds {
+                    bound &+= ends[raw &+ 1] &- ends[raw]
+                } else if all[index].hasSeries(in: slots) {
+                    // Read anew: each metric at most its labels and 2 × 32 bytes for its key, length and value.
+                    bound &+= slots.count &* (all[index].protobufBreakerLabel.count &+ 64) &+ labelBytes
+                }
             }
         }
         guard bound > 0 else { return }
         let message = buffer.beginLengthDelimited(nil)
         buffer.append(contentsOf: BreakerFamily.protobufHeaders[raw])
+        if family == .callDuration || family == .transitions {
+            // Histograms and unexpected transitions are appended to the buffer: one write per breaker.
+            var scratch: [UInt8] = []
+            renderings.withUnsafeBufferPointer { renderings in
+                for index in renderings.indices {
+                    if let rendered = renderings[index].rendered {
+                        rendered.bytes.withUnsafeBufferPointer { bytes in
+                            buffer.append(
+                                contentsOf: UnsafeBufferPointer(
+                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
+                                )
+                            )
+                        }
+                    } else {
+                        all[index].encodeMetrics(family, into: &buffer, scratch: &scratch)
+                    }
+                }
+            }
+            buffer.endLengthDelimited(message)
+            return
+        }
         if family == .stateSeconds {
             // Reused breakers re-encode their time-in-state metrics (fixed-width values, nothing to format): at
             // most the labels and 2 × 32 bytes for each metric's key, length and value.
             for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) }
-            bound &+= all.count &* SeriesLayout.protobufLabelBytes[raw]
+            bound &+= all.count &* labelBytes
         }
         let labels = SeriesLayout.protobufLabels
         let values = SeriesLayout.values
@@ -36,7 +63,21 @@ extension BreakerSeries {
         renderings.withUnsafeBufferPointer { renderings in
             _ = buffer.appendRendered(bound: bound) { writer in
                 for index in renderings.indices {
-                    guard let rendered = renderings[index].rendered else { continue }
+                    guard let rendered = renderings[index].rendered else {
+                        // Read anew: encoded from its cells, as ``encodeMetrics(_:into:scratch:)`` encodes it.
+                        let series = all[index]
+                        if series.hasSeries(in: slots) {
+                            series.encode(
+                                slots,
+                                labels: labels,
+                                values: values,
+                                valueField: valueField,
+                                projected: nil,
+                                into: &writer
+                            )
+                        }
+                        continue
+                    }
                     if family == .stateSeconds, let projected = renderings[index].projected {
                         all[index].encode(
                             slots,
@@ -82,7 +123,7 @@ extension BreakerSeries {
     }
 
     /// This breaker's `Metric`s of `family`, without the family's message around them.
-    private func encodeMetrics(_ family: BreakerFamily, into buffer: inout [UInt8], scratch: inout [UInt8]) {
+    func encodeMetrics(_ family: BreakerFamily, into buffer: inout [UInt8], scratch: inout [UInt8]) {
         let slots = SeriesLayout.familySlots[family.rawValue]
         guard hasSeries(in: slots) else { return }
         if family == .callDuration {
@@ -102,13 +143,13 @@ extension BreakerSeries {
         if family == .transitions { encodeUnexpectedTransitions(into: &buffer) }
     }
 
-    private func hasSeries(in slots: Range<Int>) -> Bool {
+    func hasSeries(in slots: Range<Int>) -> Bool {
         prefixEnds[slots.upperBound] > prefixEnds[slots.lowerBound]
     }
 
     /// One `Metric` per present slot: the breaker's label, the slot's labels, and the value as a `Counter` (field 3)
     /// or `Gauge` (field 2), empty for 0; slot `projected.slot` takes `projected.value` instead of its cell's.
-    private func encode(
+    func encode(
         _ slots: Range<Int>,
         labels: [[UInt8]],
         values: [SeriesLayout.Value],

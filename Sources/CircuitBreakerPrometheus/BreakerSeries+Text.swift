@@ -12,11 +12,13 @@ enum TextFormat {
 
 extension BreakerSeries {
     /// Appends the family's header lines and the samples of every breaker (nothing if no breaker has a series in
-    /// the family): the family's samples, grouped, breaker after breaker, each breaker's from its rendering of this
-    /// scrape (see ``SeriesRenderCache``; ``prepareForScrape()`` and ``prepareText(as:)`` ran for each).
+    /// the family): the family's samples, grouped, breaker after breaker, each reused breaker's from its rendering
+    /// of this scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()``
+    /// ran for each, and ``prepareText(as:)`` for each reused one). `renderings[i]` is `all[i]`'s.
     static func render(
         _ family: BreakerFamily,
-        of renderings: [ScrapedRendering],
+        of all: [BreakerSeries],
+        _ renderings: [ScrapedRendering],
         as format: TextFormat,
         into buffer: inout [UInt8]
     ) {
@@ -24,16 +26,49 @@ extension BreakerSeries {
         renderings.withUnsafeBufferPointer { renderings in
             var bound = 0
             for index in renderings.indices {
-                guard let ends = renderings[index].rendered?.familyEnds else { continue }
-                let bytes = ends[raw &+ 1] &- ends[raw]
-                if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
+                if let ends = renderings[index].rendered?.familyEnds {
+                    let bytes = ends[raw &+ 1] &- ends[raw]
+                    if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
+                } else {
+                    bound &+= all[index].bound(of: family, as: format)
+                }
             }
             guard bound > 0 else { return }
             let header = BreakerFamily.headers(format)[raw]
+            if family == .transitions {
+                // A breaker's unexpected transitions follow its samples, appended to the buffer: one write each.
+                buffer.append(contentsOf: header)
+                for index in renderings.indices {
+                    if let rendered = renderings[index].rendered {
+                        rendered.bytes.withUnsafeBufferPointer { bytes in
+                            buffer.append(
+                                contentsOf: UnsafeBufferPointer(
+                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
+                                )
+                            )
+                        }
+                    } else {
+                        all[index].renderFamily(family, as: format, into: &buffer)
+                    }
+                }
+                return
+            }
+            let slots = SeriesLayout.familySlots[raw]
+            let values = SeriesLayout.values
             buffer.appendRendered(bound: bound &+ header.count) { writer in
                 writer.write(header)
                 for index in renderings.indices {
-                    guard let rendered = renderings[index].rendered else { continue }
+                    guard let rendered = renderings[index].rendered else {
+                        // Read anew: rendered from its cells, as ``renderFamilies(as:into:)`` renders it.
+                        let series = all[index]
+                        if family == .callDuration {
+                            series.writeHistograms(as: format, into: &writer)
+                        } else if series.bound(of: family, as: format) > 0 {
+                            let state = series.cells.load(SeriesLayout.state)
+                            _ = series.write(slots, values: values, state: state, mark: -1, into: &writer)
+                        }
+                        continue
+                    }
                     let start = rendered.familyEnds[raw]
                     let end = rendered.familyEnds[raw &+ 1]
                     rendered.bytes.withUnsafeBufferPointer { bytes in
@@ -51,6 +86,25 @@ extension BreakerSeries {
                 }
             }
         }
+    }
+
+    /// This breaker's samples of `family` from its cells, as ``renderFamilies(as:into:)`` renders them (for a
+    /// breaker read anew, whose rendering is not cached: see ``SeriesRenderCache``).
+    private func renderFamily(_ family: BreakerFamily, as format: TextFormat, into buffer: inout [UInt8]) {
+        let bound = bound(of: family, as: format)
+        if bound > 0 {
+            let slots = SeriesLayout.familySlots[family.rawValue]
+            let values = SeriesLayout.values
+            let state = cells.load(SeriesLayout.state)
+            buffer.appendRendered(bound: bound) { writer in
+                if family == .callDuration {
+                    writeHistograms(as: format, into: &writer)
+                } else {
+                    _ = write(slots, values: values, state: state, mark: -1, into: &writer)
+                }
+            }
+        }
+        if family == .transitions { appendUnexpectedTransitions(into: &buffer) }
     }
 
     /// Makes this breaker's rendering in `format` current: renders it anew unless it was rendered since the last
@@ -109,7 +163,7 @@ extension BreakerSeries {
 
     /// The most bytes this breaker's samples of `family` take: their prefixes, plus a number and a line feed each
     /// (and room for an exemplar on each bucket sample, in OpenMetrics, once the breaker has any).
-    private func bound(of family: BreakerFamily, as format: TextFormat) -> Int {
+    func bound(of family: BreakerFamily, as format: TextFormat) -> Int {
         if family == .callDuration {
             guard format == .openMetrics, exemplars.load() != nil, let durations else { return histogramBound }
             return histogramBound &+ ExecutedOutcome.allCases.count &* durations.textBuckets.count &* Self.exemplarBound
@@ -124,7 +178,7 @@ extension BreakerSeries {
         16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
 
     /// Writes the samples of `slots`; returns where the number of slot `mark` is in the writer's bytes.
-    private func write(
+    func write(
         _ slots: Range<Int>,
         values: [SeriesLayout.Value],
         state: UInt64,
@@ -165,7 +219,7 @@ extension BreakerSeries {
     /// The buckets (cumulative, from one reading of each), `_sum` and `_count` of each executed outcome, so that
     /// `le="+Inf"` always equals `_count`. A native histogram shows its `+Inf` bucket only. In OpenMetrics, a bucket
     /// with an exemplar shows it; the `+Inf` bucket of a native histogram shows the latest of the outcome.
-    private func writeHistograms(as format: TextFormat, into writer: inout ExpositionWriter) {
+    func writeHistograms(as format: TextFormat, into writer: inout ExpositionWriter) {
         guard let durations else { return }
         let bucketLabels = durations.textBuckets
         let exemplars = format == .openMetrics ? exemplars.load() : nil

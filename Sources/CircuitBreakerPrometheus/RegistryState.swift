@@ -14,9 +14,6 @@ final class RegistryState: Sendable {
     /// `circuit_breaker_registrations_rejected_total`.
     let registrationsRejected: Counter
     private let members = Locked(Members())
-    /// Held by a scrape from its preparation to its last byte: the renderings the breakers keep between scrapes
-    /// (``SeriesRenderCache``) are read and written under it only. Scrapes of one registry run one at a time.
-    private let renderLock = Lock()
 
     private struct Members {
         /// The names of the breakers and groups: one namespace, since both are the `breaker` label.
@@ -138,8 +135,8 @@ final class RegistryState: Sendable {
     }
 
     /// What one rendering reads: the breakers' series followed by each group's aggregate, each prepared for this
-    /// scrape (read anew, or reused: see ``SeriesRenderCache``) and rendered in the format by `prepare`; and each
-    /// group's keys (settled). Runs under ``renderLock``.
+    /// scrape (read anew, or reused: see ``SeriesRenderCache``; a reused one's rendering in the format made current
+    /// by `prepare`, each under its cache's lock); and each group's keys (settled).
     private func scrape(
         format index: Int,
         _ prepare: (BreakerSeries) -> Void
@@ -149,17 +146,19 @@ final class RegistryState: Sendable {
         renderings.reserveCapacity(all.count &+ groups.count)
         var reused = 0
         for series in all {
-            series.prepareForScrape()
-            if series.cache.projectedNanoseconds != nil { reused &+= 1 }
-            prepare(series)
-            renderings.append(series.cache.scraped(format: index))
+            let scraped = series.cache.lock.withLock {
+                let isReused = series.prepareForScrape()
+                if isReused { prepare(series) }
+                return series.cache.scraped(format: index, reused: isReused)
+            }
+            if scraped.rendered != nil { reused &+= 1 }
+            renderings.append(scraped)
         }
         lastScrape.withLock { $0 = (reused, all.count &- reused) }
         let scraped = groups.map { group in
             let (keys, count) = group.refreshedKeys()
-            group.aggregate.prepareForScrape()
-            prepare(group.aggregate)
-            renderings.append(group.aggregate.cache.scraped(format: index))
+            // An aggregate is never reused: rendered from its cells, as a breaker read anew.
+            renderings.append(ScrapedRendering(rendered: nil, projected: nil))
             return GroupSeries.Scraped(series: group, keys: keys, keyCount: count)
         }
         return (all + groups.map(\.aggregate), renderings, scraped)
@@ -172,38 +171,36 @@ final class RegistryState: Sendable {
     /// Forgets what every breaker rendered, so that the next scrape reads and renders each anew: the exposition
     /// tests compare such a fresh rendering with a reused one.
     func forgetRenderings() {
-        renderLock.withLock {
-            let (all, groups) = members.withLock { ($0.series, $0.groups) }
-            for series in all { series.cache.invalidate() }
-            for group in groups { group.aggregate.cache.invalidate() }
-        }
+        let (all, groups) = members.withLock { ($0.series, $0.groups) }
+        for series in all { series.cache.lock.withLock { series.cache.invalidate() } }
+        for group in groups { group.aggregate.cache.lock.withLock { group.aggregate.cache.invalidate() } }
     }
 
     /// Appends the exposition of the registry (the service's own metrics and
     /// `circuit_breaker_registrations_rejected_total`), then every breaker family, each grouping the samples of
     /// all breakers under one `# HELP` and `# TYPE`.
     ///
-    /// The list of breakers is copied under the members' lock; the rendering runs under ``renderLock`` (one
-    /// scrape of the registry at a time), refreshing and re-formatting only the breakers whose series changed
-    /// since the last scrape (see ``SeriesRenderCache``). A family the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
-    /// is left out, so that the exposition never holds a family twice.
+    /// The list of breakers is copied under the members' lock; the rendering runs without it, concurrently with
+    /// other scrapes, copying the bytes of the breakers whose series did not change since they were last read and
+    /// rendering the others from their cells (see ``SeriesRenderCache``). A family the registry itself already
+    /// emitted (other code registered a `circuit_breaker_*` metric of that name in it) is left out, so that the
+    /// exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
-        renderLock.withLock {
-            let (_, renderings, groups) = scrape(format: TextFormat.prometheus.cacheIndex) {
-                $0.prepareText(as: .prometheus)
-            }
-            let registryStart = buffer.count
-            registry.emit(into: &buffer)
-            let shadowed = Self.families(declaredIn: buffer, from: registryStart)
-            for family in BreakerFamily.allCases where !shadowed.contains(family) {
-                render(family, renderings, groups, as: .prometheus, into: &buffer)
-            }
+        let (all, renderings, groups) = scrape(format: TextFormat.prometheus.cacheIndex) {
+            $0.prepareText(as: .prometheus)
+        }
+        let registryStart = buffer.count
+        registry.emit(into: &buffer)
+        let shadowed = Self.families(declaredIn: buffer, from: registryStart)
+        for family in BreakerFamily.allCases where !shadowed.contains(family) {
+            render(family, all, renderings, groups, as: .prometheus, into: &buffer)
         }
     }
 
     /// One family: from the groups' keys for a group family, else from the breakers and the groups' aggregates.
     private func render(
         _ family: BreakerFamily,
+        _ all: [BreakerSeries],
         _ renderings: [ScrapedRendering],
         _ groups: [GroupSeries.Scraped],
         as format: TextFormat,
@@ -212,7 +209,7 @@ final class RegistryState: Sendable {
         if family.isGroupFamily {
             GroupSeries.render(family, of: groups, as: format, into: &buffer)
         } else {
-            BreakerSeries.render(family, of: renderings, as: format, into: &buffer)
+            BreakerSeries.render(family, of: all, renderings, as: format, into: &buffer)
         }
     }
 
@@ -220,26 +217,20 @@ final class RegistryState: Sendable {
     /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
-        renderLock.withLock {
-            let (_, renderings, groups) = scrape(format: TextFormat.openMetrics.cacheIndex) {
-                $0.prepareText(as: .openMetrics)
-            }
-            let families = registryFamilies()
-            for family in families { family.appendOpenMetrics(into: &buffer) }
-            let shadowed = Self.families(named: families)
-            for family in BreakerFamily.allCases where !shadowed.contains(family) {
-                render(family, renderings, groups, as: .openMetrics, into: &buffer)
-            }
+        let (all, renderings, groups) = scrape(format: TextFormat.openMetrics.cacheIndex) {
+            $0.prepareText(as: .openMetrics)
+        }
+        let families = registryFamilies()
+        for family in families { family.appendOpenMetrics(into: &buffer) }
+        let shadowed = Self.families(named: families)
+        for family in BreakerFamily.allCases where !shadowed.contains(family) {
+            render(family, all, renderings, groups, as: .openMetrics, into: &buffer)
         }
     }
 
     /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
     /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
     func emitProtobuf(into buffer: inout [UInt8]) {
-        renderLock.withLock { emitProtobufLocked(into: &buffer) }
-    }
-
-    private func emitProtobufLocked(into buffer: inout [UInt8]) {
         var scratch: [UInt8] = []
         let (all, renderings, groups) = scrape(format: SeriesRenderCache.protobufIndex) {
             $0.prepareProtobuf(scratch: &scratch)

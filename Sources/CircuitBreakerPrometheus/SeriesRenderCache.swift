@@ -20,6 +20,15 @@ import CircuitBreaker
 /// its clock (a period ends only at a transition, which a new generation shows): that one value is re-formatted
 /// from the last reading (``BreakerGaugeReading/nanosecondsInCurrentState(at:)``), everything else is copied.
 ///
+/// ## When a breaker's bytes are rendered into the cache
+/// A breaker that is read anew is rendered straight into the response, from its cells, as before there was a cache:
+/// rendering it into the cache and copying those bytes into the response cost more than the rendering (a scrape
+/// after which every breaker changed was 1.2–1.7× slower that way). Its cached renderings are left stale (their
+/// ``Rendered/version`` is older than ``version``), and a format is rendered into the cache at the first scrape in
+/// that format that reuses the breaker: from its cells, which then show no event newer than the stamp (the stamp
+/// did not move) or, if an event landed since, one that the next scrape's stamp will show. A breaker that changes
+/// at every scrape is thus never rendered twice.
+///
 /// ## Why a reused value is never older than an event the scrape could have seen
 /// Every write a call makes to what the series show happens before its count's increment, which is its last write
 /// and a releasing one: the core records a closed call's outcome in its window before the monitors hear of it
@@ -38,9 +47,18 @@ import CircuitBreaker
 /// would; and its time-in-state value is the one a fresh reading at the same clock reading gives. The exposition
 /// tests render each state twice, reused and fresh, and compare the bytes.
 ///
-/// `@unchecked Sendable`: every field is read and written only with the render lock of the series' registry held
-/// (``RegistryState``), which one scrape holds from its preparation to its last byte.
+/// ## Concurrent scrapes
+/// Scrapes run concurrently (there is no registry-wide render lock). Each breaker's cache has its own ``lock``, held
+/// only while a scrape decides about that breaker, refreshes it, renders a stale format into the cache and copies
+/// out its ``ScrapedRendering``: a few microseconds at most. The copy shares the rendering's bytes (copy on write),
+/// so a scrape that later rewrites the cache leaves the bytes another scrape is copying intact. Two scrapes that
+/// read the same breaker anew each refresh it; the gauges apply only the newer reading (``LatestSnapshot``).
+///
+/// `@unchecked Sendable`: every field but ``lock`` is read and written only with ``lock`` held.
 final class SeriesRenderCache: @unchecked Sendable {
+    /// Guards every other field (see "Concurrent scrapes").
+    let lock = Lock()
+
     /// What identifies a breaker's series apart from time (see the type's documentation).
     struct ChangeStamp: Equatable {
         var generation: UInt64
@@ -82,8 +100,10 @@ final class SeriesRenderCache: @unchecked Sendable {
     /// in the order they are rendered.
     static let familyCount = BreakerFamily.keyState.rawValue
 
-    /// This scrape's part of the breaker in format `index`, once it was prepared.
-    func scraped(format index: Int) -> ScrapedRendering {
+    /// This scrape's part of the breaker in format `index`, once it was prepared: nil bytes when it was read anew,
+    /// to be rendered straight into the response.
+    func scraped(format index: Int, reused: Bool) -> ScrapedRendering {
+        guard reused else { return ScrapedRendering(rendered: nil, projected: nil) }
         let projected = projectedNanoseconds.flatMap { nanoseconds in
             reading.map { (nanoseconds, Int($0.state.rawValue)) }
         }
@@ -105,6 +125,7 @@ final class SeriesRenderCache: @unchecked Sendable {
 /// it returns (in `perf` of a scrape reusing every breaker, those retains, releases and copies were among its
 /// largest costs).
 struct ScrapedRendering {
+    /// The reused rendering; nil when the breaker was read anew, to be rendered from its cells into the response.
     var rendered: SeriesRenderCache.Rendered?
     /// When the breaker is reused: its nanoseconds in the current state, and that state's raw value.
     var projected: (nanoseconds: Int64, state: Int)?
@@ -121,15 +142,15 @@ extension TextFormat {
 }
 
 extension BreakerSeries {
-    /// Decides, under the registry's render lock, whether this scrape reads the breaker anew or reuses its last
-    /// rendering (see ``SeriesRenderCache``), and reads it if needed.
-    func prepareForScrape() {
+    /// Decides, with the cache's lock held, whether this scrape reads the breaker anew or reuses its last
+    /// rendering (see ``SeriesRenderCache``), and reads it if needed; returns whether it is reused.
+    func prepareForScrape() -> Bool {
         cache.projectedNanoseconds = nil
         guard !isAggregate, let breaker = gauges.source else {
             // A group's aggregate has no breaker (its counts come from its keys) and a detached breaker has no
             // reading: render their cells anew.
             cache.version &+= 1
-            return
+            return false
         }
         // The stamp first, then the reads (the ordering argument above).
         let (state, generation) = breaker.settledStateAndGeneration()
@@ -144,12 +165,13 @@ extension BreakerSeries {
             !Self.windowMaySlide(reading, breaker: breaker, now: now)
         {
             cache.projectedNanoseconds = reading.nanosecondsInCurrentState(at: now)
-            return
+            return true
         }
         refresh()
         cache.reading = gauges.latest
         cache.refreshed = stamp
         cache.version &+= 1
+        return false
     }
 
     /// Whether the window read in `reading` may have lost a bucket by `now`: it held calls, it slides with time,

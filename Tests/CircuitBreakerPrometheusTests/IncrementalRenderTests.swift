@@ -376,6 +376,66 @@ import Testing
             if before.finished { break }
         }
     }
+
+    @Test func concurrentScrapesInEveryFormatEachSeeEveryCompletedCall() throws {
+        // No registry-wide render lock: two threads scrape in text and OpenMetrics, a third alternates the three
+        // formats (rewriting the breakers' cached renderings while the others copy them), while calls run on a
+        // fourth. Each text scrape still shows every call completed before it began, never fewer than before; once
+        // all stop, a reused render equals a fresh one.
+        // A manual clock that does not move: the final reused and fresh renders show the same time in state.
+        let clock = ManualClock()
+        let monitor = PrometheusMonitor()
+        let breakers = try (0..<20).map {
+            try CircuitBreaker(name: "b\($0)", monitors: [monitor], clock: .manual(clock))
+        }
+        let completed = Completed()
+        let violations = Locked(0)
+        let scrapers = Locked(0)
+        func scraper(_ format: Format?) -> Thread {
+            Thread {
+                var previous = [Double](repeating: 0, count: breakers.count)
+                // Bounded: stops once the caller finished, or after 5,000 scrapes.
+                for round in 0..<5_000 {
+                    let before = completed.counts
+                    let chosen = format ?? Format.allCases[round % Format.allCases.count]
+                    let bytes = Self.render(monitor, chosen)
+                    if chosen == .text {
+                        let samples = ExpositionSamples(String(decoding: bytes, as: UTF8.self))
+                        for index in breakers.indices {
+                            let value =
+                                samples[#"circuit_breaker_calls_total{breaker="b\#(index)",outcome="success"}"#] ?? -1
+                            if value < Double(before.counts[index]) || value < previous[index] {
+                                violations.withLock { $0 += 1 }
+                            }
+                            previous[index] = value
+                        }
+                    } else if bytes.isEmpty {
+                        violations.withLock { $0 += 1 }
+                    }
+                    if before.finished { break }
+                }
+                scrapers.withLock { $0 += 1 }
+            }
+        }
+        let threads = [scraper(.text), scraper(.openMetrics), scraper(nil)]
+        for thread in threads { thread.start() }
+        for round in 0..<3_000 {
+            let breaker = breakers[round % breakers.count]
+            _ = try? breaker.execute { round }
+            completed.add(round % breakers.count)
+        }
+        completed.finish()
+        // Bounded wait for the scrapers (each ends at its next scrape); the outer limit only guards against a hang.
+        let deadline = Date().addingTimeInterval(120)
+        while scrapers.withLock({ $0 }) < threads.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(scrapers.withLock { $0 } == threads.count)
+        #expect(violations.withLock { $0 } == 0)
+        let samples = ExpositionSamples(monitor.emitToString())
+        for index in breakers.indices {
+            #expect(samples[#"circuit_breaker_calls_total{breaker="b\#(index)",outcome="success"}"#] == 150)
+        }
+        Self.expectReusedEqualsFresh(monitor, "after concurrent scrapes")
+    }
 }
 
 /// Calls completed per breaker, published after each call returned.
