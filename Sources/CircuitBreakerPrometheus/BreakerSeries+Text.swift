@@ -63,7 +63,8 @@ extension BreakerSeries {
                         let series = all[index]
                         if family == .callDuration {
                             series.writeHistograms(as: format, into: &writer)
-                        } else if series.bound(of: family, as: format) > 0 {
+                        } else {
+                            // Writes nothing when the breaker has no series in the family (no slot has a prefix).
                             let state = series.cells.load(SeriesLayout.state)
                             _ = series.write(slots, values: values, state: state, mark: -1, into: &writer)
                         }
