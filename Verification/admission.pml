@@ -16,7 +16,8 @@
  * the bounds leave room for two. -DREPORT_AFTER_UNLOCK is the protocol before the outbox (each thread reported its
  * own transitions after releasing the lock): spin finds the out-of-order delivery (property 3), the interleaving
  * that Tests/CircuitBreakerTests/EventOrderTests.swift now plays on the real breaker. -DMUTANT_EXTRA_TRIAL,
- * -DMUTANT_NO_GENERATION_GUARD and -DMUTANT_BACKDATED_DEADLINE break one rule each; spin must find each.
+ * -DMUTANT_NO_GENERATION_GUARD, -DMUTANT_NO_TRIP_GUARD and -DMUTANT_BACKDATED_DEADLINE break one rule each; spin
+ * must find each.
  */
 
 #ifndef THREADS
@@ -258,7 +259,11 @@ proctype Caller() {
                        atomic {
                        lock();
                        if
+#ifdef MUTANT_NO_TRIP_GUARD
+                       :: cstate == CLOSED && cgen < MAXGEN -> transition(OPEN, t, wg)
+#else
                        :: cstate == CLOSED && cgen == wg && cgen < MAXGEN -> transition(OPEN, t, wg)
+#endif
                        :: else -> skip
                        fi;
                        claimAndUnlock()

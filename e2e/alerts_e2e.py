@@ -72,11 +72,11 @@ def scenario(run, demo):
     time.sleep(5)  # a few more scrapes after the trip for the rate windows
     dashboards = os.path.join(harness.ROOT, "dashboards", "check_dashboards.py")
     no_override = "no operator override in this run (e2e/fleet/tiered_e2e.py applies one)"
-    no_group = "the demo runs no group of keyed breakers yet"
+    early = "the partners group's keys in an outage may not have rejected or been open for long enough yet"
     result = run_command(run, [sys.executable, dashboards, "--prometheus-url", prometheus.url, "--require-data",
                                "--var", f"job={JOB}", "--allow-empty", f"30={no_override}",
                                "--allow-empty", f"31={no_override}"]
-                         + [f"--allow-empty={panel}={no_group}" for panel in ("$group", 33, 34, 35, 36, 37)],
+                         + [f"--allow-empty={panel}={early}" for panel in (33, 35, 36)],
                          "dashboards.log")
     run.check(result == 0, "every dashboard query runs on the live Prometheus and returns data")
 

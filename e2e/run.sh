@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end runs of the operations kit, one after the other: the alert delivered through Alertmanager and
-# resolved (e2e/alerts_e2e.py, about 3 minutes), then the dashboard's scale proof (e2e/scale_proof.py, about a
+# resolved (e2e/alerts_e2e.py, about 3 minutes), the partners group of keyed breakers under an eviction attack
+# (e2e/keyed_e2e.py, about 30 seconds), then the dashboard's scale proof (e2e/scale_proof.py, about a
 # minute). Each starts its own demos, Prometheus and Alertmanager on loopback ports and stops every process.
 # Usage: BREAKER_DEMO=.build/debug/breaker-demo SCALE_PROOF_DEMO=.build/release/breaker-demo e2e/run.sh
 # (SCALE_PROOF_DEMO defaults to BREAKER_DEMO). Prints "N passed, M failed" for each run and overall.
@@ -13,7 +14,7 @@ demo="${BREAKER_DEMO:-.build/debug/breaker-demo}"
 # where a debug build on busy cores can take longer than the exporter's 5 s render timeout.
 scale_demo="${SCALE_PROOF_DEMO:-$demo}"
 name="e2e"
-runs=("alerts_e2e.py:$demo" "scale_proof.py:$scale_demo")
+runs=("alerts_e2e.py:$demo" "keyed_e2e.py:$demo" "scale_proof.py:$scale_demo")
 if [ $# -gt 0 ]; then
     name="$1"
     shift

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.." || exit 2
 logs="${FLAKE_LOG_DIR:-.build/flake-check}"
 mkdir -p "$logs"
 
-swift build --build-tests >"$logs/build.log" 2>&1 || { echo "build failed: see $logs/build.log" >&2; exit 2; }
+swift build --build-tests --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors >"$logs/build.log" 2>&1 || { echo "build failed: see $logs/build.log" >&2; exit 2; }
 
 # Two busy loops, one per core, for as long as the runs last; bounded and stopped on exit whatever happens.
 busy=()
@@ -29,7 +29,7 @@ failed=0
 for run in $(seq 1 "$runs"); do
     log="$logs/run-$run.log"
     started=$SECONDS
-    if swift test --skip-build "${filter[@]}" >"$log" 2>&1; then
+    if swift test --skip-build --traits HummingbirdSupport,AsyncHTTPClientSupport -Xswiftc -warnings-as-errors "${filter[@]}" >"$log" 2>&1; then
         echo "run $run/$runs: passed in $((SECONDS - started)) s"
     else
         failed=$((failed + 1))

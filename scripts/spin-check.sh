@@ -48,4 +48,5 @@ run reach-two-half-open-periods "halfPeriods<2" -DREACH_TWO_PERIODS
 run report-after-unlock "g==(lastDelivered+1)" -DREPORT_AFTER_UNLOCK
 run extra-trial "holding[cgen]<=1" -DMUTANT_EXTRA_TRIAL
 run no-generation-guard "(wg==0)||(wg==cgen)" -DMUTANT_NO_GENERATION_GUARD
+run no-trip-guard "(wg==0)||(wg==cgen)" -DMUTANT_NO_TRIP_GUARD
 run backdated-deadline "(trialGen[p]!=cgen)" -DMUTANT_BACKDATED_DEADLINE

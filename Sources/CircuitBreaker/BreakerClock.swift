@@ -36,18 +36,20 @@ public struct BreakerClock: Sendable {
         self.source = source
     }
 
-    /// Monotonic nanoseconds from a cheap clock with a resolution of a few milliseconds.
+    /// Monotonic nanoseconds from a cheap clock with a resolution of a few milliseconds. Not API: the readings are
+    /// on a scale users cannot relate to anything; the package's own modules read them.
     @inlinable
-    public func coarseNanoseconds() -> Int64 {
+    package func coarseNanoseconds() -> Int64 {
         switch source {
         case .system: Self.read(Self.coarseClockID)
         case .manual(let clock): clock.nanoseconds
         }
     }
 
-    /// Monotonic nanoseconds from a precise clock, for measuring call durations.
+    /// Monotonic nanoseconds from a precise clock, for measuring call durations. Not API, as
+    /// ``coarseNanoseconds()``.
     @inlinable
-    public func preciseNanoseconds() -> Int64 {
+    package func preciseNanoseconds() -> Int64 {
         switch source {
         case .system: Self.read(CLOCK_MONOTONIC)
         case .manual(let clock): clock.nanoseconds

@@ -31,9 +31,13 @@ public final class ManualClock: Sendable {
         self.wallClockOrigin = wallClockOrigin
     }
 
-    /// The current monotonic reading in nanoseconds.
+    /// How far the clock has been advanced since it was made.
+    public var elapsed: Duration { .nanoseconds(nanoseconds) }
+
+    /// The current monotonic reading in nanoseconds: the scale of ``BreakerClock``'s readings, for the package's own
+    /// modules (the API is ``elapsed``).
     @inlinable
-    public var nanoseconds: Int64 { storage.load(ordering: .acquiring) }
+    package var nanoseconds: Int64 { storage.load(ordering: .acquiring) }
 
     /// The current wall-clock reading in seconds since the Unix epoch.
     public var wallClockSeconds: Double { wallClockOrigin + Double(nanoseconds) / 1e9 }

@@ -23,8 +23,8 @@ public struct TimeInState: Sendable, Hashable {
         .nanoseconds(nanoseconds(in: state))
     }
 
-    /// The time spent in `state`, in seconds.
-    public func seconds(in state: CircuitState) -> Double {
+    /// The time spent in `state`, in seconds, for the exporters (the API is the `Duration` subscript).
+    package func seconds(in state: CircuitState) -> Double {
         Double(nanoseconds(in: state)) / 1e9
     }
 

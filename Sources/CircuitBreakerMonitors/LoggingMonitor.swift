@@ -70,15 +70,14 @@ public struct LoggingMonitor: BreakerMonitor {
             (level, message) = (.warning, "circuit disabled")
         }
         guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = [
-            "breaker": .string(breaker.name),
+        var metadata = identity(of: breaker, [
             "from": .string(transition.from.label),
             "to": .string(transition.to.label),
             "reason": .string(transition.reason.rawValue),
             "generation": .stringConvertible(transition.generation),
             "failure_ratio": .stringConvertible(transition.failureRatio),
             "slow_call_ratio": .stringConvertible(transition.slowCallRatio),
-        ]
+        ])
         if let wait = transition.openWait {
             let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
             metadata["retry_after"] = .stringConvertible(wait)
@@ -94,7 +93,7 @@ public struct LoggingMonitor: BreakerMonitor {
         logger.log(
             level: level,
             "circuit reset",
-            metadata: ["breaker": .string(breaker.name), "reason": .string(TransitionReason.reset.rawValue)]
+            metadata: identity(of: breaker, ["reason": .string(TransitionReason.reset.rawValue)])
         )
     }
 
@@ -107,13 +106,12 @@ public struct LoggingMonitor: BreakerMonitor {
         logger.log(
             level: level,
             "circuit override expired",
-            metadata: [
-                "breaker": .string(breaker.name),
+            metadata: identity(of: breaker, [
                 "action": .string(override.action.rawValue),
                 "actor": .string(override.actor),
                 "reason": .string(override.reason),
                 "expires_at": .stringConvertible(override.expiresAt),
-            ]
+            ])
         )
     }
 
@@ -150,7 +148,7 @@ public struct LoggingMonitor: BreakerMonitor {
     /// Logs `call rejected` at debug, with the state that rejected it.
     public func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
         guard logger.logLevel <= .debug else { return }
-        logger.debug("call rejected", metadata: ["breaker": .string(breaker.name), "state": .string(state.label)])
+        logger.debug("call rejected", metadata: identity(of: breaker, ["state": .string(state.label)]))
     }
 
     /// Logs `call shadow-rejected` at debug: a shadow breaker would have rejected the call in `state`.
@@ -158,7 +156,7 @@ public struct LoggingMonitor: BreakerMonitor {
         guard logger.logLevel <= .debug else { return }
         logger.debug(
             "call shadow-rejected",
-            metadata: ["breaker": .string(breaker.name), "state": .string(state.label)]
+            metadata: identity(of: breaker, ["state": .string(state.label)])
         )
     }
 
@@ -173,12 +171,20 @@ public struct LoggingMonitor: BreakerMonitor {
         guard logger.logLevel <= .debug else { return }
         logger.debug(
             succeeded ? "fallback succeeded" : "fallback failed",
-            metadata: ["breaker": .string(breaker.name), "reason": .string(reason.description)]
+            metadata: identity(of: breaker, ["reason": .string(reason.description)])
         )
     }
 
+    /// The breaker's name, and its key when it belongs to a ``/CircuitBreaker/BreakerGroup``, with `extra`.
+    private func identity(of breaker: CircuitBreaker, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        metadata["breaker"] = .string(breaker.name)
+        if let key = breaker.key { metadata["key"] = .string(key) }
+        return metadata
+    }
+
     private func callMetadata(_ breaker: CircuitBreaker, duration: Duration?) -> Logger.Metadata {
-        var metadata: Logger.Metadata = ["breaker": .string(breaker.name)]
+        var metadata = identity(of: breaker)
         if let duration { metadata["duration"] = .stringConvertible(duration) }
         return metadata
     }

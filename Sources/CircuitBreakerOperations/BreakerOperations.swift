@@ -10,7 +10,9 @@ import Logging
 /// ```
 /// Create it before the registry, and give the registry its ``monitors``: they publish the events, restore saved
 /// overrides as breakers are registered (including breakers created long after start), and count calls for the
-/// page. Then serve its routes for the registry on the exporter (see the README's route list).
+/// page. Then mount its routes for the registry (``routes(for:readAccess:)``) on the exporter's `MetricsServer`, or on
+/// a Hummingbird router with `CircuitBreakerHummingbird`: they are transport-neutral
+/// (`PortableRoutes.PortableRoute`).
 public final class BreakerOperations: Sendable {
     /// How the routes behave.
     public let configuration: Configuration
@@ -19,8 +21,6 @@ public final class BreakerOperations: Sendable {
     let keeper: OverrideKeeper
     let monitor: OperationsMonitor
     let callCounter: CallCounter?
-    /// The heartbeats of the event-stream clients (every ``Configuration-swift.struct/heartbeatInterval``).
-    let heartbeat: StreamHeartbeat
     /// The clock of events, expiry and heartbeats.
     let clock: BreakerClock
 
@@ -53,7 +53,6 @@ public final class BreakerOperations: Sendable {
         )
         self.monitor = OperationsMonitor(hub: hub, keeper: keeper, logger: logger)
         self.callCounter = configuration.countsCalls ? CallCounter() : nil
-        self.heartbeat = StreamHeartbeat(interval: configuration.heartbeatInterval, clock: clock)
         self.clock = clock
     }
 
@@ -76,32 +75,21 @@ public final class BreakerOperations: Sendable {
         hub.droppedClients
     }
 
-    /// The status document of `registry`, as `GET /api/v1/breakers` serves it (JSON): for transports other than
-    /// the exporter, and for the rendering benchmark.
+    /// The status document of `registry`, as `GET /api/v1/breakers` serves it (JSON).
     public func statusDocument(for registry: BreakerRegistry) -> [UInt8] {
         handlers(for: registry).renderer.renderList()
     }
 
     /// The status page of `registry`, as `GET /` (or, with `admin`, `GET /admin`) serves it (HTML).
     public func statusPage(for registry: BreakerRegistry, admin: Bool = false) -> [UInt8] {
-        handlers(for: registry).statusPage(OperationsRequest(), admin: admin).bytes
+        handlers(for: registry).statusPage(admin: admin).body.bytes ?? []
     }
 
-    /// A new client of the event stream, as `GET /api/v1/events` makes one (for transports other than the exporter):
-    /// events after `lastEventID` that are still buffered are replayed. `nil` when
-    /// ``Configuration-swift.struct/maximumEventClients`` clients are connected.
-    public func subscribeToEvents(lastEventID: String?) -> EventSubscription? {
-        EventSubscription.connect(to: hub, lastEventID: lastEventID)
-    }
-
-    /// The handlers of the routes for `registry`.
-    func handlers(for registry: BreakerRegistry) -> OperationsHandlers {
-        OperationsHandlers(
-            registry: registry,
-            renderer: StatusRenderer(registry: registry, calls: callCounter, hub: hub, monitor: monitor),
-            controller: OverrideController(keeper: keeper, maximumTTL: configuration.maximumTTL, logger: logger),
-            hub: hub,
-            configuration: configuration
-        )
+    /// The events as they happen, for consumers other than `GET /api/v1/events` (which sends the same events as
+    /// server-sent events): events after `lastEventID` that are still buffered come first (see
+    /// ``OperationsEventStream``). `nil` when ``Configuration-swift.struct/maximumEventClients`` readers are
+    /// connected.
+    public func events(after lastEventID: String?) -> OperationsEventStream? {
+        EventSubscription.connect(to: hub, lastEventID: lastEventID).map { OperationsEventStream(subscription: $0) }
     }
 }

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// What went wrong in the operations module: a request the API refuses, or a state file it cannot use.
 ///
 /// ```swift
@@ -67,12 +69,13 @@ public struct OperationsError: Error, Hashable, CustomStringConvertible {
         public var description: String { backing.rawValue }
 
         /// The HTTP status the API answers with.
-        public var httpStatus: Int {
+        public var httpStatus: HTTPResponse.Status {
             switch backing {
-            case .unknownBreaker: 404
-            case .tooManyClients: 503
-            case .notPersisted, .stateFileUnreadable, .stateFileCorrupt, .stateFileUnsafe, .stateFileNotWritten: 500
-            default: 400
+            case .unknownBreaker: .notFound
+            case .tooManyClients: .serviceUnavailable
+            case .notPersisted, .stateFileUnreadable, .stateFileCorrupt, .stateFileUnsafe, .stateFileNotWritten:
+                .internalServerError
+            default: .badRequest
             }
         }
     }

@@ -1,3 +1,5 @@
+@_exported import MetricsEndpoint
+@_exported import PortableRoutes
 import CircuitBreakerInternals
 import CMicroHTTPD
 import Logging
@@ -12,17 +14,17 @@ import Synchronization
 
 /// An HTTP server for Prometheus scrapes and a service's own small HTTP API, built on libmicrohttpd.
 ///
-/// The server answers from a route table (see ``Route``). Its standard routes:
+/// The server answers from a route table (see ``/PortableRoutes/PortableRoute``). Its standard routes:
 /// - `GET`/`HEAD` ``MetricsServerConfiguration/metricsPath`` (default `/metrics`, scrape users): the exposition in
-///   the format the scraper prefers among those offered (``ExpositionSources``), followed by the server's own
-///   metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response comes
-///   from a render that started after its request arrived; concurrent requests share one.
+///   the format the scraper prefers among those offered (``/MetricsEndpoint/ExpositionSources``), followed by the
+///   server's own metrics; gzip when the client accepts it; `Vary: Accept, Accept-Encoding`. Never stale: each response
+///   comes from a render that started after its request arrived; concurrent requests share one.
 /// - `GET /` (scrape users): a small HTML page with the service name, version, links and an optional status section.
 /// - `GET /-/healthy` and `GET /healthz` (public): `200 OK` while the server runs.
 ///
 /// A service adds its own routes, and may replace the page at `/`. Before any handler runs, one request gate checks
 /// the path (404), the credentials (401 with `WWW-Authenticate`, 403), the method (405 with `Allow`), the body size
-/// (413) and the encoding of path and query parameters (400). See ``AccessLevel`` for who may use what.
+/// (413) and the encoding of path and query parameters (400). See ``/PortableRoutes/AccessLevel`` for who may use what.
 ///
 /// Run it in a `ServiceGroup`, which stops it on SIGTERM, or call ``start()`` and ``stop()`` yourself:
 /// ```swift
@@ -52,7 +54,7 @@ public final class MetricsServer: Service, Sendable {
     /// The configuration the server was created with.
     public let configuration: MetricsServerConfiguration
     /// The routes added to the standard ones.
-    public let routes: [Route]
+    public let routes: [PortableRoute]
     private let logger: Logger
     private let clock: any ServerClock
     private let sources: ExpositionSources
@@ -97,7 +99,7 @@ public final class MetricsServer: Service, Sendable {
         configuration: MetricsServerConfiguration,
         logger: Logger,
         exposition: ExpositionSources,
-        routes: [Route] = [],
+        routes: [PortableRoute] = [],
         status: StatusProvider? = nil
     ) {
         self.init(
@@ -134,7 +136,7 @@ public final class MetricsServer: Service, Sendable {
         logger: Logger,
         clock: any ServerClock,
         exposition: ExpositionSources,
-        routes: [Route] = [],
+        routes: [PortableRoute] = [],
         status: StatusProvider? = nil
     ) {
         self.configuration = configuration
@@ -168,11 +170,15 @@ public final class MetricsServer: Service, Sendable {
     /// Validates the configuration, opens the listening socket and starts libmicrohttpd's worker threads.
     /// Returns once the socket listens, so a client may connect right away.
     ///
-    /// - Throws: ``MetricsServerError``: ``MetricsServerError/Code/invalidConfiguration``,
-    ///   ``MetricsServerError/Code/addressInUse`` (with the address in the message),
-    ///   ``MetricsServerError/Code/bindFailed``, ``MetricsServerError/Code/tlsUnavailable``,
-    ///   ``MetricsServerError/Code/tlsSetupFailed``, ``MetricsServerError/Code/invalidRoute``,
-    ///   ``MetricsServerError/Code/startFailed`` or ``MetricsServerError/Code/alreadyRunning``.
+    /// - Throws: ``/MetricsEndpoint/MetricsServerError``:
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/addressInUse`` (with the address in the message),
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/bindFailed``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/tlsUnavailable``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/tlsSetupFailed``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/invalidRoute``,
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/startFailed`` or
+    ///   ``/MetricsEndpoint/MetricsServerError/Code/alreadyRunning``.
     public func start() throws(MetricsServerError) {
         try self.configuration.validate()
         if self.configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {
@@ -213,7 +219,7 @@ public final class MetricsServer: Service, Sendable {
             logger: self.logger,
             clock: self.clock,
             sources: self.sources,
-            routes: self.routes,
+            routes: self.routes.map(Route.init),
             status: self.status,
             admission: admission,
             renderInterposer: self.renderInterposer.withLock { $0 },
@@ -379,6 +385,11 @@ public final class MetricsServer: Service, Sendable {
     /// Credential checks waiting for a thread of the authentication pool; 0 when not running or without users.
     package var authenticationsWaiting: Int {
         self.withRunning { $0.context.takeUnretainedValue().authenticationPool?.waitingCount ?? 0 } ?? 0
+    }
+
+    /// The buffers of the open streaming responses (for tests of the streaming machinery; empty when stopped).
+    var openStreamBuffers: [ResponseStream] {
+        self.withRunning { $0.context.takeUnretainedValue().openStreamBuffers } ?? []
     }
 
     /// Streams open now; 0 when not running.

@@ -48,4 +48,20 @@ enum DemoBreakers {
         configuration.enforcement = .shadow
         return configuration
     }()
+
+    /// The `partners` group's template: one breaker per partner host, tripped by 3 failures in a row, probing with one
+    /// call after 5 seconds, so that a partner's outage shows on its own key within seconds.
+    static let partnerTemplate = CircuitBreaker.Configuration(
+        trip: .consecutiveFailures(3),
+        openWait: .fixed(.seconds(5)),
+        halfOpen: HalfOpenPolicy(trialCalls: 1),
+        invocationTimeout: .seconds(2),
+        slowCallThreshold: .milliseconds(250)
+    )
+
+    /// The `partners` group's limits: room for every partner and some made-up keys; beyond that, keys share the
+    /// overflow breaker.
+    static func partnerLimits(partners: Int) -> BreakerGroup.Configuration {
+        BreakerGroup.Configuration(maximumKeys: max(1, partners * 2), overflow: .sharedBreaker)
+    }
 }

@@ -27,7 +27,7 @@ struct DemoMonitors {
                 registry: registry,
                 configuration: .init(
                     recordsDurations: true,
-                    maximumBreakers: max(1_000, options.extraBreakers + 5),
+                    maximumBreakers: max(1_000, options.extraBreakers + 6),
                     durationHistogram: options.nativeHistograms ? .native : .classic,
                     exemplarTraceIDs: DemoTracing.source
                 )
@@ -37,10 +37,7 @@ struct DemoMonitors {
             self.exposition = ExpositionSources(
                 text: { buffer in monitor.emit(into: &buffer) },
                 openMetrics: { buffer in monitor.emitOpenMetrics(into: &buffer) },
-                protobuf: { buffer, exporterMetrics in
-                    monitor.emitProtobuf(into: &buffer)
-                    exporterMetrics.appendProtobuf(to: &buffer)
-                }
+                protobuf: { buffer in monitor.emitProtobuf(into: &buffer) }
             )
         case .swiftMetrics:
             let monitor = MetricsMonitor(factory: PrometheusMetricsFactory(registry: registry), recordsDurations: true)

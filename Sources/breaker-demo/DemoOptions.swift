@@ -18,6 +18,9 @@ struct DemoOptions: Sendable {
     var duration = 0.0
     var quiet = false
     var extraBreakers = 0
+    var partners = 20
+    var partnerOutages = 2
+    var madeUpKeys = 0.0
     var perIPConnectionLimit: Int? = MetricsServerConfiguration.Limits.default.perIPConnectionLimit
     var webConfig: String?
     var adminUsers: [String: String] = [:]
@@ -40,6 +43,8 @@ struct DemoOptions: Sendable {
           catalog          healthy: answers in 5-20 ms
           recommendations  flaky: fails and answers slowly at random (fallback: cached recommendations)
           payments         goes through outages on a schedule: its breaker trips, probes, and recovers
+          partners         a group of keyed breakers, one per partner (partner-01 ... partner-20), created on
+                           first call: the first two go through outages with payments, each opens only its own key
           search           SHADOW MODE: trips like the others but runs every call; the calls it would have
                            rejected are counted as circuit_breaker_calls_total{outcome="shadow_rejected"}
 
@@ -64,6 +69,11 @@ struct DemoOptions: Sendable {
           --outage-period S         seconds from one outage start to the next (default 180)
           --duration S              exit after S seconds; 0 runs until Ctrl-C or SIGTERM (default 0)
           --extra-breakers N        also register N idle breakers (for exporter load tests; default 0)
+          --partners N              partners of the partners group, called in turn at --rate calls per second in
+                                    all (default 20; 0: no group)
+          --partner-outages N       how many partners go through the payments outages (default 2)
+          --made-up-keys N          calls per second to the partners group with keys never used before (visitor-1,
+                                    visitor-2, ...): the eviction attack; keys in an outage keep their slot (default 0)
           --per-ip-connection-limit N
                                     idle exporter connections kept per address: a new connection makes that
                                     address's oldest idle one give way, none is refused (default 32; 0: no bound)
@@ -136,6 +146,9 @@ struct DemoOptions: Sendable {
             case "--outage-period": options.outagePeriod = try number(flag, in: 0.001...1e9)
             case "--duration": options.duration = try number(flag, in: 0...1e9)
             case "--extra-breakers": options.extraBreakers = Int(try number(flag, in: 0...100_000))
+            case "--partners": options.partners = Int(try number(flag, in: 0...99))
+            case "--partner-outages": options.partnerOutages = Int(try number(flag, in: 0...99))
+            case "--made-up-keys": options.madeUpKeys = try number(flag, in: 0...10_000)
             case "--per-ip-connection-limit":
                 let limit = Int(try number(flag, in: 0...100_000))
                 options.perIPConnectionLimit = limit == 0 ? nil : limit

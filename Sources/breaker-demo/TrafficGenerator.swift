@@ -25,23 +25,9 @@ struct TrafficGenerator: Service {
         }
     }
 
-    /// One dependency: a call every 1/rate seconds, each in its own task so that slow calls do not slow the rate.
+    /// One dependency: a call every 1/rate seconds.
     private func drive(_ route: Route) async {
-        let interval = Duration.seconds(1 / callsPerSecond)
-        let clock = ContinuousClock()
-        var next = clock.now
-        await withDiscardingTaskGroup { calls in
-            while !Task.isCancelled {
-                calls.addTask { await call(route) }
-                next = next.advanced(by: interval)
-                if next < clock.now { next = clock.now }
-                do {
-                    try await Task.sleep(until: next, clock: clock)
-                } catch {
-                    return
-                }
-            }
-        }
+        await atSteadyRate(callsPerSecond) { _ in await call(route) }
     }
 
     private func call(_ route: Route) async {

@@ -43,6 +43,7 @@ let registry = BreakerRegistry(
 
 let started = ContinuousClock.now
 let routes: [TrafficGenerator.Route]
+var partnerTraffic: PartnerTraffic?
 var calibration: CalibrationLoad?
 do {
     routes = [
@@ -83,6 +84,35 @@ do {
             cachedAnswer: nil
         ),
     ]
+    if options.partners > 0 {
+        // A group of its own rather than the registry's: the operations API and the status page do not list the
+        // keys of groups yet, so the group gets the exporter's monitor and the log only.
+        let partners = (1...options.partners).map { number in
+            SimulatedDependency(
+                name: "partner-" + (number < 10 ? "0" : "") + String(number),
+                behaviour: number <= options.partnerOutages
+                    ? .outages(
+                        offset: options.outageOffset,
+                        duration: options.outageDuration,
+                        period: options.outagePeriod
+                    )
+                    : .healthy,
+                started: started
+            )
+        }
+        partnerTraffic = PartnerTraffic(
+            group: try BreakerGroup(
+                name: "partners",
+                template: DemoBreakers.partnerTemplate,
+                configuration: DemoBreakers.partnerLimits(partners: options.partners),
+                monitors: [exporting.monitor, LoggingMonitor(logger: logger)]
+            ),
+            partners: partners,
+            callsPerSecond: options.rate,
+            madeUpKeysPerSecond: options.madeUpKeys,
+            tracing: DemoTracing(prefix: options.traceIDPrefix)
+        )
+    }
     for index in 0..<options.extraBreakers {
         _ = try registry.breaker(named: "idle-\(index)")
     }
@@ -140,6 +170,7 @@ var services: [any Service] = [
     TrafficGenerator(routes: routes, callsPerSecond: options.rate, tracing: DemoTracing(prefix: options.traceIDPrefix)),
 ]
 if let calibration { services.append(calibration) }
+if let partnerTraffic { services.append(partnerTraffic) }
 if !options.quiet {
     services.append(
         StatusBoard(registry: registry, statistics: statistics, names: routes.map(\.breaker.name), interval: .seconds(2))

@@ -56,6 +56,33 @@ final class CountingError: Error, CustomStringConvertible, Sendable {
         #expect(!store.all.contains { $0.level <= .debug })
     }
 
+    @Test func keyedBreakersLogTheirKey() throws {
+        let (logger, store) = CapturingLogHandler.logger(level: .debug)
+        let group = try BreakerGroup(
+            name: "partners",
+            template: .consecutiveFailures(1),
+            monitors: [LoggingMonitor(logger: logger)]
+        )
+        _ = try? group.execute(key: "partner-07") { () throws -> Int in throw Boom() }
+        _ = try? group.execute(key: "partner-07") { 1 }
+        _ = try group.execute(key: "partner-08") { 1 }
+
+        let opened = try #require(store.all.first { $0.message == "circuit opened" })
+        #expect(opened.metadata["breaker"] == "partners")
+        #expect(opened.metadata["key"] == "partner-07")
+        let rejected = try #require(store.all.first { $0.message == "call rejected" })
+        #expect(rejected.metadata["key"] == "partner-07")
+        #expect(store.all.filter { $0.metadata["key"] == "partner-08" }.isEmpty)  // successes log at trace only
+
+        let plain = try CircuitBreaker(
+            name: "db",
+            configuration: .consecutiveFailures(1),
+            monitors: [LoggingMonitor(logger: logger)]
+        )
+        _ = try? plain.execute { () throws -> Int in throw Boom() }
+        #expect(store.all.last { $0.message == "circuit opened" }?.metadata["key"] == nil)
+    }
+
     @Test func perCallEventsAtDebugAndTrace() throws {
         let (logger, store) = CapturingLogHandler.logger(level: .trace)
         let breaker = try CircuitBreaker(

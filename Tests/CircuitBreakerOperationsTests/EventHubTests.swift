@@ -81,36 +81,116 @@ struct EventHubTests {
         #expect(hub.subscribe(lastEventID: nil) != nil)
     }
 
-    @Test("a subscription's chunks: the retry hint, then events as SSE, a heartbeat when idle, the end when dropped")
-    func subscriptionChunks() throws {
+    @Test("a subscription's takes: events as they come, the dropped notice once it falls behind, then nothing")
+    func subscriptionTakes() throws {
         let hub = hub(queue: 2)
-        let subscribed = try #require(hub.subscribe(lastEventID: nil))
-        let subscription = EventSubscription(hub: hub, client: subscribed.client, gap: nil)
-        #expect(subscription.poll() == ServerSentEvents.preamble)
-        // A deadline already passed: the read returns a heartbeat at once (no waiting in a unit test).
-        #expect(subscription.nextChunk(waitingUntilMonotonicNanoseconds: 0) == ServerSentEvents.heartbeat)
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: nil))
+        #expect(subscription.take()?.isEmpty == true)
         publish(hub, 1)
-        let text = String(decoding: subscription.nextChunk(waitingUntilMonotonicNanoseconds: 0) ?? [], as: UTF8.self)
-        #expect(text.hasPrefix("id: 100\nevent: reset\ndata: {"))
-        #expect(text.hasSuffix("}\n\n"))
+        #expect(subscription.take()?.map(\.id) == [100])
         publish(hub, 3)
-        let last = String(decoding: subscription.poll() ?? [], as: UTF8.self)
-        #expect(last.contains("event: dropped"))
-        #expect(subscription.poll() == nil)
+        #expect(subscription.take()?.map(\.kind) == [.dropped])
+        #expect(subscription.take() == nil)
+    }
+
+    @Test("a replay that misses events starts with a gap notice naming the first event still available")
+    func gapNotice() throws {
+        let hub = hub(replay: 2)
+        publish(hub, 5)
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: "100"))
+        let taken = try #require(subscription.take())
+        #expect(taken.map(\.kind) == [.gap, .reset, .reset])
+        #expect(taken.first?.id == 103)
     }
 
     @Test("a reader waiting for events wakes when one is published")
     func waitingReaderWakes() async throws {
         let hub = hub()
-        let subscribed = try #require(hub.subscribe(lastEventID: nil))
-        let subscription = EventSubscription(hub: hub, client: subscribed.client, gap: nil)
-        _ = subscription.poll()
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: nil))
+        #expect(subscription.take()?.isEmpty == true)
         let reader = Task.detached {
-            // Bounds a hang only: the reader returns as soon as the event is published.
-            subscription.nextChunk(waitingUntilMonotonicNanoseconds: MonotonicTime.nanoseconds() + 60_000_000_000)
+            await subscription.waitForEvents()
+            return subscription.take()?.map(\.id) ?? []
         }
         publish(hub, 1)
-        let chunk = String(decoding: await reader.value ?? [], as: UTF8.self)
-        #expect(chunk.contains("id: 100"))
+        #expect(await reader.value == [100])
+    }
+
+    @Test("a reader's wait ends when its task is cancelled, and the reader goes on being one")
+    func waitEndsOnCancellation() async throws {
+        let hub = hub()
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: nil))
+        let reader = Task.detached { await subscription.waitForEvents() }
+        reader.cancel()
+        await reader.value
+        #expect(hub.connectedClients == 1)
+    }
+
+    @Test("the SSE chunks: the retry hint and replay first, events as SSE, a heartbeat after a quiet interval")
+    func serverSentEventChunks() async throws {
+        let hub = hub(queue: 2)
+        let clock = ManualClock()
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: nil))
+        let chunks = ServerSentEventChunks(
+            subscription: subscription,
+            clock: .manual(clock),
+            heartbeatInterval: .seconds(15)
+        )
+        var iterator = chunks.makeAsyncIterator()
+        #expect(await iterator.next() == ServerSentEvents.preamble)
+        publish(hub, 1)
+        let text = String(decoding: await iterator.next() ?? [], as: UTF8.self)
+        #expect(text.hasPrefix("id: 100\nevent: reset\ndata: {"))
+        #expect(text.hasSuffix("}\n\n"))
+        // Quiet: the iterator sleeps on the clock until the heartbeat is due, and not a moment before.
+        let heartbeat = Task { var iterator = iterator; return await iterator.next() }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(14))
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        #expect(await heartbeat.value == ServerSentEvents.heartbeat)
+    }
+
+    @Test("the SSE chunks end with the dropped notice for a reader that fell behind")
+    func serverSentEventChunksDropped() async throws {
+        let hub = hub(queue: 2)
+        let subscription = try #require(EventSubscription.connect(to: hub, lastEventID: nil))
+        let chunks = ServerSentEventChunks(subscription: subscription, clock: .system, heartbeatInterval: .seconds(60))
+        var iterator = chunks.makeAsyncIterator()
+        _ = await iterator.next()
+        publish(hub, 3)
+        #expect(String(decoding: await iterator.next() ?? [], as: UTF8.self).contains("event: dropped"))
+        #expect(await iterator.next() == nil)
+        #expect(hub.connectedClients == 0)
+    }
+
+    @Test("the public event stream: events in order, a cancelled task ends it, and the reader is forgotten")
+    func eventStream() async throws {
+        let fixture = Fixture()
+        let payments = try fixture.breaker("payments")
+        let reader = Task {
+            var seen: [String] = []
+            guard let events = fixture.operations.events(after: nil) else { return seen }
+            for await event in events {
+                seen.append("\(event.kind) \(event.breaker)")
+                if event.kind == .reset { break }
+            }
+            return seen
+        }
+        try #require(await eventually { fixture.operations.hub.connectedClients == 1 })
+        fail(payments, times: 2)
+        payments.reset()
+        let seen = await reader.value
+        #expect(seen.first == "transition payments")
+        #expect(seen.last == "reset payments")
+        #expect(await eventually { fixture.operations.hub.connectedClients == 0 })
+        let waiting = Task {
+            guard let idle = fixture.operations.events(after: nil) else { return }
+            for await _ in idle {}
+        }
+        try #require(await eventually { fixture.operations.hub.connectedClients == 1 })
+        waiting.cancel()
+        await waiting.value
+        #expect(await eventually { fixture.operations.hub.connectedClients == 0 })
     }
 }

@@ -1,5 +1,6 @@
 import CircuitBreaker
 import Foundation
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -173,9 +174,9 @@ struct ClearBodyTests {
         let payments = try fixture.breaker("payments")
         _ = fixture.postOverride("payments", #"{"action":"force_open","reason":"x","ttl":"5m"}"#)
         let response = fixture.handlers.clearOverride(
-            OperationsRequest(method: "DELETE", pathParameters: ["name": "payments"], body: Array(body.utf8))
+            operationsRequest(method: .delete, pathParameters: ["name": "payments"], body: Array(body.utf8))
         )
-        #expect(response.status == status)
+        #expect(response.status.code == status)
         #expect(try errorCode(response) == code)
         #expect(payments.state == (status == 200 ? .closed : .forcedOpen))
     }

@@ -59,13 +59,15 @@ struct OpenAPIDocumentTests {
         }
         let fixture = Fixture()
         let table = Set(
-            OperationsRoute.routes(fixture.handlers).flatMap { route in route.methods.map { "\($0) \(route.path)" } }
+            fixture.operations.routes(for: fixture.registry).flatMap { route in
+                route.methods.map { "\($0.rawValue) \(route.path)" }
+            }
         )
         #expect(documented == table)
         // Admin routes declare basic auth, read routes do not (they are public without scrape users).
-        for route in OperationsRoute.routes(fixture.handlers) {
+        for route in fixture.operations.routes(for: fixture.registry) {
             for method in route.methods {
-                let operation = try #require(paths[route.path]?[method.lowercased()] as? [String: Any])
+                let operation = try #require(paths[route.path]?[method.rawValue.lowercased()] as? [String: Any])
                 #expect((operation["security"] != nil) == (route.access == .admin), "\(method) \(route.path)")
             }
         }
@@ -113,7 +115,7 @@ struct OpenAPIDocumentTests {
         let inner = try #require((error["properties"] as? [String: Any])?["error"] as? [String: Any])
         let code = try #require((inner["properties"] as? [String: Any])?["code"] as? [String: Any])
         let documented = Set(try #require(code["enum"] as? [String]))
-        let gate = Set(FixedResponses.Kind.allCases.map(\.text.code) + ["method_not_allowed", "too_many_failed_logins"])
+        let gate = Set(FixedResponses.Kind.allCases.map { $0.refusal(realm: "metrics").code } + ["method_not_allowed", "too_many_failed_logins"])
         let operations: Set<String> = [
             "bad_json", "unknown_field", "missing_field", "invalid_field", "unknown_action", "bad_ttl", "ttl_too_long",
             "unknown_breaker", "not_persisted", "too_many_clients", "state_file_unreadable", "state_file_corrupt",

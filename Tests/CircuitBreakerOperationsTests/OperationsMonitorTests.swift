@@ -1,25 +1,24 @@
 import CircuitBreaker
 import Foundation
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
 
 @Suite("The operations monitor publishes transitions, overrides and resets, and never observes calls")
 struct OperationsMonitorTests {
-    private func events(_ fixture: Fixture, since lastEventID: String = "0") -> [String] {
-        let response = fixture.handlers.events(OperationsRequest(headers: ["last-event-id": lastEventID]))
-        guard case .events(let subscription) = response.body else { return [] }
-        defer { subscription.cancel() }
-        let text = String(decoding: subscription.poll() ?? [], as: UTF8.self)
+    private func events(_ fixture: Fixture, since lastEventID: String = "0") async -> [String] {
+        let response = fixture.handlers.events(operationsRequest(headers: ["last-event-id": lastEventID]))
+        let text = await firstChunk(of: response)
         return text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
     }
 
     @Test("a trip, an override, its expiry and a reset are events with ids; calls are not")
-    func publishesStateEvents() throws {
+    func publishesStateEvents() async throws {
         let fixture = Fixture()
         let payments = try fixture.breaker("payments")
         for _ in 0..<100 { _ = try payments.execute { 1 } }
-        #expect(events(fixture) == ["gap"])
+        #expect(await events(fixture) == ["gap"])
         fail(payments, times: 2)
         _ = fixture.postOverride("payments", #"{"action":"force_open","reason":"x","ttl":"1m"}"#)
         fixture.clock.advance(by: .seconds(61))
@@ -27,7 +26,7 @@ struct OperationsMonitorTests {
         payments.reset()
         // The override's end comes before the transition it causes, as for every override that ends.
         #expect(
-            events(fixture) == [
+            await events(fixture) == [
                 "gap", "transition", "transition", "override_applied", "override_ended", "transition", "reset",
             ]
         )

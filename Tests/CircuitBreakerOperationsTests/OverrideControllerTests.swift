@@ -2,6 +2,7 @@ import CircuitBreaker
 import CircuitBreakerPrometheus
 import Foundation
 import Prometheus
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -37,7 +38,7 @@ struct OverrideControllerTests {
         fail(payments, times: 5)
         #expect(payments.state == .disabled)
         let cleared = fixture.handlers.clearOverride(
-            OperationsRequest(method: "DELETE", pathParameters: ["name": "payments"], user: "bob")
+            operationsRequest(method: .delete, pathParameters: ["name": "payments"], user: "bob")
         )
         #expect(cleared.status == 200)
         #expect(try object(cleared)["state"] as? String == "closed")
@@ -77,7 +78,7 @@ struct OverrideControllerTests {
             #expect(response.status == 400, "\(body)")
             #expect(try errorCode(response) == code)
         }
-        let missing = fixture.handlers.clearOverride(OperationsRequest(method: "DELETE", pathParameters: ["name": "x"]))
+        let missing = fixture.handlers.clearOverride(operationsRequest(method: .delete, pathParameters: ["name": "x"]))
         #expect(missing.status == 404)
         #expect(payments.state == .closed)
         #expect(payments.activeOverride == nil)
@@ -110,13 +111,13 @@ struct OverrideControllerTests {
             for user in ["alice", "bob"] {
                 group.addTask {
                     handlers.applyOverride(
-                        OperationsRequest(
-                            method: "POST",
+                        operationsRequest(
+                            method: .post,
                             pathParameters: ["name": "payments"],
                             body: Array(#"{"action":"force_open","reason":"by \#(user)","ttl":"10m"}"#.utf8),
                             user: user
                         )
-                    ).status
+                    ).status.code
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
@@ -125,7 +126,7 @@ struct OverrideControllerTests {
         // The winner is the one in force; the other was applied first and replaced (its end was reported).
         let winner = try #require(payments.activeOverride)
         let loser = winner.actor == "alice" ? "bob" : "alice"
-        let events = try collectedEvents(fixture)
+        let events = try await collectedEvents(fixture)
         let ended = events.filter { $0["type"] as? String == "override_ended" }
         #expect(ended.count == 1)
         #expect(ended.first?["actor"] as? String == loser)
@@ -138,11 +139,9 @@ struct OverrideControllerTests {
     }
 
     /// Every event published so far, replayed from the start of the stream.
-    private func collectedEvents(_ fixture: Fixture) throws -> [[String: Any]] {
-        let response = fixture.handlers.events(OperationsRequest(headers: ["last-event-id": "0"]))
-        guard case .events(let subscription) = response.body else { return [] }
-        defer { subscription.cancel() }
-        let text = String(decoding: subscription.poll() ?? [], as: UTF8.self)
+    private func collectedEvents(_ fixture: Fixture) async throws -> [[String: Any]] {
+        let response = fixture.handlers.events(operationsRequest(headers: ["last-event-id": "0"]))
+        let text = await firstChunk(of: response)
         return try text.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any])
         }.filter { $0["type"] != nil }

@@ -1,6 +1,7 @@
 import CircuitBreaker
 import CircuitBreakerInternals
 import Foundation
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -64,7 +65,7 @@ struct OverrideKeeperTests {
         _ = try before.breaker("b")
         _ = before.postOverride("a", #"{"action":"force_open","reason":"x","ttl":"5m"}"#)
         _ = before.postOverride("b", #"{"action":"force_open","reason":"x","ttl":"5m"}"#)
-        _ = before.handlers.clearOverride(OperationsRequest(method: "DELETE", pathParameters: ["name": "b"]))
+        _ = before.handlers.clearOverride(operationsRequest(method: .delete, pathParameters: ["name": "b"]))
         clock.advance(by: .seconds(301))
         let after = Fixture(configuration: .init(stateFile: path), clock: clock)
         #expect(try after.breaker("a").state == .closed)

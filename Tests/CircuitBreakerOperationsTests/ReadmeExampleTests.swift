@@ -45,10 +45,7 @@ struct ReadmeExporterExampleTests {
             exposition: ExpositionSources(
                 text: prometheusMonitor.emit(into:),
                 openMetrics: prometheusMonitor.emitOpenMetrics(into:),
-                protobuf: { buffer, exporterMetrics in
-                    prometheusMonitor.emitProtobuf(into: &buffer)
-                    exporterMetrics.appendProtobuf(to: &buffer)
-                }
+                protobuf: prometheusMonitor.emitProtobuf(into:)
             ),
             routes: [.get("/version", access: .public) { _ in .text("1.4.2\n") }]
         )

@@ -1,5 +1,6 @@
 import CircuitBreaker
 import Foundation
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -19,7 +20,7 @@ struct StatusRendererTests {
         fail(payments, times: 2)
         fail(search, times: 4)
         _ = try search.execute { 1 }  // runs although the shadow breaker is open: 3 calls it would have rejected
-        let response = fixture.handlers.listBreakers(OperationsRequest())
+        let response = fixture.handlers.listBreakers(operationsRequest())
         #expect(response.status == 200)
         #expect(response.header("content-type") == "application/json")
         let document = try object(response)
@@ -53,10 +54,10 @@ struct StatusRendererTests {
     func one() throws {
         let fixture = Fixture()
         _ = try fixture.breaker("a/b c")
-        let found = fixture.handlers.showBreaker(OperationsRequest(pathParameters: ["name": "a/b c"]))
+        let found = fixture.handlers.showBreaker(operationsRequest(pathParameters: ["name": "a/b c"]))
         #expect(found.status == 200)
         #expect(try object(found)["name"] as? String == "a/b c")
-        let missing = fixture.handlers.showBreaker(OperationsRequest(pathParameters: ["name": "nope"]))
+        let missing = fixture.handlers.showBreaker(operationsRequest(pathParameters: ["name": "nope"]))
         #expect(missing.status == 404)
         #expect(try errorCode(missing) == "unknown_breaker")
     }
@@ -65,7 +66,7 @@ struct StatusRendererTests {
     func noCounts() throws {
         let fixture = Fixture(configuration: .init(countsCalls: false))
         _ = try fixture.breaker("a")
-        let breakers = try #require(try object(fixture.handlers.listBreakers(OperationsRequest()))["breakers"] as? [[String: Any]])
+        let breakers = try #require(try object(fixture.handlers.listBreakers(operationsRequest()))["breakers"] as? [[String: Any]])
         #expect(breakers.first?["calls"] is NSNull)
     }
 
@@ -76,9 +77,8 @@ struct StatusRendererTests {
         fail(payments, times: 2)
         let before = payments.snapshot()
         let lastEvent = fixture.operations.hub.lastEventID
-        for route in OperationsRoute.routes(fixture.handlers) where route.methods == ["GET"] {
-            let response = route.handle(OperationsRequest(pathParameters: ["name": "payments"]))
-            if case .events(let subscription) = response.body { subscription.cancel() }
+        for route in fixture.operations.routes(for: fixture.registry) where route.methods == [.get] {
+            let response = try route.handler(operationsRequest(pathParameters: ["name": "payments"]))
             #expect(response.status == 200, "\(route.path)")
         }
         let after = payments.snapshot()
@@ -91,14 +91,19 @@ struct StatusRendererTests {
     @Test("the route table: methods, paths, access levels and body limits")
     func routeTable() {
         let fixture = Fixture()
-        let table = OperationsRoute.routes(fixture.handlers).map { "\($0.methods) \($0.path) \($0.access) \($0.bodyLimit)" }
+        let table = fixture.operations.routes(for: fixture.registry).map {
+            "\($0.methods.map(\.rawValue).sorted()) \($0.path) \($0.access) \($0.bodyLimit)"
+        }
         #expect(
             table == [
-                #"["GET"] / read 0"#, #"["GET"] /admin admin 0"#, #"["GET"] /api/v1/breakers read 0"#,
-                #"["GET"] /api/v1/breakers/{name} read 0"#, #"["GET"] /api/v1/events read 0"#,
+                #"["GET"] / scrape 0"#, #"["GET"] /admin admin 0"#, #"["GET"] /api/v1/breakers scrape 0"#,
+                #"["GET"] /api/v1/breakers/{name} scrape 0"#, #"["GET"] /api/v1/events scrape 0"#,
                 #"["POST"] /api/v1/breakers/{name}/override admin 4096"#,
                 #"["DELETE"] /api/v1/breakers/{name}/override admin 64"#,
             ]
         )
+        // Read routes follow readAccess; overrides stay admin.
+        let open = fixture.operations.routes(for: fixture.registry, readAccess: .public)
+        #expect(open.map(\.access) == [.public, .admin, .public, .public, .public, .admin, .admin])
     }
 }

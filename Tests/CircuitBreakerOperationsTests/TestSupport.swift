@@ -1,7 +1,9 @@
 import CircuitBreaker
 import CircuitBreakerInternals
 import Foundation
+import HTTPTypes
 import Logging
+import PortableRoutes
 import Testing
 
 @testable import CircuitBreakerOperations
@@ -74,9 +76,9 @@ struct Fixture {
     }
 
     /// `POST /api/v1/breakers/{name}/override` with `body`, as `user`.
-    func postOverride(_ name: String, _ body: String, user: String? = "alice") -> OperationsResponse {
+    func postOverride(_ name: String, _ body: String, user: String? = "alice") -> RouteResponse {
         handlers.applyOverride(
-            OperationsRequest(method: "POST", pathParameters: ["name": name], body: Array(body.utf8), user: user)
+            operationsRequest(method: .post, pathParameters: ["name": name], body: Array(body.utf8), user: user)
         )
     }
 }
@@ -94,13 +96,53 @@ func fail(_ breaker: CircuitBreaker, times count: Int) {
     for _ in 0..<count { _ = try? breaker.execute { throw Failure() } }
 }
 
+/// A request as a transport hands it to the operations handlers, `user` an admin when given.
+func operationsRequest(
+    method: HTTPRequest.Method = .get,
+    pathParameters: [String: String] = [:],
+    query: [String: String] = [:],
+    headers: [String: String] = [:],
+    body: [UInt8] = [],
+    user: String? = nil
+) -> RouteRequest {
+    var fields = HTTPFields()
+    for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+    return RouteRequest(
+        method: method,
+        path: "/",
+        headerFields: fields,
+        body: body,
+        pathParameters: pathParameters,
+        queryParameters: query,
+        user: user.map { AuthenticatedUser(name: $0, level: .admin) }
+    )
+}
+
+extension RouteResponse {
+    /// The body of a complete response (empty for chunks).
+    var bytes: [UInt8] { body.bytes ?? [] }
+
+    /// The header field `name`, if present.
+    func header(_ name: String) -> String? {
+        headerFields[HTTPField.Name(name)!]
+    }
+}
+
+/// The first chunk of a response's body of chunks (the event stream's retry hint, gap and replay), then the
+/// iterator is released, which forgets the reader.
+func firstChunk(of response: RouteResponse) async -> String {
+    guard let chunks = response.body.chunks else { return "" }
+    var iterator = chunks.makeAsyncIterator()
+    return String(decoding: await iterator.next() ?? [], as: UTF8.self)
+}
+
 /// The JSON object of a response body.
-func object(_ response: OperationsResponse) throws -> [String: Any] {
+func object(_ response: RouteResponse) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(response.bytes)) as? [String: Any])
 }
 
 /// The `error.code` of a JSON error response.
-func errorCode(_ response: OperationsResponse) throws -> String? {
+func errorCode(_ response: RouteResponse) throws -> String? {
     (try object(response)["error"] as? [String: Any])?["code"] as? String
 }
 

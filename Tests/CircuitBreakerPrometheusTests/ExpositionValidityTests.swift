@@ -2,6 +2,7 @@ import CircuitBreaker
 import Foundation
 import Prometheus
 import Testing
+import TestSupport
 
 @testable import CircuitBreakerPrometheus
 
@@ -28,24 +29,23 @@ import Testing
         try ExpositionFixture(histogram: .classic, serviceMetrics: false).monitor.emitToString()
     }
 
-    @Test func hostileNamesProduceValidExpositionForPromtool() async throws {
-        let promtool = try #require(
-            ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) },
-            "promtool is not installed: `make test` installs it (apt-get install prometheus)"
-        )
+    @Test(.requires(.promtool), .tags(.externalTool))
+    func hostileNamesProduceValidExpositionForPromtool() async throws {
+        let promtool = try #require(ExternalTool.promtool.path)
         let text = try hostileExposition()
-        let result = try await ExternalTool.run(promtool, ["check", "metrics"], stdin: Data(text.utf8))
+        let result = try await ToolRunner.run(promtool, ["check", "metrics"], stdin: Data(text.utf8))
         #expect(result.status == 0, "promtool: \(result.output)")
         #expect(result.output.isEmpty, "promtool lint findings:\n\(result.output)")
     }
 
-    @Test func hostileNamesPassBothParsersThroughTheCheckScript() async throws {
+    @Test(.requires(.promtool), .requires(.python3), .tags(.externalTool))
+    func hostileNamesPassBothParsersThroughTheCheckScript() async throws {
         let text = try hostileExposition()
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID()).prom")
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let script = ExternalTool.repositoryRoot.appendingPathComponent("e2e/check-exposition.sh").path
-        let result = try await ExternalTool.run("/bin/bash", [script, file.path], stdin: Data())
+        let script = ToolRunner.repositoryRoot.appendingPathComponent("e2e/check-exposition.sh").path
+        let result = try await ToolRunner.run("/bin/bash", [script, file.path], stdin: Data())
         #expect(result.status == 0, "check-exposition.sh:\n\(result.output)")
         #expect(result.output.contains("promtool check metrics: ok"))
         // 13 breakers: 15 transitions, 5 states, 5 outcomes, 2 fallbacks, slow, timestamp, 5 state times, 3

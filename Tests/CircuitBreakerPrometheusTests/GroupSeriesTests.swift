@@ -3,6 +3,7 @@ import CircuitBreakerInternals
 import Foundation
 import Prometheus
 import PrometheusClientModel
+import TestSupport
 import Testing
 
 @testable import CircuitBreakerPrometheus
@@ -225,10 +226,11 @@ struct GroupFixture {
         return fixture
     }
 
-    @Test func hostileKeysPassBothTextParsers() async throws {
+    @Test(.requires(.promtool), .requires(.python3), .tags(.externalTool))
+    func hostileKeysPassBothTextParsers() async throws {
         let fixture = try Self.hostileGroup(histogram: .classic)
         let text = fixture.monitor.emitToString()
-        let result = try await ExternalTool.check(Array(text.utf8), with: "e2e/check-exposition.sh", suffix: "prom")
+        let result = try await ToolRunner.check(Array(text.utf8), with: "e2e/check-exposition.sh", suffix: "prom")
         #expect(result.status == 0, "check-exposition.sh:\n\(result.output)")
         // 11 keys and the overflow breaker: 5 states, 5 outcomes, 4 transitions and 56 histogram samples each,
         // plus open → forced_open for "plain"; the group's durations (56), slow calls, 2 fallbacks and 4 series of
@@ -242,11 +244,11 @@ struct GroupFixture {
         }
     }
 
-    @Test(arguments: ["classic", "native"])
+    @Test(.requires(.python3), .tags(.externalTool), arguments: ["classic", "native"])
     func hostileKeysPassTheOpenMetricsParser(_ kind: String) async throws {
         let fixture = try Self.hostileGroup(histogram: kind == "native" ? .native : .classic)
         let text = fixture.monitor.emitOpenMetricsToString()
-        let result = try await ExternalTool.check(
+        let result = try await ToolRunner.check(
             Array(text.utf8),
             with: "e2e/formats/check-openmetrics.sh",
             suffix: "om"

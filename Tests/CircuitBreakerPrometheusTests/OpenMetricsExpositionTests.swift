@@ -2,6 +2,7 @@ import CircuitBreaker
 import CircuitBreakerInternals
 import Foundation
 import Testing
+import TestSupport
 
 @testable import CircuitBreakerPrometheus
 
@@ -9,11 +10,11 @@ import Testing
 /// prometheus_client's OpenMetrics parser (a strict one), and differ from the text format only where OpenMetrics
 /// says so.
 @Suite struct OpenMetricsExpositionTests {
-    @Test(arguments: ["classic", "native"])
+    @Test(.requires(.python3), .tags(.externalTool), arguments: ["classic", "native"])
     func hostileExpositionPassesTheOpenMetricsParser(_ kind: String) async throws {
         let fixture = try ExpositionFixture(histogram: kind == "native" ? .native : .classic)
         let text = fixture.monitor.emitOpenMetricsToString()
-        let result = try await ExternalTool.check(
+        let result = try await ToolRunner.check(
             Array(text.utf8),
             with: "e2e/formats/check-openmetrics.sh",
             suffix: "om"

@@ -1,31 +1,25 @@
 import CircuitBreakerInternals
 import Foundation
 import Testing
+import MetricsEndpoint
 
 @testable import MetricsExporter
-
-/// A bcrypt hash made by htpasswd at `cost`.
-func htpasswdHash(user: String, password: String, cost: Int) async throws -> String {
-    let result = try await runProcess("/usr/bin/htpasswd", ["-nbB", "-C", String(cost), user, password])
-    try #require(result.status == 0, "htpasswd failed: \(result.stderr)")
-    let line = try #require(result.text.split(separator: "\n").first)
-    return String(try #require(line.split(separator: ":", maxSplits: 1).last))
-}
+import PortableRoutes
 
 /// Wrong passwords cannot starve the server: bcrypt off the event threads, per-address limits, caches.
 @Suite("Authentication under a flood of wrong passwords")
 struct AuthenticationFloodTests {
-    static let whoAmI: Route.Handler = { request in
+    static let whoAmI: PortableRoute.Handler = { request in
         .text("\(request.user?.name ?? "-") \(request.user?.level.description ?? "-")\n")
     }
-    static let routes: [Route] = [
+    static let routes: [PortableRoute] = [
         .get("/api/v1/admin", access: .admin, handler: whoAmI),
         .get("/scrape/status", access: .scrape, handler: whoAmI),
     ]
 
     @Test("Failed logins are limited per address: 429 with Retry-After past the burst, counted; time gives a token")
     func perAddressLimit() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right")
+        let hash = try bcryptHash(user: "operator", password: "right")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         let clock = ManualServerClock()
@@ -33,24 +27,24 @@ struct AuthenticationFloodTests {
             let url = base + "/api/v1/admin"
             let burst = FailedLoginLimiter().burst
             for attempt in 0..<burst {
-                #expect(try await curlRequest(url, ["-u", "operator:wrong-\(attempt)"]).status == 401)
+                #expect(try await httpRequest(url, ["-u", "operator:wrong-\(attempt)"]).status == 401)
             }
-            let throttled = try await curlRequest(url, ["-u", "operator:wrong-again"])
+            let throttled = try await httpRequest(url, ["-u", "operator:wrong-again"])
             #expect(throttled.status == 429)
             #expect(throttled.headers["retry-after"] == "1")
             #expect(CrossSiteGuardTests.code(throttled) == "too_many_failed_logins")
             // Even the right password waits for a token: the address is out of attempts, and it is not known good.
-            #expect(try await curlRequest(url, ["-u", "operator:right"]).status == 429)
+            #expect(try await httpRequest(url, ["-u", "operator:right"]).status == 429)
             // Another address is not affected; its check makes the credentials known good.
-            let other = try await curlRequest(url, ["--interface", "127.0.0.2", "-u", "operator:right"])
+            let other = try await httpRequest(url, ["--interface", "127.0.0.2", "-u", "operator:right"])
             #expect(other.text == "operator admin\n")
             // Known-good credentials skip the limit: an attacker on the operator's address does not lock them out.
-            #expect(try await curlRequest(url, ["-u", "operator:right"]).text == "operator admin\n")
+            #expect(try await httpRequest(url, ["-u", "operator:right"]).text == "operator admin\n")
             // One token back after a second; it is the address's only one: one more wrong password, and it is out.
             clock.advance(by: .seconds(1))
-            #expect(try await curlRequest(url, ["-u", "operator:wrong-once-more"]).status == 401)
-            #expect(try await curlRequest(url, ["-u", "operator:wrong-twice-more"]).status == 429)
-            let metrics = try await curlRequest(base + "/metrics").text
+            #expect(try await httpRequest(url, ["-u", "operator:wrong-once-more"]).status == 401)
+            #expect(try await httpRequest(url, ["-u", "operator:wrong-twice-more"]).status == 429)
+            let metrics = try await httpRequest(base + "/metrics").text
             #expect(sampleValue("metrics_exporter_throttled_logins_total", in: metrics) == 3)
             #expect(sampleValue("metrics_exporter_failed_logins_total", in: metrics) == Double(burst + 1))
             #expect(server.bcryptChecksRun == UInt64(burst + 2))
@@ -59,27 +53,27 @@ struct AuthenticationFloodTests {
 
     @Test("A repeated wrong password costs no second bcrypt check; an unknown user costs one")
     func negativeCache() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right")
+        let hash = try bcryptHash(user: "operator", password: "right")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         try await withServer(configuration, routes: Self.routes) { server, base async throws -> Void in
             let url = base + "/api/v1/admin"
-            #expect(try await curlRequest(url, ["-u", "operator:wrong"]).status == 401)
+            #expect(try await httpRequest(url, ["-u", "operator:wrong"]).status == 401)
             #expect(server.bcryptChecksRun == 1)
-            #expect(try await curlRequest(url, ["-u", "operator:wrong"]).status == 401)
-            #expect(try await curlRequest(url, ["-u", "operator:wrong"]).status == 401)
+            #expect(try await httpRequest(url, ["-u", "operator:wrong"]).status == 401)
+            #expect(try await httpRequest(url, ["-u", "operator:wrong"]).status == 401)
             #expect(server.bcryptChecksRun == 1)
-            #expect(try await curlRequest(url, ["-u", "nobody:wrong"]).status == 401)
+            #expect(try await httpRequest(url, ["-u", "nobody:wrong"]).status == 401)
             #expect(server.bcryptChecksRun == 2)
             // A malformed header is refused without any check.
-            #expect(try await curlRequest(url, ["-H", "Authorization: Basic !!!"]).status == 401)
+            #expect(try await httpRequest(url, ["-H", "Authorization: Basic !!!"]).status == 401)
             #expect(server.bcryptChecksRun == 2)
         }
     }
 
     @Test("Health checks and scrapes are answered while bcrypt checks are held in the pool")
     func healthNotQueued() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right")
+        let hash = try bcryptHash(user: "operator", password: "right")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         let server = MetricsServer(
@@ -123,7 +117,7 @@ struct AuthenticationFloodTests {
 
     @Test("Stopping the server answers the checks still waiting, and returns")
     func stopWhileWaiting() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "right")
+        let hash = try bcryptHash(user: "operator", password: "right")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         let server = MetricsServer(
@@ -168,8 +162,8 @@ struct AuthenticationFloodTests {
 
     @Test("Unknown users are checked against the highest cost of the route's user class")
     func dummyHashCost() async throws {
-        let cheap = try await htpasswdHash(user: "prometheus", password: "pw", cost: 4)
-        let dear = try await htpasswdHash(user: "operator", password: "pw", cost: 6)
+        let cheap = try bcryptHash(user: "prometheus", password: "pw", cost: 4)
+        let dear = try bcryptHash(user: "operator", password: "pw", cost: 6)
         let authenticator = Authenticator(configuration: .init(users: ["prometheus": cheap], adminUsers: ["operator": dear]))
         #expect(bcryptCost(authenticator.dummyHash(for: .admin)) == 6)
         #expect(bcryptCost(authenticator.dummyHash(for: .scrape)) == 6)
@@ -197,15 +191,15 @@ struct AuthenticationFloodTests {
 
     @Test("Without scrape users, an admin's credentials on a public scrape route still name the admin")
     func adminOnPublicRoute() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "pw")
+        let hash = try bcryptHash(user: "operator", password: "pw")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: [:], adminUsers: ["operator": hash])
         try await withServer(configuration, routes: Self.routes) { _, base async throws -> Void in
             let url = base + "/scrape/status"
-            #expect(try await curlRequest(url).text == "- -\n")
-            #expect(try await curlRequest(url, ["-u", "operator:pw"]).text == "operator admin\n")
+            #expect(try await httpRequest(url).text == "- -\n")
+            #expect(try await httpRequest(url, ["-u", "operator:pw"]).text == "operator admin\n")
             // Wrong credentials leave the request anonymous: the route is public.
-            let wrong = try await curlRequest(url, ["-u", "operator:nope"])
+            let wrong = try await httpRequest(url, ["-u", "operator:nope"])
             #expect(wrong.status == 200)
             #expect(wrong.text == "- -\n")
         }

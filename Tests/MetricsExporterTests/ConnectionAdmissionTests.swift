@@ -40,7 +40,7 @@ extension HostileClientTests {
             }
             #expect(flood[20...].allSatisfy { $0.isQuietAndOpen })
             // The flood holds every slot; a scraper from 127.0.0.1 gets in at once, evicting the oldest socket.
-            let scrape = try await curlRequest(base + "/metrics")
+            let scrape = try await httpRequest(base + "/metrics")
             #expect(scrape.status == 200)
             #expect(scrape.text.contains("demo_requests_total"))
             #expect(server.evictedConnections == 21)
@@ -50,13 +50,13 @@ extension HostileClientTests {
             try #require(await eventually { server.trackedConnections == 39 }, "\(server.trackedConnections) open")
             flood.append(try RawClient(port: port, source: "127.0.0.2"))
             try #require(await eventually { server.trackedConnections == 40 }, "\(server.trackedConnections) open")
-            #expect(try await curlRequest(base + "/-/healthy").status == 200)
+            #expect(try await httpRequest(base + "/-/healthy").status == 200)
             #expect(server.evictedConnections == 22)
             #expect(await flood[21].readUntilClosed().closed)
             #expect(flood[22...].allSatisfy { $0.isQuietAndOpen })
             // The evictions are counted in the server's own metrics.
             try #require(await eventually { server.trackedConnections == 39 }, "\(server.trackedConnections) open")
-            let metrics = try await curlRequest(base + "/metrics").text
+            let metrics = try await httpRequest(base + "/metrics").text
             #expect(metrics.contains("metrics_exporter_evicted_connections_total 22\n"))
         }
     }

@@ -1,8 +1,11 @@
 import Foundation
+import TestSupport
 import Synchronization
 import Testing
+import MetricsEndpoint
 
 @testable import MetricsExporter
+import PortableRoutes
 
 /// Cross-site forgery as a browser would carry it out, and the one error shape of `/api/`.
 @Suite("Cross-site requests and API errors")
@@ -14,7 +17,7 @@ struct CrossSiteGuardTests {
         var value: Int { self.count.load(ordering: .relaxed) }
     }
 
-    static func routes(_ calls: Calls) -> [Route] {
+    static func routes(_ calls: Calls) -> [PortableRoute] {
         [
             .post("/api/v1/things/{name}/override", access: .public, bodyLimit: 64) { _ in
                 calls.record()
@@ -38,7 +41,7 @@ struct CrossSiteGuardTests {
     func formPosts(arguments: [String]) async throws {
         let calls = Calls()
         try await withServer(routes: Self.routes(calls)) { _, base async throws -> Void in
-            let response = try await curlRequest(base + "/api/v1/things/x/override", arguments)
+            let response = try await httpRequest(base + "/api/v1/things/x/override", arguments)
             #expect(response.status == 415)
             #expect(CrossSiteGuardTests.code(response) == "unsupported_media_type")
             #expect(calls.value == 0)
@@ -50,10 +53,10 @@ struct CrossSiteGuardTests {
         let calls = Calls()
         try await withServer(routes: Self.routes(calls)) { _, base async throws -> Void in
             let url = base + "/api/v1/things/x/override"
-            #expect(try await curlRequest(url, ["-X", "DELETE"]).status == 415)
+            #expect(try await httpRequest(url, ["-X", "DELETE"]).status == 415)
             let json = ["-H", "Content-Type: Application/JSON; charset=utf-8"]
-            #expect(try await curlRequest(url, json + ["-X", "DELETE"]).status == 200)
-            #expect(try await curlRequest(url, json + ["--data-binary", "{}"]).status == 200)
+            #expect(try await httpRequest(url, json + ["-X", "DELETE"]).status == 200)
+            #expect(try await httpRequest(url, json + ["--data-binary", "{}"]).status == 200)
             #expect(calls.value == 2)
         }
     }
@@ -71,7 +74,7 @@ struct CrossSiteGuardTests {
         let calls = Calls()
         try await withServer(routes: Self.routes(calls)) { _, base async throws -> Void in
             let json = ["-H", "Content-Type: application/json", "--data-binary", "{}"]
-            let response = try await curlRequest(base + "/api/v1/things/x/override", json + headers)
+            let response = try await httpRequest(base + "/api/v1/things/x/override", json + headers)
             #expect(response.status == status)
             if status == 403 {
                 #expect(CrossSiteGuardTests.code(response) == "cross_site_request")
@@ -79,7 +82,7 @@ struct CrossSiteGuardTests {
             }
             // The page's own origin (what a browser sends for a same-origin fetch) passes.
             let host = String(base.dropFirst("http://".count))
-            let same = try await curlRequest(base + "/api/v1/things/x/override", json + ["-H", "Origin: http://\(host)"])
+            let same = try await httpRequest(base + "/api/v1/things/x/override", json + ["-H", "Origin: http://\(host)"])
             #expect(same.status == 200)
         }
     }
@@ -87,19 +90,19 @@ struct CrossSiteGuardTests {
     @Test("Reads are not state-changing: a GET from another site is served")
     func readsPass() async throws {
         try await withServer(routes: Self.routes(Calls())) { _, base async throws -> Void in
-            #expect(try await curlRequest(base + "/page", ["-H", "Origin: http://evil.example"]).status == 200)
+            #expect(try await httpRequest(base + "/page", ["-H", "Origin: http://evil.example"]).status == 200)
         }
     }
 
     @Test("HTML answers carry nosniff, no-referrer, a CSP without script and frame-ancestors 'none'")
     func pageHeaders() async throws {
         try await withServer(routes: Self.routes(Calls())) { _, base async throws -> Void in
-            let page = try await curlRequest(base + "/page")
+            let page = try await httpRequest(base + "/page")
             #expect(page.headers["x-content-type-options"] == "nosniff")
             #expect(page.headers["referrer-policy"] == "no-referrer")
             #expect(page.headers["content-security-policy"] == SecurityHeaders.defaultPolicy)
             #expect(page.headers["x-frame-options"] == "DENY")
-            let landing = try await curlRequest(base + "/")
+            let landing = try await httpRequest(base + "/")
             #expect(landing.headers["content-security-policy"] == SecurityHeaders.defaultPolicy)
             #expect(landing.headers["referrer-policy"] == "no-referrer")
         }
@@ -107,10 +110,10 @@ struct CrossSiteGuardTests {
 
     @Test("Every answer under /api/ is the JSON error shape, whatever the client accepts")
     func apiErrors() async throws {
-        let hash = try await htpasswdHash(user: "operator", password: "pw")
+        let hash = try bcryptHash(user: "operator", password: "pw")
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: ["prometheus": hash], adminUsers: ["operator": hash])
-        let admin = Route.post("/api/v1/admin", access: .admin, bodyLimit: 8) { _ in .json(bytes: Array("{}".utf8)) }
+        let admin = PortableRoute.post("/api/v1/admin", access: .admin, bodyLimit: 8) { _ in .json(bytes: Array("{}".utf8)) }
         try await withServer(configuration, routes: [admin]) { _, base async throws -> Void in
             let json = ["-H", "Content-Type: application/json", "-H", "Accept: text/html"]
             let cases: [(url: String, arguments: [String], status: Int, code: String)] = [
@@ -123,18 +126,18 @@ struct CrossSiteGuardTests {
                 ("/api/v1/admin", ["-u", "operator:pw", "--data-binary", "{}"], 415, "unsupported_media_type"),
             ]
             for item in cases {
-                let response = try await curlRequest(base + item.url, item.arguments)
+                let response = try await httpRequest(base + item.url, item.arguments)
                 #expect(response.status == item.status, "\(item.url) \(item.arguments)")
                 #expect(response.headers["content-type"] == "application/json")
                 #expect(CrossSiteGuardTests.code(response) == item.code)
             }
             // Outside /api/, a browser still gets text.
-            #expect(try await curlRequest(base + "/nothing").headers["content-type"] == "text/plain; charset=utf-8")
+            #expect(try await httpRequest(base + "/nothing").headers["content-type"] == "text/plain; charset=utf-8")
         }
     }
 
     /// The `error.code` of a JSON error body.
-    static func code(_ response: CurlResponse) -> String? {
+    static func code(_ response: LoopbackResponse) -> String? {
         let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         return (object?["error"] as? [String: Any])?["code"] as? String
     }

@@ -1,6 +1,7 @@
 import CircuitBreakerInternals
 import Foundation
 import MetricsExporter
+import PrometheusClientModel
 import Testing
 
 @Suite("Exposition formats on the metrics path")
@@ -17,12 +18,15 @@ struct ExpositionFormatTests {
         buffer.append(contentsOf: "# TYPE demo_requests counter\ndemo_requests_total{route=\"a\"} 42\n# EOF\n".utf8)
     }
 
-    /// A stand-in protobuf encoder: writes a marker and the self-metric families it was given, one per line.
-    static let protobuf: ProtobufExpositionSource = { buffer, exporterMetrics in
-        buffer.append(contentsOf: "protobuf stand-in\n".utf8)
-        for family in exporterMetrics.families {
-            buffer.append(contentsOf: "\(family.name) \(family.type) \(family.metrics.count)\n".utf8)
-        }
+    /// A protobuf source: one delimited family of its own.
+    static let protobuf: ExpositionSource = { buffer in
+        var family = Io_Prometheus_Client_MetricFamily()
+        family.name = "demo_source_family"
+        family.type = .gauge
+        var metric = Io_Prometheus_Client_Metric()
+        metric.gauge.value = 7
+        family.metric = [metric]
+        try? family.appendDelimited(to: &buffer)
     }
 
     static let all = ExpositionSources(text: sampleExposition, openMetrics: openMetrics, protobuf: protobuf)
@@ -30,7 +34,7 @@ struct ExpositionFormatTests {
     @Test("OpenMetrics: the source's families, the server's own as OpenMetrics counters, one # EOF at the end")
     func openMetricsFormat() async throws {
         try await withServer(exposition: Self.all) { _, base in
-            let response = try await curlRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
+            let response = try await httpRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8")
             #expect(response.headers["vary"] == "Accept, Accept-Encoding")
@@ -47,37 +51,39 @@ struct ExpositionFormatTests {
             )
             #expect(text.contains("# UNIT metrics_exporter_scrape_duration_seconds seconds\n"))
             #expect(!text.contains("# TYPE metrics_exporter_http_requests_total"))
-            // The same request, gzipped, decompresses to the same kind of body.
-            let gzip = try await curlRequest(
-                base + "/metrics",
-                ["--compressed", "-H", "Accept: \(Self.openMetricsAccept)"]
-            )
+        }
+    }
+
+    @Test("OpenMetrics gzipped, as curl decompresses it", .requires(.curl), .tags(.externalTool))
+    func openMetricsGzip() async throws {
+        try await withServer(exposition: Self.all) { _, base in
+            let gzip = try await curlRequest(base + "/metrics", ["--compressed", "-H", "Accept: \(Self.openMetricsAccept)"])
             #expect(gzip.headers["content-encoding"] == "gzip")
             #expect(gzip.text.hasSuffix("\n# EOF\n"))
         }
     }
 
-    @Test("Protobuf: the source gets the server's own metrics as a format-neutral snapshot")
+    @Test("Protobuf: the source's families, then the server's own, which it appends by itself")
     func protobufFormat() async throws {
         try await withServer(exposition: Self.all) { _, base in
-            let response = try await curlRequest(base + "/metrics", ["-H", "Accept: \(Self.protobufAccept)"])
+            let response = try await httpRequest(base + "/metrics", ["-H", "Accept: \(Self.protobufAccept)"])
             #expect(
                 response.headers["content-type"]
                     == "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
             )
+            let families = try Io_Prometheus_Client_MetricFamily.decodeDelimited(Array(response.body))
             #expect(
-                response.text == """
-                    protobuf stand-in
-                    metrics_exporter_http_requests counter 1
-                    metrics_exporter_scrape_duration_seconds histogram 1
-                    metrics_exporter_request_timeouts counter 1
-                    metrics_exporter_evicted_connections counter 1
-                    metrics_exporter_failed_logins counter 1
-                    metrics_exporter_throttled_logins counter 1
-                    metrics_exporter_open_connections gauge 1
-                    metrics_exporter_build_info gauge 1
-
-                    """
+                families.map { "\($0.name) \($0.type) \($0.metric.count)" } == [
+                    "demo_source_family gauge 1",
+                    "metrics_exporter_http_requests_total counter 1",
+                    "metrics_exporter_scrape_duration_seconds histogram 1",
+                    "metrics_exporter_request_timeouts_total counter 1",
+                    "metrics_exporter_evicted_connections_total counter 1",
+                    "metrics_exporter_failed_logins_total counter 1",
+                    "metrics_exporter_throttled_logins_total counter 1",
+                    "metrics_exporter_open_connections gauge 1",
+                    "metrics_exporter_build_info gauge 1",
+                ]
             )
         }
     }
@@ -85,13 +91,13 @@ struct ExpositionFormatTests {
     @Test("Text stays the default: curl, and Prometheus when only text is offered")
     func textDefault() async throws {
         try await withServer(exposition: Self.all) { _, base in
-            let curlDefault = try await curlRequest(base + "/metrics")
+            let curlDefault = try await httpRequest(base + "/metrics")
             #expect(curlDefault.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
             #expect(isValidExposition(curlDefault.text))
             #expect(curlDefault.text.contains("# TYPE metrics_exporter_http_requests_total counter\n"))
         }
         try await withServer { _, base in
-            let prometheus = try await curlRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
+            let prometheus = try await httpRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
             #expect(prometheus.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
         }
     }
@@ -106,10 +112,10 @@ struct ExpositionFormatTests {
         }
         let exposition = ExpositionSources(text: heldText, openMetrics: Self.openMetrics)
         try await withServer(exposition: exposition) { server, base in
-            async let first = curlRequest(base + "/metrics")
+            async let first = httpRequest(base + "/metrics")
             try #require(await eventually { renders.value == 1 })
-            async let text = curlRequest(base + "/metrics")
-            async let openMetrics = curlRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
+            async let text = httpRequest(base + "/metrics")
+            async let openMetrics = httpRequest(base + "/metrics", ["-H", "Accept: \(Self.openMetricsAccept)"])
             try #require(await eventually { server.waitingScrapes == 3 })
             gate.open()
             let (a, b, c) = try await (first, text, openMetrics)

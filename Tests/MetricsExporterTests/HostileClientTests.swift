@@ -1,5 +1,6 @@
 import Foundation
 import MetricsExporter
+import PortableRoutes
 import Testing
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ import Testing
 struct HostileClientTests {
     /// A scrape after the attack still succeeds.
     func expectStillServes(_ base: String) async throws {
-        let response = try await curlRequest(base + "/metrics")
+        let response = try await httpRequest(base + "/metrics")
         #expect(response.status == 200)
         #expect(response.text.contains("demo_requests_total"))
     }
@@ -120,7 +121,7 @@ struct HostileClientTests {
             #expect(server.requestTimeouts == 0)
             self.expectCutExactlyAt(.milliseconds(100), expected: 1, server: server, clock: clock)
             #expect(await client.readUntilClosed().closed, "the slowloris connection was not closed")
-            let metrics = try await curlRequest(base + "/metrics").text
+            let metrics = try await httpRequest(base + "/metrics").text
             #expect(metrics.contains("metrics_exporter_request_timeouts_total 1\n"))
             try await expectStillServes(base)
         }
@@ -178,7 +179,7 @@ struct HostileClientTests {
             var idle: [RawClient] = []
             for _ in 0..<300 { idle.append(try RawClient(port: port)) }
             try #require(await eventually { server.trackedConnections == 300 }, "\(server.trackedConnections) open")
-            let response = try await curlRequest(base + "/metrics")
+            let response = try await httpRequest(base + "/metrics")
             #expect(response.status == 200)
             let count = sampleValue("metrics_exporter_open_connections", in: response.text) ?? 0
             #expect(count >= 300, "open connections: \(count)")
@@ -192,7 +193,7 @@ struct HostileClientTests {
         arguments: [("/metrics", "HTTP/1.1 405"), ("/upload", "HTTP/1.1 413")]
     )
     func endlessBody(path: String, status: String) async throws {
-        let upload = Route.post("/upload", access: .public, bodyLimit: 1_024) { _ in .text("stored\n") }
+        let upload = PortableRoute.post("/upload", access: .public, bodyLimit: 1_024) { _ in .text("stored\n") }
         try await withServer(routes: [upload]) { server, base in
             let client = try RawClient(port: try port(of: server))
             client.send(

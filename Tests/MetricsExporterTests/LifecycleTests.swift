@@ -13,7 +13,7 @@ struct LifecycleTests {
             #expect(address.port != 0)
             #expect(address.host == "127.0.0.1")
             #expect(server.isRunning)
-            #expect(try await curlRequest(base + "/-/healthy").status == 200)
+            #expect(try await httpRequest(base + "/-/healthy").status == 200)
         }
     }
 
@@ -31,7 +31,7 @@ struct LifecycleTests {
             #expect(error?.message.contains("127.0.0.1:\(taken)") == true)
             #expect(!second.isRunning)
             // The first server is unaffected.
-            #expect(try await curlRequest("http://127.0.0.1:\(taken)/-/healthy").status == 200)
+            #expect(try await httpRequest("http://127.0.0.1:\(taken)/-/healthy").status == 200)
         }
     }
 
@@ -39,7 +39,7 @@ struct LifecycleTests {
     func ipv6() async throws {
         try await withServer(testConfiguration(.ipv6("::1", port: 0))) { server, base in
             #expect(base.hasPrefix("http://[::1]:"))
-            let response = try await curlRequest(base + "/metrics")
+            let response = try await httpRequest(base + "/metrics")
             #expect(response.status == 200)
             // That IPv4 is refused is checked on the socket (ListeningSocketTests): connecting to 127.0.0.1 on
             // this port number could reach another test's IPv4 server that bound the same number.
@@ -50,8 +50,8 @@ struct LifecycleTests {
     func dualStack() async throws {
         try await withServer(testConfiguration(.dualStack(port: 0))) { server, _ in
             let port = try port(of: server)
-            #expect(try await curlRequest("http://127.0.0.1:\(port)/-/healthy").status == 200)
-            #expect(try await curlRequest("http://[::1]:\(port)/-/healthy").status == 200)
+            #expect(try await httpRequest("http://127.0.0.1:\(port)/-/healthy").status == 200)
+            #expect(try await httpRequest("http://[::1]:\(port)/-/healthy").status == 200)
         }
     }
 
@@ -69,7 +69,7 @@ struct LifecycleTests {
         #expect(throws: (any Error).self) { try RawClient(port: port) }
         try server.start()
         let base = "http://\(try #require(server.boundAddress))"
-        #expect(try await curlRequest(base + "/metrics").status == 200)
+        #expect(try await httpRequest(base + "/metrics").status == 200)
         await server.stop()
     }
 
@@ -87,7 +87,7 @@ struct LifecycleTests {
         configuration.shutdownGracePeriod = hangGuard
         let server = try startedServer(configuration, source: slow)
         let base = "http://\(try #require(server.boundAddress))"
-        async let scrape = curlRequest(base + "/metrics")
+        async let scrape = httpRequest(base + "/metrics")
         try #require(await eventually { renders.value == 1 }, "the scrape never reached the source")
         // The render is held; stop while it is in flight, and let it finish only once stopping has begun.
         let stopping = Task { await server.stop() }
@@ -144,7 +144,7 @@ struct LifecycleTests {
             tasks.addTask { try await group.run() }
             try #require(await eventually { server.boundAddress != nil }, "the group never started the server")
             let bound = try #require(server.boundAddress)
-            #expect(try await curlRequest("http://\(bound)/metrics").status == 200)
+            #expect(try await httpRequest("http://\(bound)/metrics").status == 200)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MetricsExporter
+import PortableRoutes
 import Testing
 
 @Suite("Path patterns and percent-decoding")
@@ -32,8 +33,8 @@ struct PathPatternTests {
         arguments: ["", "metrics", "/a//b", "/{", "/{}", "/{1x}", "/{a}/{a}", "/a b", "/a?b", "/%41", "/{a}x"]
     )
     func malformed(pattern: String) {
-        let error = #expect(throws: MetricsServerError.self) { try PathPattern(pattern) }
-        #expect(error?.code == .invalidRoute)
+        let error = #expect(throws: PathPattern.Invalid.self) { try PathPattern(pattern) }
+        #expect(error?.description.hasPrefix("path '\(pattern)': ") == true)
     }
 
     @Test("A literal beats a parameter at the first place they differ")

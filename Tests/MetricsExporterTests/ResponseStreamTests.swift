@@ -3,29 +3,45 @@ import Foundation
 @testable import MetricsExporter
 import Testing
 
-/// Collects the streams a route hands out, so a test can publish to them.
+/// A route whose responses are chunk feeds the test controls, and a watch on the server's side of each stream.
+///
+/// Each response starts with `: connected` and then waits for chunks a test yields (``feed``); the tests reach the
+/// server's buffer of a stream (``latest(in:)``) to publish to it directly, and see how it ends (``ended``) and
+/// whether the server let the producer go (``producersReleased``).
 final class StreamHub: Sendable {
-    private let streams = Locked<[ResponseStream]>([])
+    private let feeds = Locked<[AsyncStream<[UInt8]>.Continuation]>([])
+    private let released = Locked(0)
     private let terminations = Locked<[ResponseStream.Termination]>([])
-    let capacity: Int
+    private let watched = Locked<Set<ObjectIdentifier>>([])
 
-    init(capacity: Int = 64 * 1024) {
-        self.capacity = capacity
-    }
-
-    var route: Route {
+    var route: PortableRoute {
         .get("/api/v1/events", access: .public) { _ in
-            let stream = ResponseStream(capacity: self.capacity)
-            stream.onTermination { reason in self.terminations.withLock { $0.append(reason) } }
-            self.streams.withLock { $0.append(stream) }
-            stream.publish(": connected\n\n")
-            return .eventStream(stream)
+            let (chunks, feed) = AsyncStream.makeStream(of: [UInt8].self)
+            feed.onTermination = { _ in self.released.withLock { $0 += 1 } }
+            feed.yield(Array(": connected\n\n".utf8))
+            self.feeds.withLock { $0.append(feed) }
+            return .eventStream(ResponseChunks(chunks))
         }
     }
 
-    var latest: ResponseStream? { self.streams.withLock { $0.last } }
-    var count: Int { self.streams.withLock { $0.count } }
+    /// The feed of the latest response.
+    var feed: AsyncStream<[UInt8]>.Continuation? { self.feeds.withLock { $0.last } }
+    /// Responses made so far.
+    var count: Int { self.feeds.withLock { $0.count } }
+    /// How the watched streams ended, in order.
     var ended: [ResponseStream.Termination] { self.terminations.withLock { $0 } }
+    /// Producers the server let go (their sequence was cancelled, finished or released).
+    var producersReleased: Int { self.released.withLock { $0 } }
+
+    /// The server's buffer of the one open stream (waiting for it to open), watched for its end.
+    func latest(in server: MetricsServer) async -> ResponseStream? {
+        guard await eventually({ server.openStreamBuffers.count == 1 }) else { return nil }
+        guard let stream = server.openStreamBuffers.first else { return nil }
+        if self.watched.withLock({ $0.insert(ObjectIdentifier(stream)).inserted }) {
+            stream.onTermination { reason in self.terminations.withLock { $0.append(reason) } }
+        }
+        return stream
+    }
 }
 
 @Suite("Response streams")
@@ -67,7 +83,7 @@ struct ResponseStreamTests {
             #expect(text.hasPrefix("HTTP/1.1 200"))
             #expect(text.contains("Content-Type: text/event-stream\r\n"))
             #expect(text.contains("Transfer-Encoding: chunked\r\n"))
-            let stream = try #require(hub.latest)
+            let stream = try #require(await hub.latest(in: server))
             try #require(await eventually { stream.isParked }, "the server never waited for the producer")
             #expect(stream.publish("id: 1\nevent: transition\ndata: {\"to\":\"open\"}\n\n") == .accepted)
             let first = await client.read(occurrences: 1, of: "data: {\"to\":\"open\"}\n\n")
@@ -77,6 +93,8 @@ struct ResponseStreamTests {
             #expect(String(decoding: rest, as: UTF8.self).hasSuffix("\r\n0\r\n\r\n") || closedOrDone)
             #expect(await eventually { hub.ended == [.finished] }, "\(hub.ended)")
             #expect(stream.publish("late") == .closed)
+            // The response is over: the server cancelled the producer's task, which let its sequence go.
+            #expect(await eventually { hub.producersReleased == 1 })
         }
     }
 
@@ -90,7 +108,7 @@ struct ResponseStreamTests {
             var client: RawClient? = try RawClient(port: try port(of: server))
             client?.send(Self.request)
             _ = await client?.read(occurrences: 1, of: ": connected\n\n")
-            let stream = try #require(hub.latest)
+            let stream = try #require(await hub.latest(in: server))
             try #require(await eventually { stream.isParked })
             // Waiting for the producer is not the client's fault: an hour of server time cuts nothing.
             clock.advance(by: .seconds(3_600))
@@ -108,21 +126,21 @@ struct ResponseStreamTests {
             }
             #expect(noticed, "\(hub.ended)")
             #expect(stream.publish("data: gone\n\n") == .closed)
+            #expect(await eventually { hub.producersReleased == 1 })
             #expect(server.requestTimeouts == 0)
         }
     }
 
     @Test("A client that stops reading while bytes wait is cut at the request timeout after the last hand-over")
     func slowReader() async throws {
-        let hub = StreamHub(capacity: 1 << 20)
+        let hub = StreamHub()
         let clock = ManualServerClock()
         var configuration = testConfiguration()
         configuration.limits.requestTimeout = .seconds(1)
         try await withServer(configuration, clock: clock, routes: [hub.route]) { server, _ in
             let client = try RawClient(port: try port(of: server))
             client.send(Self.request)
-            try #require(await eventually { hub.count == 1 })
-            let stream = try #require(hub.latest)
+            let stream = try #require(await hub.latest(in: server))
             // Publish until the client's socket buffers are full and the stream holds bytes it cannot hand over: the
             // stream stays full and the server pulls nothing for half a second of real time. (A real-time wait, as
             // only a precondition: a server thread that runs at all pulls within milliseconds, even on a machine
@@ -170,12 +188,52 @@ struct ResponseStreamTests {
         let client = try RawClient(port: try port(of: server))
         client.send(Self.request)
         _ = await client.read(occurrences: 1, of: ": connected\n\n")
-        let stream = try #require(hub.latest)
+        let stream = try #require(await hub.latest(in: server))
         #expect(stream.publish("data: last words\n\n") == .accepted)
         await server.stop()
         let (bytes, closed) = await client.readUntilClosed()
         #expect(closed)
         #expect(String(decoding: bytes, as: UTF8.self).contains("last words"))
         #expect(hub.ended == [.serverStopping])
+        #expect(await eventually { hub.producersReleased == 1 })
+    }
+
+    @Test("Chunks reach the client as the producer yields them; the producer's end ends the response")
+    func producerChunks() async throws {
+        let hub = StreamHub()
+        try await withServer(routes: [hub.route]) { server, _ in
+            let client = try RawClient(port: try port(of: server))
+            client.send(Self.request)
+            _ = await client.read(occurrences: 1, of: ": connected\n\n")
+            let feed = try #require(hub.feed)
+            feed.yield(Array("data: one\n\n".utf8))
+            feed.yield(Array("data: two\n\n".utf8))
+            let both = await client.read(occurrences: 1, of: "data: two\n\n")
+            #expect(String(decoding: both.bytes, as: UTF8.self).contains("data: one\n\n"))
+            feed.finish()
+            let (rest, closedOrDone) = await client.read(occurrences: 1, of: "\r\n0\r\n\r\n")
+            #expect(String(decoding: rest, as: UTF8.self).hasSuffix("\r\n0\r\n\r\n") || closedOrDone)
+            #expect(await eventually { server.openStreams == 0 })
+        }
+    }
+
+    @Test("A full stream holds its producer back: write waits for room, and returns false once the stream ends")
+    func backpressure() async throws {
+        let stream = ResponseStream(capacity: 8)
+        #expect(await stream.write(Array("12345678".utf8)))
+        let written = Task { await stream.write(Array("9".utf8)) }
+        var buffer = [UInt8](repeating: 0, count: 4)
+        // The producer waits until the client has taken some bytes.
+        try #require(await eventually { stream.isProducerWaiting })
+        #expect(buffer.withUnsafeMutableBytes { stream.pull(into: $0) } == .bytes(4))
+        #expect(await written.value)
+        // A chunk larger than the capacity goes once the stream is empty, never wedging its producer.
+        var rest = [UInt8](repeating: 0, count: 16)
+        #expect(rest.withUnsafeMutableBytes { stream.pull(into: $0) } == .bytes(5))
+        #expect(await stream.write([UInt8](repeating: 0x78, count: 64)))
+        let blocked = Task { await stream.write(Array("late".utf8)) }
+        try #require(await eventually { stream.isProducerWaiting })
+        stream.terminate(completed: false)
+        #expect(await blocked.value == false)
     }
 }

@@ -1,11 +1,14 @@
 import Foundation
+import TestSupport
+import MetricsEndpoint
 import MetricsExporter
 import Testing
 
-/// Makes a self-signed certificate for 127.0.0.1 and localhost with openssl.
+/// Makes a self-signed certificate for 127.0.0.1 and localhost with openssl (tests that call it declare
+/// `.requires(.openssl)`).
 func makeCertificate(in directory: TemporaryDirectory) async throws {
     let result = try await runProcess(
-        "/usr/bin/openssl",
+        try #require(ExternalTool.openssl.path, "openssl is not on PATH"),
         [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", directory.file("server.key"), "-out", directory.file("server.crt"), "-days", "1",
@@ -15,9 +18,16 @@ func makeCertificate(in directory: TemporaryDirectory) async throws {
     try #require(result.status == 0, "openssl failed: \(result.stderr)")
 }
 
-/// A bcrypt hash made by Apache's htpasswd (`$2y$`), at the cheapest cost to keep tests fast.
-func htpasswdHash(user: String, password: String) async throws -> String {
-    let result = try await runProcess("/usr/bin/htpasswd", ["-nbB", "-C", "4", user, password])
+/// A `$2y$` bcrypt hash made in process by libcrypt, as `htpasswd -nbB -C cost` makes one (the cheapest cost by
+/// default, to keep tests fast); `htpasswdCompatibility` checks a hash of the real htpasswd.
+func bcryptHash(user: String, password: String, cost: Int = 4) throws -> String {
+    try #require(makeBcryptHash(password: password, cost: cost), "libcrypt made no bcrypt hash")
+}
+
+/// A bcrypt hash made by Apache's htpasswd (`$2y$`).
+func htpasswdHash(user: String, password: String, cost: Int = 4) async throws -> String {
+    let htpasswd = try #require(ExternalTool.htpasswd.path, "htpasswd is not on PATH")
+    let result = try await runProcess(htpasswd, ["-nbB", "-C", String(cost), user, password])
     try #require(result.status == 0, "htpasswd failed: \(result.stderr)")
     let line = try #require(result.text.split(separator: "\n").first)
     return String(try #require(line.split(separator: ":", maxSplits: 1).last))
@@ -25,7 +35,7 @@ func htpasswdHash(user: String, password: String) async throws -> String {
 
 @Suite("TLS and basic auth")
 struct SecurityTests {
-    @Test("HTTPS with a certificate from PEM files")
+    @Test("HTTPS with a certificate from PEM files", .requires(.openssl), .requires(.curl), .tags(.externalTool))
     func tls() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
@@ -65,59 +75,76 @@ struct SecurityTests {
 
     @Test("Basic auth: right, wrong, unknown and malformed credentials")
     func basicAuth() async throws {
-        let hash = try await htpasswdHash(user: "prometheus", password: "s3cret:with:colons")
+        let hash = try bcryptHash(user: "prometheus", password: "s3cret:with:colons")
         #expect(hash.hasPrefix("$2y$04$"))
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: ["prometheus": hash], realm: "test realm")
         try await withServer(configuration) { _, base in
-            let anonymous = try await curlRequest(base + "/metrics")
+            let anonymous = try await httpRequest(base + "/metrics")
             #expect(anonymous.status == 401)
             #expect(anonymous.headers["www-authenticate"]?.hasPrefix("Basic realm=\"test realm\"") == true)
 
-            let right = try await curlRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colons"])
+            let right = try await httpRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colons"])
             #expect(right.status == 200)
             #expect(right.text.contains("demo_requests_total"))
             // Cached the second time; still right.
-            #expect(try await curlRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colons"]).status == 200)
+            #expect(try await httpRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colons"]).status == 200)
 
-            #expect(try await curlRequest(base + "/metrics", ["-u", "prometheus:wrong"]).status == 401)
-            #expect(try await curlRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colon"]).status == 401)
-            #expect(try await curlRequest(base + "/metrics", ["-u", "nobody:s3cret:with:colons"]).status == 401)
+            #expect(try await httpRequest(base + "/metrics", ["-u", "prometheus:wrong"]).status == 401)
+            #expect(try await httpRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colon"]).status == 401)
+            #expect(try await httpRequest(base + "/metrics", ["-u", "nobody:s3cret:with:colons"]).status == 401)
             for header in ["Basic", "Basic !!!!", "Bearer abc", "Basic cHJvbWV0aGV1cw==", "basic"] {
-                let response = try await curlRequest(base + "/metrics", ["-H", "Authorization: \(header)"])
+                let response = try await httpRequest(base + "/metrics", ["-H", "Authorization: \(header)"])
                 #expect(response.status == 401, "\(header)")
             }
             // Every route is protected, including the refusals.
-            #expect(try await curlRequest(base + "/").status == 401)
-            #expect(try await curlRequest(base + "/", ["-u", "prometheus:s3cret:with:colons"]).status == 200)
-            #expect(try await curlRequest(base + "/metrics", ["-X", "POST"]).status == 401)
+            #expect(try await httpRequest(base + "/").status == 401)
+            #expect(try await httpRequest(base + "/", ["-u", "prometheus:s3cret:with:colons"]).status == 200)
+            #expect(try await httpRequest(base + "/metrics", ["-X", "POST"]).status == 401)
             // The scheme name is case-insensitive.
             let token = Data("prometheus:s3cret:with:colons".utf8).base64EncodedString()
-            let lower = try await curlRequest(base + "/metrics", ["-H", "Authorization: basic \(token)"])
+            let lower = try await httpRequest(base + "/metrics", ["-H", "Authorization: basic \(token)"])
             #expect(lower.status == 200)
+        }
+    }
+
+    @Test("A hash made by Apache's htpasswd, as operators make them, is accepted", .requires(.htpasswd), .tags(.externalTool))
+    func htpasswdCompatibility() async throws {
+        let hash = try await htpasswdHash(user: "prometheus", password: "s3cret:with:colons")
+        #expect(hash.hasPrefix("$2y$04$"))
+        var configuration = testConfiguration()
+        configuration.basicAuth = .init(users: ["prometheus": hash])
+        try await withServer(configuration) { _, base async throws -> Void in
+            #expect(try await httpRequest(base + "/metrics", ["-u", "prometheus:s3cret:with:colons"]).status == 200)
+            #expect(try await httpRequest(base + "/metrics", ["-u", "prometheus:wrong"]).status == 401)
         }
     }
 
     @Test("$2b$ hashes work too (same algorithm as $2y$)")
     func bcrypt2b() async throws {
-        let hash = try await htpasswdHash(user: "u", password: "p")
+        let hash = try bcryptHash(user: "u", password: "p")
         let hash2b = "$2b$" + hash.dropFirst(4)
         var configuration = testConfiguration()
         configuration.basicAuth = .init(users: ["u": hash2b])
         try await withServer(configuration) { _, base in
-            let right = try await curlRequest(base + "/metrics", ["-u", "u:p"])
-            let wrong = try await curlRequest(base + "/metrics", ["-u", "u:q"])
+            let right = try await httpRequest(base + "/metrics", ["-u", "u:p"])
+            let wrong = try await httpRequest(base + "/metrics", ["-u", "u:q"])
             #expect(right.status == 200)
             #expect(wrong.status == 401)
         }
     }
 
-    @Test("A Prometheus web configuration file with TLS and basic auth, relative paths")
+    @Test(
+        "A Prometheus web configuration file with TLS and basic auth, relative paths",
+        .requires(.openssl),
+        .requires(.curl),
+        .tags(.externalTool)
+    )
     func webConfigurationFile() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         try await makeCertificate(in: directory)
-        let hash = try await htpasswdHash(user: "scraper", password: "pw")
+        let hash = try bcryptHash(user: "scraper", password: "pw")
         try directory.write(
             "web.yml",
             """

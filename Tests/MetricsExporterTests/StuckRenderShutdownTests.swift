@@ -38,7 +38,7 @@ extension HostileClientTests {
         configuration.shutdownGracePeriod = .milliseconds(100)
         let server = try startedServer(configuration, source: source.source)
         let port = try port(of: server)
-        #expect(try await curlRequest("http://127.0.0.1:\(port)/metrics").text.hasPrefix("stuck_render_number 1\n"))
+        #expect(try await httpRequest("http://127.0.0.1:\(port)/metrics").text.hasPrefix("stuck_render_number 1\n"))
         // A keep-alive client between requests, and one whose scrape waits for render 2, which never finishes.
         let idle = try RawClient(port: port)
         idle.send("GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -66,7 +66,7 @@ extension HostileClientTests {
         #expect(await eventually { source.finished == 2 })
         // The server starts again, with a new render thread.
         try server.start()
-        let again = try await curlRequest("http://\(try #require(server.boundAddress))/metrics")
+        let again = try await httpRequest("http://\(try #require(server.boundAddress))/metrics")
         #expect(again.text.hasPrefix("stuck_render_number 3\n"))
         await server.stop()
     }

@@ -1,7 +1,10 @@
 import CircuitBreakerInternals
 import Foundation
 import Logging
+import TestSupport
 import MetricsExporter
+import PortableRoutes
+import PortableRoutes
 import Synchronization
 
 #if canImport(Glibc)
@@ -93,7 +96,7 @@ func withServer<T>(
     clock: any ServerClock = ManualServerClock(),
     source: @escaping ExpositionSource = sampleExposition,
     exposition: ExpositionSources? = nil,
-    routes: [Route] = [],
+    routes: [PortableRoute] = [],
     status: StatusProvider? = nil,
     _ body: (MetricsServer, String) async throws -> T
 ) async throws -> T {
@@ -170,61 +173,35 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     }
 }
 
-/// Runs a program without blocking a Swift concurrency thread; output goes through temporary files so a large
-/// output cannot fill a pipe. Killed after `timeout`.
+/// Runs a program without blocking a Swift concurrency thread (``Subprocess``: posix_spawn, output through
+/// temporary files so a large output cannot fill a pipe). Killed after `timeout`.
 func runProcess(_ executable: String, _ arguments: [String], timeout: Duration = hangGuard * 2) async throws
     -> ProcessResult
 {
-    let directory = try TemporaryDirectory()
-    defer { directory.cleanup() }
-    _ = FileManager.default.createFile(atPath: directory.file("out"), contents: nil)
-    _ = FileManager.default.createFile(atPath: directory.file("err"), contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out")))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("err")))
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-            return
-        }
-        let pid = process.processIdentifier
-        let seconds = Double(timeout.components.seconds)
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
-    }
-    try out.close()
-    try err.close()
-    let stdout = Data(try readFileBytes(directory.file("out")))
-    let stderr = String(decoding: (try? readFileBytes(directory.file("err"))) ?? [], as: UTF8.self)
-    return ProcessResult(status: status, stdout: stdout, stderr: stderr)
+    let result = try await Subprocess.run(executable, arguments, timeout: timeout)
+    return ProcessResult(
+        status: result.status,
+        stdout: Data(result.output),
+        stderr: String(decoding: result.error, as: UTF8.self)
+    )
 }
 
-/// Runs `curl` with a time limit (the hang guard); `-s` (silent) is always added.
+/// Runs the real `curl` (found on `PATH`) with a time limit (the hang guard); `-s` (silent) is always added. Only
+/// for tests about what only curl does here (TLS, gzip decoding): they declare `.requires(.curl)`.
 func curl(_ arguments: [String]) async throws -> ProcessResult {
     let seconds = String(hangGuard.components.seconds)
-    return try await runProcess("/usr/bin/curl", ["-s", "--max-time", seconds] + arguments, timeout: hangGuard * 2)
+    let path = try #require(ExternalTool.curl.path, "curl is not on PATH")
+    return try await runProcess(path, ["-s", "--max-time", seconds] + arguments, timeout: hangGuard * 2)
 }
 
-/// A response as curl saw it: status, headers (lower-cased names) and body.
-struct CurlResponse {
-    var status: Int
-    var headers: [String: String]
-    var body: Data
-    var text: String { String(decoding: self.body, as: UTF8.self) }
+/// One request to a test server by the in-process loopback client, with curl's spelling of the options (`-X`,
+/// `-H`, `-u`, `--data-binary`, `-I`): see ``LoopbackHTTPClient``.
+func httpRequest(_ url: String, _ options: [String] = []) async throws -> LoopbackResponse {
+    try await LoopbackHTTPClient.request(url, options, timeout: hangGuard)
 }
 
-/// Performs one request with curl and parses the response head it dumps.
-func curlRequest(_ url: String, _ extra: [String] = []) async throws -> CurlResponse {
+/// One request with the real curl, parsed like ``httpRequest(_:_:)`` (TLS tests; `.requires(.curl)`).
+func curlRequest(_ url: String, _ extra: [String] = []) async throws -> LoopbackResponse {
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
     let result = try await curl(["-D", directory.file("head"), "-o", directory.file("body")] + extra + [url])
@@ -241,7 +218,7 @@ struct CurlFailure: Error {
     var stderr: String
 }
 
-func parseHead(_ head: String, body: Data) -> CurlResponse {
+func parseHead(_ head: String, body: Data) -> LoopbackResponse {
     var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
     // curl dumps every response head (e.g. after 100 Continue); keep the last one.
     if let lastStatus = lines.lastIndex(where: { $0.hasPrefix("HTTP/") }) { lines = Array(lines[lastStatus...]) }
@@ -251,7 +228,7 @@ func parseHead(_ head: String, body: Data) -> CurlResponse {
         guard let colon = line.firstIndex(of: ":") else { continue }
         headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
-    return CurlResponse(status: status, headers: headers, body: body)
+    return LoopbackResponse(status: status, headers: headers, body: body)
 }
 
 /// Runs blocking work on a thread of its own and awaits it, so that tests waiting on sockets do not hold the few

@@ -51,7 +51,7 @@ let benchmarks: @Sendable () -> Void = {
         let operations = BreakerOperations(configuration: .init(countsCalls: false), logger: logger)
         let registry = BreakerRegistry(defaultConfiguration: configuration(.enforcing), monitors: operations.monitors)
         let breaker = try registry.breaker(named: "bench")
-        let client = operations.subscribeToEvents(lastEventID: nil)
+        let client = operations.events(after: nil)
         benchmark.startMeasurement()
         try closedCalls(benchmark, breaker)
         blackHole(client)

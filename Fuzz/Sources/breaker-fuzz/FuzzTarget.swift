@@ -3,6 +3,8 @@ import Foundation
 
 @testable import CircuitBreakerOperations
 @testable import MetricsExporter
+import MetricsEndpoint
+import PortableRoutes
 
 /// One fuzzed parser: it takes any bytes and must neither trap nor misbehave; each target also checks a property
 /// of what it parsed, so a wrong answer fails like a crash (`fatalError` here is the fuzzer's failure report, never
@@ -97,7 +99,7 @@ struct FuzzTarget: Sendable {
 
     /// The operations routes plus the standard ones, as a server builds them.
     static let table: RouteTable = {
-        let handler: Route.Handler = { _ in .text("") }
+        let handler: PortableRoute.Handler = { _ in .text("") }
         let routes = [
             "/", "/admin", "/api/v1/breakers", "/api/v1/breakers/{name}", "/api/v1/breakers/{name}/override",
             "/api/v1/events", "/api/v1/{a}/x/{b}",

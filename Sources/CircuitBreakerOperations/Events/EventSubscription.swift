@@ -1,38 +1,34 @@
+import CircuitBreaker
 import CircuitBreakerInternals
 import Synchronization
 
-/// One client of the event stream: the bytes of `text/event-stream` to send it, chunk by chunk.
+/// One reader of the event stream: its place in the ``EventHub`` and the signal the hub gives after each publish.
 ///
-/// The transport (the exporter's streaming response) loops on ``nextChunk(waitingUntilMonotonicNanoseconds:)`` and
-/// writes each chunk until it returns `nil`, then calls ``cancel()`` (also done when the subscription is released).
-/// The first chunk holds the `retry:` hint, a `gap` event if the requested replay is incomplete, and the replayed
-/// events; later chunks hold the events published since, or a heartbeat comment when none came before the deadline.
-public final class EventSubscription: Sendable {
+/// Readers take the events published since their last look (``take()``), and wait for the next publish
+/// (``waitForEvents()``) without holding a thread. The first take starts with a `gap` notice when the replay asked
+/// for is incomplete. Releasing the subscription forgets the reader in the hub.
+final class EventSubscription: Sendable {
     private let hub: EventHub
     let client: Int
-    private let prefix: [UInt8]
+    private let signal: WakeSignal
+    /// The gap notice the first take starts with, if any.
+    private let gap: UInt64?
     private let started = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
-    /// The id after the last event handed out (0 before any).
-    private let nextID = Atomic<UInt64>(0)
 
-    init(hub: EventHub, client: Int, gap: UInt64?) {
+    private init(hub: EventHub, client: Int, gap: UInt64?, signal: WakeSignal) {
         self.hub = hub
         self.client = client
-        var prefix = ServerSentEvents.preamble
-        if let gap { ServerSentEvents.appendGap(firstAvailable: gap, to: &prefix) }
-        self.prefix = prefix
+        self.gap = gap
+        self.signal = signal
     }
 
-    /// A new client of `hub`, replaying what follows `lastEventID`; `nil` when the hub has all the clients it
+    /// A new reader of `hub`, replaying what follows `lastEventID`; `nil` when the hub has all the readers it
     /// allows.
-    static func connect(
-        to hub: EventHub,
-        lastEventID: String?,
-        wake: (@Sendable () -> Void)? = nil
-    ) -> EventSubscription? {
-        hub.subscribe(lastEventID: lastEventID, wake: wake).map {
-            EventSubscription(hub: hub, client: $0.client, gap: $0.gap)
+    static func connect(to hub: EventHub, lastEventID: String?) -> EventSubscription? {
+        let signal = WakeSignal()
+        return hub.subscribe(lastEventID: lastEventID, wake: { signal.signal() }).map {
+            EventSubscription(hub: hub, client: $0.client, gap: $0.gap, signal: signal)
         }
     }
 
@@ -40,41 +36,30 @@ public final class EventSubscription: Sendable {
         hub.cancel(client: client)
     }
 
-    /// The next bytes to send: pending events, or — when none arrives before the monotonic clock reaches `deadline`
-    /// — a heartbeat comment; `nil` once the stream is over (the client was dropped and told, or cancelled).
-    public func nextChunk(waitingUntilMonotonicNanoseconds deadline: UInt64) -> [UInt8]? {
-        if let chunk = poll() { return chunk.isEmpty ? nextAfterWaiting(deadline) : chunk }
-        return nil
-    }
-
-    /// The pending bytes without waiting: events (or the first chunk), an empty array when there is nothing yet,
-    /// `nil` once the stream is over.
-    public func poll() -> [UInt8]? {
+    /// The events published since the last take (the first take: the gap notice, then the replay), possibly none;
+    /// a reader dropped for falling behind gets the `dropped` notice, and `nil` after that, as does a cancelled one.
+    func take() -> [OperationsEvent]? {
         if finished.load(ordering: .acquiring) { return nil }
-        var chunk: [UInt8] = []
-        if !started.exchange(true, ordering: .acquiringAndReleasing) { chunk = prefix }
+        var events: [OperationsEvent] = []
+        if !started.exchange(true, ordering: .acquiringAndReleasing), let gap {
+            events.append(.gap(firstAvailable: gap))
+        }
         switch hub.take(client: client) {
-        case .events(let events):
-            for event in events { ServerSentEvents.append(event, to: &chunk) }
-            if let last = events.last { nextID.store(last.id &+ 1, ordering: .relaxed) }
-            return chunk
+        case .events(let taken):
+            events += taken
+            return events
         case .dropped:
             finished.store(true, ordering: .releasing)
-            ServerSentEvents.appendDropped(to: &chunk)
-            return chunk
+            return events + [.dropped]
         case .gone:
             finished.store(true, ordering: .releasing)
-            return chunk.isEmpty ? nil : chunk
+            return events.isEmpty ? nil : events
         }
     }
 
-    /// What to send instead of a first chunk too large for the transport: the `retry:` hint and a `gap` event
-    /// whose first available id follows the events left out, so the client reloads the status and goes on from
-    /// there rather than being dropped before its first byte.
-    func gapInsteadOfReplay() -> [UInt8] {
-        var chunk = ServerSentEvents.preamble
-        ServerSentEvents.appendGap(firstAvailable: nextID.load(ordering: .relaxed), to: &chunk)
-        return chunk
+    /// Returns after the next publish (at once if one came since the last wait), or when the task is cancelled.
+    func waitForEvents() async {
+        await signal.wait()
     }
 
     /// Whether the stream is over (dropped and told, or cancelled).
@@ -82,17 +67,10 @@ public final class EventSubscription: Sendable {
         finished.load(ordering: .acquiring)
     }
 
-    /// Ends the stream: the client is forgotten and its next read returns `nil`.
-    public func cancel() {
+    /// Ends the stream: the reader is forgotten and its next take returns `nil`.
+    func cancel() {
         finished.store(true, ordering: .releasing)
         hub.cancel(client: client)
-    }
-
-    private func nextAfterWaiting(_ deadline: UInt64) -> [UInt8]? {
-        guard hub.wait(client: client, deadlineMonotonicNanoseconds: deadline) else {
-            return finished.load(ordering: .acquiring) ? nil : ServerSentEvents.heartbeat
-        }
-        guard let chunk = poll() else { return nil }
-        return chunk.isEmpty ? ServerSentEvents.heartbeat : chunk
+        signal.signal()
     }
 }

@@ -8,15 +8,21 @@ enum ServerSentEvents {
     /// see the connection alive.
     static let heartbeat = Array(": keep-alive\n\n".utf8)
 
-    /// Appends `event` as `id:`, `event:` and one `data:` line of JSON. JSON has no raw line breaks, so one data
-    /// line always suffices.
+    /// Appends `event`: a breaker's event as `id:`, `event:` and one `data:` line of JSON (JSON has no raw line
+    /// breaks, so one data line always suffices); a gap or a drop as the stream's own notice.
     static func append(_ event: OperationsEvent, to buffer: inout [UInt8]) {
-        var json = JSONWriter(capacity: 256)
-        event.write(to: &json)
-        let data = json.bytes
-        buffer.append(contentsOf: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: ".utf8)
-        buffer.append(contentsOf: data)
-        buffer.append(contentsOf: "\n\n".utf8)
+        switch event.kind {
+        case .gap:
+            appendGap(firstAvailable: event.id, to: &buffer)
+        case .dropped:
+            appendDropped(to: &buffer)
+        default:
+            var json = JSONWriter(capacity: 256)
+            event.write(to: &json)
+            buffer.append(contentsOf: "id: \(event.id)\nevent: \(event.kind)\ndata: ".utf8)
+            buffer.append(contentsOf: json.bytes)
+            buffer.append(contentsOf: "\n\n".utf8)
+        }
     }
 
     /// Tells the client that events it asked for (with `Last-Event-ID`) are no longer in the replay buffer, or came

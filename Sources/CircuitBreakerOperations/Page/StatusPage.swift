@@ -1,7 +1,6 @@
 import CircuitBreaker
 import CircuitBreakerInternals
 import Foundation
-import MetricsExporter
 
 /// The live status page served at `/`: one self-contained HTML document (inline style and script, no external
 /// asset), whose table is rendered here for the first paint and for browsers without scripts (which reload it with
@@ -72,8 +71,8 @@ struct StatusPage: Sendable {
     /// frame may hold the page (`frame-ancestors 'none'`, against clickjacking of the admin buttons), no form may
     /// submit anywhere, and no `<base>` may redirect its relative links.
     static let contentSecurityPolicy: String = {
-        let script = contentSecurityPolicyHash(of: StatusPage.script) ?? "'none'"
-        let style = contentSecurityPolicyHash(of: StatusPage.style) ?? "'none'"
+        let script = contentSecurityPolicyHash(of: StatusPage.script)
+        let style = contentSecurityPolicyHash(of: StatusPage.style)
         return "default-src 'none'; script-src \(script); style-src \(style); connect-src 'self'; img-src 'self'; "
             + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }()

@@ -24,9 +24,9 @@ extension MetricsServerConfiguration {
         public var connectionMemoryLimit: Int
         /// The listen backlog of the socket.
         public var listenBacklog: Int
-        /// The most streaming responses (``ResponseStream``, such as server-sent events) one IP address may hold
-        /// open at once, or `nil` for no per-address bound: one more is answered `429 Too Many Requests` (with
-        /// `Retry-After`), so one client cannot take every stream slot of a service.
+        /// The most streaming responses (a ``/PortableRoutes/ResponseChunks`` body, such as server-sent events) one IP
+        /// address may hold open at once, or `nil` for no per-address bound: one more is answered `429 Too Many
+        /// Requests` (with `Retry-After`), so one client cannot take every stream slot of a service.
         public var streamsPerAddress: Int?
 
         /// Creates limits; every parameter has a default.

@@ -15,8 +15,8 @@
 /// configuration.limits.connectionTimeout = .seconds(30)
 /// try configuration.validate()
 /// ```
-/// ``MetricsServer/start()`` validates again, so an invalid value is a typed ``MetricsServerError`` with code
-/// ``MetricsServerError/Code/invalidConfiguration``, never a crash.
+/// ``MetricsServer/start()`` validates again, so an invalid value is a typed ``/MetricsEndpoint/MetricsServerError``
+/// with code ``/MetricsEndpoint/MetricsServerError/Code/invalidConfiguration``, never a crash.
 public struct MetricsServerConfiguration: Sendable {
     /// Where to listen.
     public var bindAddress: BindAddress
@@ -71,6 +71,11 @@ public struct MetricsServerConfiguration: Sendable {
     public static func loopback(port: UInt16 = 0) -> MetricsServerConfiguration {
         MetricsServerConfiguration(bindAddress: .loopback(port: port))
     }
+
+    /// HTTPS settings (the web configuration's `tls_server_config`).
+    public typealias TLS = WebConfiguration.TLS
+    /// Basic-auth users (the web configuration's `basic_auth_users` and `admin_users`).
+    public typealias BasicAuth = WebConfiguration.BasicAuth
 
     /// Replaces ``tls`` and ``basicAuth`` with the settings of a Prometheus web configuration file.
     public mutating func apply(_ webConfiguration: WebConfiguration) {

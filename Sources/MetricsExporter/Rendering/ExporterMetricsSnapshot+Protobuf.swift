@@ -1,18 +1,9 @@
 import PrometheusClientModel
 
 extension ExporterMetricsSnapshot {
-    /// Appends the server's own metrics as delimited protobuf `io.prometheus.client.MetricFamily` messages, for a
-    /// ``ProtobufExpositionSource`` to call after writing its own families:
-    ///
-    /// ```swift
-    /// protobuf: { buffer, exporterMetrics in
-    ///     monitor.emitProtobuf(into: &buffer)
-    ///     exporterMetrics.appendProtobuf(to: &buffer)
-    /// }
-    /// ```
-    ///
-    /// A counter family is named with `_total`, as its text samples are.
-    public func appendProtobuf(to buffer: inout [UInt8]) {
+    /// Appends the server's own metrics as delimited protobuf `io.prometheus.client.MetricFamily` messages, after
+    /// the source's families. A counter family is named with `_total`, as its text samples are.
+    func appendProtobuf(to buffer: inout [UInt8]) {
         for family in families {
             // Serialising these messages cannot fail: they have no required fields and no extensions.
             try? family.protobufMessage.appendDelimited(to: &buffer)

@@ -1,3 +1,7 @@
+import HTTPTypes
+import MetricsEndpoint
+import PortableRoutes
+
 /// The routes of a running server, grouped by path, and the lookup the request gate uses.
 ///
 /// Routes with the same path shape (the same literals, parameters in the same places) form one group. A request
@@ -33,28 +37,29 @@ struct RouteTable: Sendable {
     private let patternGroups: [Int]
 
     /// The standard routes, then `custom` ones; a custom route with a standard route's path shape replaces that
-    /// standard route. Throws ``MetricsServerError/Code/invalidRoute`` for a malformed path, an empty method set,
-    /// a bad body limit, or two routes that claim the same path and method.
+    /// standard route. Throws ``/MetricsEndpoint/MetricsServerError/Code/invalidRoute`` for a malformed path, an empty
+    /// method set, a bad body limit, or two routes that claim the same path and method.
     init(standard: [Route], custom: [Route]) throws(MetricsServerError) {
         var patterns: [PathPattern] = []
         for route in custom {
-            let pattern = try PathPattern(route.path)
-            guard !route.methods.isEmpty else {
-                throw MetricsServerError(.invalidRoute, "route '\(route.path)' has no methods")
-            }
-            guard (0...Route.maximumBodyLimit).contains(route.bodyLimit) else {
-                throw MetricsServerError(
-                    .invalidRoute,
-                    "route '\(route.path)': bodyLimit must be 0...\(Route.maximumBodyLimit), not \(route.bodyLimit)"
+            do {
+                patterns.append(
+                    try PortableRoute.validated(methods: route.methods, path: route.path, bodyLimit: route.bodyLimit)
                 )
+            } catch {
+                throw MetricsServerError(.invalidRoute, error.description)
             }
-            patterns.append(pattern)
         }
         let customShapes = Set(patterns.map(\.shape))
         var routes: [Route] = []
         var routePatterns: [PathPattern] = []
         for route in standard {
-            let pattern = try PathPattern(route.path)
+            let pattern: PathPattern
+            do {
+                pattern = try PathPattern(route.path)
+            } catch {
+                throw MetricsServerError(.invalidRoute, error.description)
+            }
             if customShapes.contains(pattern.shape) { continue }
             routes.append(route)
             routePatterns.append(pattern)
@@ -84,7 +89,7 @@ struct RouteTable: Sendable {
             }
         }
         for indices in members {
-            let methods = indices.reduce(into: Set<HTTPMethod>()) { $0.formUnion(routes[$1].effectiveMethods) }
+            let methods = indices.reduce(into: Set<HTTPRequest.Method>()) { $0.formUnion(routes[$1].effectiveMethods) }
             groups.append(
                 Group(
                     pattern: routePatterns[indices[0]],
@@ -112,7 +117,7 @@ struct RouteTable: Sendable {
 
     /// Finds the route for a method and a request path (percent-encoded, without the query string), given as
     /// text (for the literal paths, a dictionary lookup) and as bytes (for the patterns).
-    func match(method: HTTPMethod, path text: String, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
+    func match(method: HTTPRequest.Method, path text: String, bytes path: UnsafeBufferPointer<UInt8>) -> Match {
         var best: (group: Int, parameters: [(name: String, raw: ArraySlice<UInt8>)])?
         if let group = self.literalGroups[text] {
             best = (group, [])
@@ -136,12 +141,7 @@ struct RouteTable: Sendable {
         }
         return .methodNotAllowed(group: group)
     }
-
-    /// `GET, HEAD, POST, PUT, PATCH, DELETE`, then any others alphabetically.
-    private static func allowHeader(_ methods: Set<HTTPMethod>) -> String {
-        let order: [HTTPMethod] = [.get, .head, .post, .put, .patch, .delete]
-        let known = order.filter(methods.contains)
-        let others = methods.subtracting(order).map(\.name).sorted()
-        return (known.map(\.name) + others).joined(separator: ", ")
+    private static func allowHeader(_ methods: Set<HTTPRequest.Method>) -> String {
+        GateRefusal.allowHeader(methods)
     }
 }

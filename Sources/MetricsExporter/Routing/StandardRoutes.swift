@@ -1,3 +1,5 @@
+import PortableRoutes
+
 /// The paths of the standard routes, each spelled here and nowhere else.
 enum StandardPaths {
     /// The landing page.
@@ -25,19 +27,17 @@ extension Route {
                 var page: [UInt8] = []
                 page.reserveCapacity(1_024)
                 landingPage.render(status: status, into: &page)
-                var response = HTTPResponse(status: .ok, body: page)
-                response.headers.add(name: "Content-Type", value: "text/html; charset=utf-8")
-                response.headers.add(name: "Cache-Control", value: "no-store")
-                response.headers.add(name: "X-Content-Type-Options", value: "nosniff")
-                response.headers.add(name: "Content-Security-Policy", value: SecurityHeaders.defaultPolicy)
+                var response = RouteResponse.html(page)
+                response.headerFields[.xContentTypeOptions] = "nosniff"
+                response.headerFields[.contentSecurityPolicy] = SecurityHeaders.defaultPolicy
                 return response
             },
         ]
         for path in StandardPaths.health {
             routes.append(
                 Route.get(path, access: .public) { _ in
-                    var response = HTTPResponse.text("OK\n")
-                    response.headers.add(name: "Cache-Control", value: "no-store")
+                    var response = RouteResponse.text("OK\n")
+                    response.headerFields[.cacheControl] = "no-store"
                     return response
                 }
             )

@@ -251,11 +251,7 @@ final class ConnectionTable: Sendable {
     }
 }
 
-/// A peer's IP address: 16 bytes, IPv4 as an IPv4-mapped IPv6 address, so that one host has one key.
-struct PeerAddress: Hashable {
-    let high: UInt64
-    let low: UInt64
-
+extension PeerAddress {
     /// The peer of a libmicrohttpd connection, or the all-zero address when libmicrohttpd does not know it.
     init(of connection: OpaquePointer) {
         var bytes = (UInt64(0), UInt64(0))
@@ -263,10 +259,5 @@ struct PeerAddress: Hashable {
             cmhd_connection_peer(connection, raw.baseAddress?.assumingMemoryBound(to: UInt8.self))
         }
         self.init(high: known == 1 ? bytes.0 : 0, low: known == 1 ? bytes.1 : 0)
-    }
-
-    init(high: UInt64, low: UInt64) {
-        self.high = high
-        self.low = low
     }
 }

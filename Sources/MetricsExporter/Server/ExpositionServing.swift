@@ -126,24 +126,12 @@ extension ServerContext {
     /// Writes one format: the source's output, then the server's own metrics (and `# EOF` for OpenMetrics).
     private func write(_ format: ExpositionFormat, into text: inout [UInt8]) {
         let connections = self.connections.count
-        switch format.kind {
-        case .text:
-            self.sources.text(&text)
-            if let last = text.last, last != 0x0A { text.append(0x0A) }
-            self.selfMetrics.render(into: &text, openConnections: connections, openMetrics: false)
-        case .openMetrics:
-            self.sources.openMetrics?(&text)
-            if let last = text.last, last != 0x0A { text.append(0x0A) }
-            let eof = Array("# EOF\n".utf8)
-            if text.count >= eof.count, text.suffix(eof.count).elementsEqual(eof),
-                text.count == eof.count || text[text.count - eof.count - 1] == 0x0A
-            {
-                text.removeLast(eof.count)
+        self.sources.write(format, into: &text) { format, buffer in
+            switch format.kind {
+            case .text: self.selfMetrics.render(into: &buffer, openConnections: connections, openMetrics: false)
+            case .openMetrics: self.selfMetrics.render(into: &buffer, openConnections: connections, openMetrics: true)
+            case .protobuf: self.selfMetrics.snapshot(openConnections: connections).appendProtobuf(to: &buffer)
             }
-            self.selfMetrics.render(into: &text, openConnections: connections, openMetrics: true)
-            text.append(contentsOf: eof)
-        case .protobuf:
-            self.sources.protobuf?(&text, self.selfMetrics.snapshot(openConnections: connections))
         }
     }
 }

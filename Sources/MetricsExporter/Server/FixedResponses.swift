@@ -1,4 +1,6 @@
 import CMicroHTTPD
+import MetricsEndpoint
+import PortableRoutes
 
 /// The gate's answers and the server's own errors, prepared once as libmicrohttpd responses, and shared by every
 /// connection: plain text, or JSON (`{"error": {"code": "not_found", "message": "Not Found"}}`) for every path under
@@ -29,22 +31,27 @@ final class FixedResponses: @unchecked Sendable {
             }
         }
 
-        /// The `code` of the JSON error body, and the message of both bodies.
-        var text: (code: String, message: String) {
+        /// The refusal's status, code, message and header fields (spelled once, in ``GateRefusal``).
+        func refusal(realm: String) -> GateRefusal {
             switch self {
-            case .badRequest: ("bad_request", "Bad Request")
-            case .unauthorized: ("unauthorized", "Unauthorized")
-            case .forbidden: ("forbidden", "Forbidden")
-            case .crossSite: ("cross_site_request", "Forbidden: a state-changing request from another site")
-            case .notFound: ("not_found", "Not Found")
-            case .contentTooLarge: ("content_too_large", "Content Too Large")
-            case .unsupportedMediaType:
-                ("unsupported_media_type", "Unsupported Media Type: state-changing requests take application/json")
-            case .tooManyStreams: ("too_many_streams", "Too Many Requests: this address holds its share of streams")
-            case .authenticationUnavailable:
-                ("authentication_unavailable", "Service Unavailable: credentials cannot be checked now")
-            case .internalError: ("internal_error", "Internal Server Error")
-            case .serviceUnavailable, .overloaded: ("service_unavailable", "Service Unavailable")
+            case .badRequest: .badRequest
+            case .unauthorized: .unauthorized(realm: realm)
+            case .forbidden: .forbidden
+            case .crossSite: .crossSite
+            case .notFound: .notFound
+            case .contentTooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .tooManyStreams: .tooManyStreams
+            case .authenticationUnavailable: .authenticationUnavailable
+            case .internalError: .internalError
+            case .serviceUnavailable: .serviceUnavailable
+            case .overloaded:
+                GateRefusal(
+                    status: .serviceUnavailable,
+                    code: "service_unavailable",
+                    message: "Service Unavailable",
+                    fields: [.retryAfter: "1", .connection: "close"]
+                )
             }
         }
     }
@@ -61,18 +68,11 @@ final class FixedResponses: @unchecked Sendable {
 
     init(realm: String, allowHeaders: [String]) throws(MetricsServerError) {
         var created: [OpaquePointer] = []
-        func make(
-            _ code: String,
-            _ message: String,
-            _ headers: [(String, String)]
-        ) throws(MetricsServerError) -> [OpaquePointer] {
+        func make(_ refusal: GateRefusal) throws(MetricsServerError) -> [OpaquePointer] {
             var pair: [OpaquePointer] = []
             for json in [false, true] {
-                let body =
-                    json ? HTTPResponse.jsonErrorBody(code: code, message: message) : Array((message + "\n").utf8)
-                let type = json ? "application/json" : "text/plain; charset=utf-8"
-                let securityHeaders = [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")]
-                guard let response = Self.create(body, [("Content-Type", type)] + securityHeaders + headers) else {
+                let headers = refusal.headerFields(json: json).map { ($0.name.rawName, $0.value) }
+                guard let response = Self.create(refusal.body(json: json), headers) else {
                     (created + pair).forEach { MHD_destroy_response($0) }
                     throw MetricsServerError(.startFailed, "cannot create the fixed responses (out of memory)")
                 }
@@ -82,35 +82,18 @@ final class FixedResponses: @unchecked Sendable {
             return pair
         }
         var responses: [[OpaquePointer]] = []
-        let challenge = "Basic realm=\"\(realm)\", charset=\"UTF-8\""
         for kind in Kind.allCases {
-            let (code, message) = kind.text
-            switch kind {
-            case .unauthorized: responses.append(try make(code, message, [("WWW-Authenticate", challenge)]))
-            case .contentTooLarge: responses.append(try make(code, message, [("Connection", "close")]))
-            case .tooManyStreams: responses.append(try make(code, message, [("Retry-After", "5")]))
-            case .serviceUnavailable, .authenticationUnavailable:
-                responses.append(try make(code, message, [("Retry-After", "1")]))
-            case .overloaded:
-                responses.append(try make(code, message, [("Retry-After", "1"), ("Connection", "close")]))
-            default: responses.append(try make(code, message, []))
-            }
+            responses.append(try make(kind.refusal(realm: realm)))
         }
         self.responses = responses
         var methodNotAllowed: [[OpaquePointer]] = []
         for allow in allowHeaders {
-            methodNotAllowed.append(try make("method_not_allowed", "Method Not Allowed", [("Allow", allow)]))
+            methodNotAllowed.append(try make(.methodNotAllowed(allow: allow)))
         }
         self.methodNotAllowed = methodNotAllowed
         var tooManyFailedLogins: [[OpaquePointer]] = []
         for seconds in 1...Self.maximumRetryAfter {
-            tooManyFailedLogins.append(
-                try make(
-                    "too_many_failed_logins",
-                    "Too Many Requests: too many failed logins from this address",
-                    [("Retry-After", String(seconds))]
-                )
-            )
+            tooManyFailedLogins.append(try make(.tooManyFailedLogins(retryAfter: seconds)))
         }
         self.tooManyFailedLogins = tooManyFailedLogins
     }

@@ -1,15 +1,34 @@
 import CMicroHTTPD
+import HTTPTypes
+import PortableRoutes
 
 /// Routes with handlers: the request value, the handler, and its response handed to libmicrohttpd.
 extension ServerContext {
     /// The size of the blocks libmicrohttpd pulls from a stream.
     static let streamBlockSize = 16 * 1024
 
+    /// The most bytes of a chunked response that wait for its client (``ResponseStream/capacity``): the producer
+    /// is asked for its next chunk only once the client has taken enough.
+    static let streamCapacity = 64 * 1024
+
+    /// Iterates `chunks` on a task of its own and hands each chunk to `stream`, waiting while the stream is full;
+    /// finishes the stream when the chunks end. When the stream is over first (the client went, was cut for not
+    /// reading, or the server stops), the task is cancelled, and the chunks end and let go of what they hold.
+    static func pump(_ chunks: ResponseChunks, into stream: ResponseStream) {
+        let task = Task.detached {
+            for await chunk in chunks {
+                guard await stream.write(chunk) else { return }
+            }
+            stream.finish()
+        }
+        stream.onTermination { _ in task.cancel() }
+    }
+
     func serveHandler(
         _ connection: OpaquePointer,
         _ state: RequestState,
         _ admission: Admission,
-        _ handler: Route.Handler
+        _ handler: PortableRoute.Handler
     ) -> MHD_Result {
         let query = collectConnectionValues(connection, kind: .GET_ARGUMENT_KIND)
         var queryParameters: [String: String] = [:]
@@ -25,16 +44,33 @@ extension ServerContext {
             }
             queryParameters[name] = value
         }
-        let request = HTTPRequest(
-            method: state.method,
-            path: state.path,
+        var fields = HTTPFields()
+        var host: String?
+        for field in collectConnectionValues(connection, kind: .HEADER_KIND) {
+            // As swift-http-types has it: the `Host` header is the request's authority.
+            if host == nil, field.name.lowercased() == "host" {
+                host = field.value
+                continue
+            }
+            // libmicrohttpd has refused a malformed header line already; a name swift-http-types does not take
+            // as a token is left out rather than failing the request.
+            guard let name = HTTPField.Name(field.name) else { continue }
+            fields.append(HTTPField(name: name, value: field.value))
+        }
+        let request = RouteRequest(
+            head: HTTPRequest(
+                method: state.method,
+                scheme: self.configuration.tls == nil ? "http" : "https",
+                authority: host,
+                path: state.path,
+                headerFields: fields
+            ),
+            body: state.body,
             pathParameters: admission.parameters,
             queryParameters: queryParameters,
-            headers: collectConnectionValues(connection, kind: .HEADER_KIND),
-            body: state.body,
             user: admission.user
         )
-        let response: HTTPResponse
+        let response: RouteResponse
         do {
             response = try handler(request)
         } catch {
@@ -54,20 +90,20 @@ extension ServerContext {
     }
 
     /// Hands a handler's response to libmicrohttpd.
-    private func send(_ response: HTTPResponse, _ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
-        var secured = response.headers
+    private func send(_ response: RouteResponse, _ connection: OpaquePointer, _ state: RequestState) -> MHD_Result {
+        var secured = response.headerFields
         SecurityHeaders.apply(to: &secured)
-        let headers = secured.map { ($0.name, $0.value) }
-        guard response.status.isValid else {
+        let headers = secured.map { ($0.name.rawName, $0.value) }
+        guard (100...599).contains(response.status.code) else {
             self.logger.error("route handler answered with an invalid status", metadata: ["code": "\(response.status)"])
             return self.internalError(connection, state)
         }
-        if let stream = response.stream {
+        if let chunks = response.body.chunks {
             if let limit = self.configuration.limits.streamsPerAddress, self.streamCount(of: state.peer) >= limit {
-                // The handler made a stream for nothing: end it, so its producer lets go.
-                stream.refuse()
+                // The handler's chunks are never iterated: a sequence lets go of what it holds when dropped.
                 return self.reject(connection, state, .tooManyStreams)
             }
+            let stream = ResponseStream(capacity: Self.streamCapacity)
             let binding = StreamConnection(
                 stream: stream,
                 connection: connection,
@@ -95,9 +131,10 @@ extension ServerContext {
             }
             state.stream = binding
             self.register(binding)
+            Self.pump(chunks, into: stream)
             return self.queue(connection, state, created, code: response.status.code)
         }
-        guard let created = FixedResponses.create(response.body, headers) else {
+        guard let created = FixedResponses.create(response.body.bytes ?? [], headers) else {
             self.logger.error("route handler answered with an invalid header (or memory ran out)")
             return self.internalError(connection, state)
         }

@@ -90,7 +90,7 @@ func mhdKeepEscaped(
     return strlen(text)
 }
 
-/// `MHD_KeyValueIterator` for ``collectConnectionValues(_:kind:)``: appends one field to the ``HTTPHeaders`` box.
+/// `MHD_KeyValueIterator` for ``collectConnectionValues(_:kind:)``: appends one name-value pair to the box.
 private func mhdCollectValue(
     _ box: UnsafeMutableRawPointer?,
     _ kind: MHD_ValueKind,
@@ -98,14 +98,14 @@ private func mhdCollectValue(
     _ value: UnsafePointer<CChar>?
 ) -> MHD_Result {
     guard let box, let key else { return .YES }
-    let fields = box.assumingMemoryBound(to: HTTPHeaders.self)
-    fields.pointee.add(name: String(cString: key), value: value.map { String(cString: $0) } ?? "")
+    let fields = box.assumingMemoryBound(to: [(name: String, value: String)].self)
+    fields.pointee.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
     return .YES
 }
 
 /// The header fields (`.HEADER_KIND`) or query arguments (`.GET_ARGUMENT_KIND`) of a connection, copied.
-func collectConnectionValues(_ connection: OpaquePointer, kind: MHD_ValueKind) -> HTTPHeaders {
-    var fields = HTTPHeaders()
+func collectConnectionValues(_ connection: OpaquePointer, kind: MHD_ValueKind) -> [(name: String, value: String)] {
+    var fields: [(name: String, value: String)] = []
     withUnsafeMutablePointer(to: &fields) { box in
         _ = MHD_get_connection_values(connection, kind, mhdCollectValue, box)
     }

@@ -1,3 +1,7 @@
+import HTTPTypes
+import MetricsEndpoint
+import PortableRoutes
+
 /// What the gate decided about a request.
 enum Verdict {
     /// The request may go to its route.
@@ -108,13 +112,13 @@ struct RequestGate: Sendable {
 
     /// What the head holds that the gate reads.
     struct Head {
-        let method: HTTPMethod
+        let method: HTTPRequest.Method
         /// The request path, percent-encoded, as text (for the literal routes) and as bytes (for the patterns).
         let path: String
         let bytes: UnsafeBufferPointer<UInt8>
         let authorization: UnsafeBufferPointer<UInt8>?
         /// Looks a header up by name (for the cross-site checks).
-        let header: (String) -> String?
+        let header: (HTTPField.Name) -> String?
         let body: Body
         let peer: PeerAddress
         /// Now, on the server clock (for the failure limit).
@@ -138,8 +142,8 @@ struct RequestGate: Sendable {
             return (self.authorize(continuation, head), group)
         case .found(let index, let group, let rawParameters):
             let route = self.table.routes[index]
-            if let refusal = CrossSiteGuard.check(method: head.method, header: head.header) {
-                return (.verdict(.reject(refusal)), group)
+            if let refusal = CrossSiteGuard.check(method: head.method, host: head.header(.hostHeader), header: head.header) {
+                return (.verdict(.reject(refusal == .crossSite ? .crossSite : .unsupportedMediaType)), group)
             }
             var parameters: [String: String]? = [:]
             for (name, raw) in rawParameters {
@@ -183,8 +187,10 @@ struct RequestGate: Sendable {
         switch authenticator.screen(header: authorization, level: level, peer: head.peer, now: head.now) {
         case .user(let user):
             return .verdict(self.conclude(continuation, user: user))
-        case .refused(let rejection):
-            return .verdict(.reject(rejection))
+        case .refused(.unauthorized):
+            return .verdict(.reject(.unauthorized))
+        case .refused(.tooManyFailedLogins(let seconds)):
+            return .verdict(.reject(.tooManyFailedLogins(retryAfterSeconds: seconds)))
         case .verify(let job):
             // Refused at once whatever the credentials: no check is spent on a body the route would not take.
             if case .route(let index, _, _, let body) = continuation.kind,

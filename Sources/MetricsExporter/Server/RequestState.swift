@@ -1,3 +1,6 @@
+import HTTPTypes
+import MetricsEndpoint
+
 /// What the server remembers about one request between libmicrohttpd's calls to the access handler: created when
 /// the request head is complete (libmicrohttpd's request state is `nil` until then), retained through libmicrohttpd's
 /// `void **` request-state slot, and released by the completion callback.
@@ -13,7 +16,7 @@ final class RequestState {
     /// When the request head was complete, on the server's ``ServerClock``.
     let arrival: UInt64
     /// The method.
-    let method: HTTPMethod
+    let method: HTTPRequest.Method
     /// The request path, percent-encoded, without the query string.
     let path: String
     /// The gate's verdict; a body over the limit turns it into a 413.
@@ -53,7 +56,7 @@ final class RequestState {
     /// Set when the response is a stream.
     var stream: StreamConnection?
 
-    init(arrival: UInt64, method: HTTPMethod, path: String, verdict: Verdict, label: Int) {
+    init(arrival: UInt64, method: HTTPRequest.Method, path: String, verdict: Verdict, label: Int) {
         self.arrival = arrival
         self.method = method
         self.path = path

@@ -1,6 +1,9 @@
 import CircuitBreakerInternals
 import CMicroHTTPD
+import HTTPTypes
 import Logging
+import MetricsEndpoint
+import PortableRoutes
 import Synchronization
 
 #if canImport(Glibc)
@@ -276,16 +279,15 @@ final class ServerContext: @unchecked Sendable {
             Self.key(connection),
             deadline: arrival &+ self.requestTimeout
         )
-        guard let url, let method else {
+        guard let url, let method, let methodValue = HTTPRequest.Method(String(cString: method)) else {
             return RequestState(
                 arrival: arrival,
-                method: HTTPMethod(""),
+                method: .get,
                 path: "",
                 verdict: .reject(.badRequest),
                 label: self.selfMetrics.otherIndex
             )
         }
-        let methodValue = HTTPMethod(String(cString: method))
         let path = String(cString: url)
         let authorization = MHD_lookup_connection_value(connection, .HEADER_KIND, "Authorization")
         let peer = PeerAddress(of: connection)
@@ -298,7 +300,9 @@ final class ServerContext: @unchecked Sendable {
                         bytes: bytes ?? UnsafeBufferPointer(start: nil, count: 0),
                         authorization: authorization,
                         header: { name in
-                            MHD_lookup_connection_value(connection, .HEADER_KIND, name).map { String(cString: $0) }
+                            MHD_lookup_connection_value(connection, .HEADER_KIND, name.canonicalName).map {
+                                String(cString: $0)
+                            }
                         },
                         body: self.bodyOf(connection),
                         peer: peer,
@@ -395,6 +399,11 @@ final class ServerContext: @unchecked Sendable {
     /// The open streams.
     var streamCount: Int {
         self.streams.withLock { $0.count }
+    }
+
+    /// The buffers of the open streams.
+    var openStreamBuffers: [ResponseStream] {
+        self.streams.withLock { $0.values.map(\.stream) }
     }
 
     /// The open streams of the client at `peer`.
