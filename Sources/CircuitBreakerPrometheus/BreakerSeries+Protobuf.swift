@@ -4,121 +4,122 @@ import PrometheusClientModel
 
 extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in
-    /// `all` (nothing if no breaker has a series in the family), each reused breaker's from its rendering of this
-    /// scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()`` ran for
-    /// each, and ``prepareProtobuf(scratch:)`` for each reused one). `renderings[i]` is `all[i]`'s.
+    /// `renderings` (nothing if no breaker has a series in the family), each reused breaker's from its rendering of
+    /// this scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()`` ran
+    /// for each, and ``prepareProtobuf(scratch:)`` for each reused one); the caller keeps every breaker's series
+    /// alive. The transitions `StateTable` did not expect follow the family's metrics, from the cells of every
+    /// breaker (renderings never hold them).
     static func encode(
         _ family: BreakerFamily,
-        of all: [BreakerSeries],
-        _ renderings: [ScrapedRendering],
+        of renderings: [ScrapedRendering],
+        scratch: inout RenderScratch,
         into buffer: inout [UInt8]
     ) {
         let raw = family.rawValue
         let slots = SeriesLayout.familySlots[raw]
         let labelBytes = SeriesLayout.protobufLabelBytes[raw]
-        var bound = 0
         renderings.withUnsafeBufferPointer { renderings in
+            var bound = 0
             for index in renderings.indices {
-                if let ends = renderings[index].rendered?.familyEnds {
+                let scraped = renderings[index]
+                // Read anew, or re-encoded with the projected time: each metric at most its labels and 2 × 32
+                // bytes for its key, length and value.
+                let metrics = scraped.series._withUnsafeGuaranteedRef {
+                    $0.hasSeries(in: slots) ? slots.count &* ($0.protobufBreakerLabel.count &+ 64) &+ labelBytes : 0
+                }
+                if let ends = scraped.familyEnds {
                     bound &+= ends[raw &+ 1] &- ends[raw]
-                } else if all[index].hasSeries(in: slots) {
-                    // Read anew: each metric at most its labels and 2 × 32 bytes for its key, length and value.
-                    bound &+= slots.count &* (all[index].protobufBreakerLabel.count &+ 64) &+ labelBytes
+                    if family == .stateSeconds, scraped.projectedNanoseconds >= 0 { bound &+= metrics }
+                } else {
+                    bound &+= metrics
                 }
             }
-        }
-        guard bound > 0 else { return }
-        let message = buffer.beginLengthDelimited(nil)
-        buffer.append(contentsOf: BreakerFamily.protobufHeaders[raw])
-        if family == .callDuration || family == .transitions {
-            // Histograms and unexpected transitions are appended to the buffer: one write per breaker.
-            var scratch: [UInt8] = []
-            renderings.withUnsafeBufferPointer { renderings in
+            guard bound > 0 else { return }
+            let message = buffer.beginLengthDelimited(nil)
+            buffer.append(contentsOf: BreakerFamily.protobufHeaders[raw])
+            if family == .callDuration {
+                // Histograms are appended to the buffer: one write per breaker.
                 for index in renderings.indices {
-                    if let rendered = renderings[index].rendered {
-                        rendered.bytes.withUnsafeBufferPointer { bytes in
-                            buffer.append(
-                                contentsOf: UnsafeBufferPointer(
-                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
-                                )
+                    if let bytes = renderings[index].bytes, let ends = renderings[index].familyEnds {
+                        buffer.append(
+                            contentsOf: UnsafeBufferPointer(
+                                start: bytes + ends[raw],
+                                count: ends[raw &+ 1] &- ends[raw]
                             )
-                        }
+                        )
                     } else {
-                        all[index].encodeMetrics(family, into: &buffer, scratch: &scratch)
+                        renderings[index].series._withUnsafeGuaranteedRef {
+                            $0.encodeMetrics(family, into: &buffer, scratch: &scratch.histogram)
+                        }
                     }
                 }
+                buffer.endLengthDelimited(message)
+                return
             }
-            buffer.endLengthDelimited(message)
-            return
-        }
-        if family == .stateSeconds {
-            // Reused breakers re-encode their time-in-state metrics (fixed-width values, nothing to format): at
-            // most the labels and 2 × 32 bytes for each metric's key, length and value.
-            for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) }
-            bound &+= all.count &* labelBytes
-        }
-        let labels = SeriesLayout.protobufLabels
-        let values = SeriesLayout.values
-        let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
-        renderings.withUnsafeBufferPointer { renderings in
+            let labels = SeriesLayout.protobufLabels
+            let values = SeriesLayout.values
+            let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
             _ = buffer.appendRendered(bound: bound) { writer in
                 for index in renderings.indices {
-                    guard let rendered = renderings[index].rendered else {
+                    let scraped = renderings[index]
+                    guard let bytes = scraped.bytes, let ends = scraped.familyEnds else {
                         // Read anew: encoded from its cells, as ``encodeMetrics(_:into:scratch:)`` encodes it.
-                        let series = all[index]
-                        if series.hasSeries(in: slots) {
-                            series.encode(
+                        scraped.series._withUnsafeGuaranteedRef { series in
+                            if series.hasSeries(in: slots) {
+                                series.encode(
+                                    slots,
+                                    labels: labels,
+                                    values: values,
+                                    valueField: valueField,
+                                    projected: nil,
+                                    into: &writer
+                                )
+                            }
+                        }
+                        continue
+                    }
+                    if family == .stateSeconds, scraped.projectedNanoseconds >= 0 {
+                        scraped.series._withUnsafeGuaranteedRef {
+                            $0.encode(
                                 slots,
                                 labels: labels,
                                 values: values,
                                 valueField: valueField,
-                                projected: nil,
+                                projected: (
+                                    slots.lowerBound &+ scraped.projectedState,
+                                    Self.seconds(nanoseconds: scraped.projectedNanoseconds)
+                                ),
                                 into: &writer
                             )
                         }
-                        continue
-                    }
-                    if family == .stateSeconds, let projected = renderings[index].projected {
-                        all[index].encode(
-                            slots,
-                            labels: labels,
-                            values: values,
-                            valueField: valueField,
-                            projected: (
-                                slots.lowerBound &+ projected.state, Self.seconds(nanoseconds: projected.nanoseconds)
-                            ),
-                            into: &writer
-                        )
                     } else {
-                        rendered.bytes.withUnsafeBufferPointer { bytes in
-                            writer.write(
-                                UnsafeBufferPointer(
-                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
-                                )
-                            )
-                        }
+                        writer.write(UnsafeBufferPointer(start: bytes + ends[raw], count: ends[raw &+ 1] &- ends[raw]))
                     }
                 }
             }
+            if family == .transitions {
+                for scraped in renderings {
+                    scraped.series._withUnsafeGuaranteedRef { $0.encodeUnexpectedTransitions(into: &buffer) }
+                }
+            }
+            buffer.endLengthDelimited(message)
         }
-        buffer.endLengthDelimited(message)
     }
 
     /// Makes this breaker's protobuf rendering current: encodes it anew unless it was encoded since the last
     /// refresh.
-    func prepareProtobuf(scratch: inout [UInt8]) {
+    func prepareProtobuf(scratch: inout RenderScratch) {
         let index = SeriesRenderCache.protobufIndex
         if let rendered = cache.formats[index], rendered.version == cache.version { return }
-        var rendered = cache.formats[index] ?? SeriesRenderCache.Rendered(version: cache.version)
-        cache.formats[index] = nil  // uniquely referenced while it is rewritten
-        rendered.version = cache.version
-        rendered.bytes.removeAll(keepingCapacity: true)
-        rendered.familyEnds.removeAll(keepingCapacity: true)
-        rendered.familyEnds.append(0)
+        scratch.clear()
+        scratch.ends.append(0)
         for family in BreakerFamily.allCases.prefix(SeriesRenderCache.familyCount) {
-            encodeMetrics(family, into: &rendered.bytes, scratch: &scratch)
-            rendered.familyEnds.append(rendered.bytes.count)
+            encodeMetrics(family, into: &scratch.bytes, scratch: &scratch.histogram)
+            scratch.ends.append(scratch.bytes.count)
         }
+        let rendered = cache.renderingToRewrite(format: index)
+        rendered.store(scratch.bytes, ends: scratch.ends)
+        rendered.version = cache.version
         cache.formats[index] = rendered
     }
 
@@ -140,7 +141,6 @@ extension BreakerSeries {
         buffer.appendRendered(bound: bound) { writer in
             encode(slots, labels: labels, values: values, valueField: valueField, projected: nil, into: &writer)
         }
-        if family == .transitions { encodeUnexpectedTransitions(into: &buffer) }
     }
 
     func hasSeries(in slots: Range<Int>) -> Bool {
@@ -194,7 +194,7 @@ extension BreakerSeries {
     }
 
     /// The transitions `StateTable` did not expect, once they occurred (see `appendUnexpectedTransitions`).
-    private func encodeUnexpectedTransitions(into buffer: inout [UInt8]) {
+    func encodeUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
             let value = cells.load(
                 SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)

@@ -14,11 +14,12 @@ extension BreakerSeries {
     /// Appends the family's header lines and the samples of every breaker (nothing if no breaker has a series in
     /// the family): the family's samples, grouped, breaker after breaker, each reused breaker's from its rendering
     /// of this scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()``
-    /// ran for each, and ``prepareText(as:)`` for each reused one). `renderings[i]` is `all[i]`'s.
+    /// ran for each, and ``prepareText(as:scratch:)`` for each reused one); the caller keeps every breaker's
+    /// series alive. The transitions that `StateTable` did not expect follow the family's samples, read from the
+    /// cells of every breaker, reused or not (renderings never hold them).
     static func render(
         _ family: BreakerFamily,
-        of all: [BreakerSeries],
-        _ renderings: [ScrapedRendering],
+        of renderings: [ScrapedRendering],
         as format: TextFormat,
         into buffer: inout [UInt8]
     ) {
@@ -26,91 +27,63 @@ extension BreakerSeries {
         renderings.withUnsafeBufferPointer { renderings in
             var bound = 0
             for index in renderings.indices {
-                if let ends = renderings[index].rendered?.familyEnds {
+                if let ends = renderings[index].familyEnds {
                     let bytes = ends[raw &+ 1] &- ends[raw]
                     if bytes > 0 { bound &+= bytes &+ NumberFormatting.maximumLength }
                 } else {
-                    bound &+= all[index].bound(of: family, as: format)
+                    bound &+= renderings[index].series._withUnsafeGuaranteedRef { $0.bound(of: family, as: format) }
                 }
             }
             guard bound > 0 else { return }
             let header = BreakerFamily.headers(format)[raw]
-            if family == .transitions {
-                // A breaker's unexpected transitions follow its samples, appended to the buffer: one write each.
-                buffer.append(contentsOf: header)
-                for index in renderings.indices {
-                    if let rendered = renderings[index].rendered {
-                        rendered.bytes.withUnsafeBufferPointer { bytes in
-                            buffer.append(
-                                contentsOf: UnsafeBufferPointer(
-                                    rebasing: bytes[rendered.familyEnds[raw]..<rendered.familyEnds[raw &+ 1]]
-                                )
-                            )
-                        }
-                    } else {
-                        all[index].renderFamily(family, as: format, into: &buffer)
-                    }
-                }
-                return
-            }
             let slots = SeriesLayout.familySlots[raw]
             let values = SeriesLayout.values
             buffer.appendRendered(bound: bound &+ header.count) { writer in
                 writer.write(header)
                 for index in renderings.indices {
-                    guard let rendered = renderings[index].rendered else {
-                        // Read anew: rendered from its cells, as ``renderFamilies(as:into:)`` renders it.
-                        let series = all[index]
-                        if family == .callDuration {
-                            series.writeHistograms(as: format, into: &writer)
-                        } else {
-                            // Writes nothing when the breaker has no series in the family (no slot has a prefix).
-                            let state = series.cells.load(SeriesLayout.state)
-                            _ = series.write(slots, values: values, state: state, mark: -1, into: &writer)
+                    let scraped = renderings[index]
+                    guard let bytes = scraped.bytes, let ends = scraped.familyEnds else {
+                        // Read anew: rendered from its cells, as ``renderFamilies(as:state:into:ends:)`` renders
+                        // it.
+                        scraped.series._withUnsafeGuaranteedRef { series in
+                            if family == .callDuration {
+                                series.writeHistograms(as: format, into: &writer)
+                            } else {
+                                // Writes nothing when the breaker has no series in the family (no slot has a
+                                // prefix).
+                                _ = series.write(slots, values: values, state: nil, mark: -1, into: &writer)
+                            }
                         }
                         continue
                     }
-                    let start = rendered.familyEnds[raw]
-                    let end = rendered.familyEnds[raw &+ 1]
-                    rendered.bytes.withUnsafeBufferPointer { bytes in
-                        if family == .stateSeconds, let projected = renderings[index].projected {
-                            // Reused: the current state's number alone is rewritten.
-                            let value = rendered.currentStateValue
-                            writer.write(UnsafeBufferPointer(rebasing: bytes[start..<value.lowerBound]))
-                            let seconds = Self.seconds(nanoseconds: projected.nanoseconds)
-                            writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
-                            writer.write(UnsafeBufferPointer(rebasing: bytes[value.upperBound..<end]))
-                        } else {
-                            writer.write(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-                        }
+                    let start = ends[raw]
+                    let end = ends[raw &+ 1]
+                    if family == .stateSeconds, scraped.projectedNanoseconds >= 0 {
+                        // Reused: the current state's number alone is rewritten.
+                        let value = scraped.currentStateValue
+                        writer.write(UnsafeBufferPointer(start: bytes + start, count: value.lowerBound &- start))
+                        let seconds = Self.seconds(nanoseconds: scraped.projectedNanoseconds)
+                        writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
+                        writer.write(
+                            UnsafeBufferPointer(start: bytes + value.upperBound, count: end &- value.upperBound)
+                        )
+                    } else {
+                        writer.write(UnsafeBufferPointer(start: bytes + start, count: end &- start))
                     }
                 }
             }
-        }
-    }
-
-    /// This breaker's samples of `family` from its cells, as ``renderFamilies(as:into:)`` renders them (for a
-    /// breaker read anew, whose rendering is not cached: see ``SeriesRenderCache``).
-    private func renderFamily(_ family: BreakerFamily, as format: TextFormat, into buffer: inout [UInt8]) {
-        let bound = bound(of: family, as: format)
-        if bound > 0 {
-            let slots = SeriesLayout.familySlots[family.rawValue]
-            let values = SeriesLayout.values
-            let state = cells.load(SeriesLayout.state)
-            buffer.appendRendered(bound: bound) { writer in
-                if family == .callDuration {
-                    writeHistograms(as: format, into: &writer)
-                } else {
-                    _ = write(slots, values: values, state: state, mark: -1, into: &writer)
+            if family == .transitions {
+                for scraped in renderings {
+                    scraped.series._withUnsafeGuaranteedRef { $0.appendUnexpectedTransitions(into: &buffer) }
                 }
             }
         }
-        if family == .transitions { appendUnexpectedTransitions(into: &buffer) }
     }
 
     /// Makes this breaker's rendering in `format` current: renders it anew unless it was rendered since the last
-    /// refresh, for the state the reused time is projected for.
-    func prepareText(as format: TextFormat) {
+    /// refresh, for the state the reused time is projected for. `scratch` is room to render in, reused across
+    /// breakers.
+    func prepareText(as format: TextFormat, scratch: inout RenderScratch) {
         let index = format.cacheIndex
         if let rendered = cache.formats[index], rendered.version == cache.version,
             cache.projectedNanoseconds == nil
@@ -118,13 +91,15 @@ extension BreakerSeries {
         {
             return
         }
-        var rendered = cache.formats[index] ?? SeriesRenderCache.Rendered(version: cache.version)
-        cache.formats[index] = nil  // uniquely referenced while it is rewritten
+        scratch.clear()
+        let state = cells.load(SeriesLayout.state)
+        let marked = renderFamilies(as: format, state: state, into: &scratch.bytes, ends: &scratch.ends)
+        let rendered = cache.renderingToRewrite(format: index)
+        rendered.store(scratch.bytes, ends: scratch.ends)
         rendered.version = cache.version
-        rendered.bytes.removeAll(keepingCapacity: true)
-        rendered.familyEnds.removeAll(keepingCapacity: true)
-        renderFamilies(as: format, into: &rendered)
-        if let reading = cache.reading, rendered.markedState != UInt64(reading.state.rawValue) {
+        rendered.currentStateValue = marked
+        rendered.markedState = state
+        if let reading = cache.reading, state != UInt64(reading.state.rawValue) {
             // An event changed the gauges since the reading (it will have moved the stamp by the next scrape): show
             // the cells as they are now, without projecting the reading's time onto another state's sample.
             cache.projectedNanoseconds = nil
@@ -132,21 +107,25 @@ extension BreakerSeries {
         cache.formats[index] = rendered
     }
 
-    /// Renders every breaker family of this breaker, family after family, recording where each ends and where the
-    /// current state's time-in-state number is.
-    private func renderFamilies(as format: TextFormat, into rendered: inout SeriesRenderCache.Rendered) {
+    /// Renders every breaker family of this breaker, family after family, recording in `ends` where each ends;
+    /// returns where the number of state `state`'s time-in-state sample is.
+    private func renderFamilies(
+        as format: TextFormat,
+        state: UInt64,
+        into bytes: inout [UInt8],
+        ends: inout [Int]
+    ) -> Range<Int> {
         let values = SeriesLayout.values
-        let state = cells.load(SeriesLayout.state)
-        rendered.markedState = state
-        rendered.familyEnds.append(0)
+        var currentStateValue = 0..<0
+        ends.append(0)
         for family in BreakerFamily.allCases.prefix(SeriesRenderCache.familyCount) {
             let bound = bound(of: family, as: format)
             if bound > 0 {
-                let start = rendered.bytes.count
+                let start = bytes.count
                 let slots = SeriesLayout.familySlots[family.rawValue]
                 let mark = family == .stateSeconds ? slots.lowerBound &+ Int(state) : -1
                 var marked = 0..<0
-                rendered.bytes.appendRendered(bound: bound) { writer in
+                bytes.appendRendered(bound: bound) { writer in
                     if family == .callDuration {
                         writeHistograms(as: format, into: &writer)
                     } else {
@@ -154,16 +133,17 @@ extension BreakerSeries {
                     }
                 }
                 if family == .stateSeconds {
-                    rendered.currentStateValue = (start &+ marked.lowerBound)..<(start &+ marked.upperBound)
+                    currentStateValue = (start &+ marked.lowerBound)..<(start &+ marked.upperBound)
                 }
             }
-            if family == .transitions { appendUnexpectedTransitions(into: &rendered.bytes) }
-            rendered.familyEnds.append(rendered.bytes.count)
+            ends.append(bytes.count)
         }
+        return currentStateValue
     }
 
     /// The most bytes this breaker's samples of `family` take: their prefixes, plus a number and a line feed each
     /// (and room for an exemplar on each bucket sample, in OpenMetrics, once the breaker has any).
+    @inline(__always)
     func bound(of family: BreakerFamily, as format: TextFormat) -> Int {
         if family == .callDuration {
             guard format == .openMetrics, exemplars.load() != nil, let durations else { return histogramBound }
@@ -178,15 +158,17 @@ extension BreakerSeries {
     private static let exemplarBound =
         16 + 2 * DurationExemplars.maximumTraceIDLength + 2 * (NumberFormatting.maximumLength + 1)
 
-    /// Writes the samples of `slots`; returns where the number of slot `mark` is in the writer's bytes.
+    /// Writes the samples of `slots`, for state `state` (nil: the one the cells hold); returns where the number of
+    /// slot `mark` is in the writer's bytes.
     func write(
         _ slots: Range<Int>,
         values: [SeriesLayout.Value],
-        state: UInt64,
+        state: UInt64?,
         mark: Int,
         into writer: inout ExpositionWriter
     ) -> Range<Int> {
         let cells = cells
+        let state = state ?? cells.load(SeriesLayout.state)
         var marked = 0..<0
         prefixes.withUnsafeBufferPointer { text in
             prefixEnds.withUnsafeBufferPointer { ends in
@@ -292,7 +274,7 @@ extension BreakerSeries {
 
     /// Appends the transitions the breaker made that `StateTable` did not expect (none so far; only should
     /// the core gain one), once they occurred. Off the fast path: it builds each line when needed.
-    private func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
+    func appendUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
             let value = cells.load(
                 SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)

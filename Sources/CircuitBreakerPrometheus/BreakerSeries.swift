@@ -253,7 +253,16 @@ final class BreakerSeries: BreakerMonitor {
 
     /// Brings the gauges up to date from a reading of the breaker, if the breaker is still alive.
     func refresh() {
-        gauges.refresh(read: { $0.gaugeReading() }, order: \.order) { reading, previous in
+        guard let breaker = gauges.source else { return }
+        refresh(from: breaker)
+    }
+
+    /// Brings the gauges up to date from a reading of `breaker` (the attached one, which the caller holds); returns
+    /// the reading the gauges show after: this one, or a newer one another thread applied first.
+    @discardableResult
+    func refresh(from breaker: CircuitBreaker) -> BreakerGaugeReading? {
+        let reading = breaker.gaugeReading()
+        return gauges.offerReturningLatest(reading, order: reading.order) { reading, previous in
             cells.store(UInt64(reading.state.rawValue), at: SeriesLayout.state)
             cells.storeDouble(reading.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
             cells.storeDouble(reading.overrideExpiry, at: SeriesLayout.overrideExpiry)

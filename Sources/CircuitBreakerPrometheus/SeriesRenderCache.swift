@@ -68,18 +68,52 @@ final class SeriesRenderCache: @unchecked Sendable {
         var count: UInt64
     }
 
-    /// The rendering of one breaker in one format: its bytes of every breaker family, family after family.
-    struct Rendered {
+    /// The rendering of one breaker in one format: its bytes of every breaker family, family after family, in
+    /// memory of its own, so that a scrape that holds a reference copies from it through pointers (no reference
+    /// counting per family and breaker). It is rewritten in place only while the cache holds the one reference
+    /// (under ``lock``); a scrape that still copies from it holds another, so a rewrite then allocates a new one.
+    ///
+    /// `@unchecked Sendable`: written only under the cache's ``lock`` while uniquely referenced; read by scrapes,
+    /// which took their reference under that lock, while they hold it.
+    final class Rendered: @unchecked Sendable {
         /// The ``SeriesRenderCache/version`` it was rendered at.
-        var version: UInt64
-        var bytes: [UInt8] = []
+        var version: UInt64 = 0
+        private(set) var bytes: UnsafeMutablePointer<UInt8>
+        private(set) var capacity: Int
         /// `bytes[familyEnds[f]..<familyEnds[f + 1]]` holds family `f` (by raw value).
-        var familyEnds: [Int] = []
+        let familyEnds: UnsafeMutablePointer<Int>
         /// Text: where the number of the current state's `circuit_breaker_state_seconds_total` sample is, to be
         /// rewritten when the rendering is reused.
         var currentStateValue: Range<Int> = 0..<0
         /// The raw state the gauges held when it was rendered: the state whose sample ``currentStateValue`` is.
         var markedState: UInt64 = .max
+
+        init() {
+            capacity = 0
+            bytes = .allocate(capacity: 0)
+            familyEnds = .allocate(capacity: SeriesRenderCache.familyCount &+ 1)
+            familyEnds.initialize(repeating: 0, count: SeriesRenderCache.familyCount &+ 1)
+        }
+
+        deinit {
+            bytes.deallocate()
+            familyEnds.deallocate()
+        }
+
+        /// Replaces the bytes with `rendered`, whose families end at `ends` (one more than there are families).
+        func store(_ rendered: [UInt8], ends: [Int]) {
+            if rendered.count > capacity {
+                bytes.deallocate()
+                capacity = rendered.count
+                bytes = .allocate(capacity: capacity)
+            }
+            rendered.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress { bytes.update(from: base, count: source.count) }
+            }
+            for family in 0...SeriesRenderCache.familyCount {
+                familyEnds[family] = family < ends.count ? ends[family] : rendered.count
+            }
+        }
     }
 
     /// The stamp at the last refresh, and the reading the gauges then took.
@@ -100,14 +134,34 @@ final class SeriesRenderCache: @unchecked Sendable {
     /// in the order they are rendered.
     static let familyCount = BreakerFamily.keyState.rawValue
 
-    /// This scrape's part of the breaker in format `index`, once it was prepared: nil bytes when it was read anew,
-    /// to be rendered straight into the response.
-    func scraped(format index: Int, reused: Bool) -> ScrapedRendering {
-        guard reused else { return ScrapedRendering(rendered: nil, projected: nil) }
-        let projected = projectedNanoseconds.flatMap { nanoseconds in
-            reading.map { (nanoseconds, Int($0.state.rawValue)) }
+    /// The rendering of format `index` to rewrite: the current one if nothing else references it, else a new one.
+    func renderingToRewrite(format index: Int) -> Rendered {
+        var rendered = formats[index]
+        formats[index] = nil
+        if rendered == nil || !isKnownUniquelyReferenced(&rendered!) { rendered = Rendered() }
+        return rendered!
+    }
+
+    /// This scrape's part of the breaker in format `index`, once it was prepared: no bytes when it was read anew,
+    /// to be rendered straight into the response. A reused rendering is appended to `retained`, which the scrape
+    /// keeps until it has copied the bytes.
+    func scraped(
+        _ series: BreakerSeries,
+        format index: Int,
+        reused: Bool,
+        retaining retained: inout [Rendered]
+    ) -> ScrapedRendering {
+        var scraped = ScrapedRendering(series: .passUnretained(series))
+        guard reused, let rendered = formats[index] else { return scraped }
+        retained.append(rendered)
+        scraped.bytes = UnsafePointer(rendered.bytes)
+        scraped.familyEnds = UnsafePointer(rendered.familyEnds)
+        scraped.currentStateValue = rendered.currentStateValue
+        if let projectedNanoseconds, let reading {
+            scraped.projectedNanoseconds = projectedNanoseconds
+            scraped.projectedState = Int(reading.state.rawValue)
         }
-        return ScrapedRendering(rendered: formats[index], projected: projected)
+        return scraped
     }
 
     /// Forgets every rendering, so that the next scrape reads and renders every breaker anew (a test hook, to
@@ -119,16 +173,37 @@ final class SeriesRenderCache: @unchecked Sendable {
     }
 }
 
-/// One breaker's part of one scrape: its rendering in the scrape's format and what to rewrite in it, read from its
-/// ``SeriesRenderCache`` once per scrape. The families' loops over the breakers then read these plain values
-/// rather than each breaker's cache, a class whose every field access is checked for exclusivity and retains what
-/// it returns (in `perf` of a scrape reusing every breaker, those retains, releases and copies were among its
-/// largest costs).
+/// One breaker's part of one scrape: where its rendering in the scrape's format is and what to rewrite in it, read
+/// from its ``SeriesRenderCache`` once per scrape. Plain values and pointers, so that the families' loops over the
+/// breakers count no references (in `perf` and callgrind of a scrape, retains and releases of each breaker's
+/// rendering, once per family, were among its largest costs); the scrape holds the renderings themselves.
 struct ScrapedRendering {
-    /// The reused rendering; nil when the breaker was read anew, to be rendered from its cells into the response.
-    var rendered: SeriesRenderCache.Rendered?
-    /// When the breaker is reused: its nanoseconds in the current state, and that state's raw value.
-    var projected: (nanoseconds: Int64, state: Int)?
+    /// The breaker's series, unretained: the scrape holds every series (``RegistryState``'s scrape).
+    var series: Unmanaged<BreakerSeries>
+    /// The reused rendering's bytes; nil when the breaker was read anew, to be rendered from its cells into the
+    /// response.
+    var bytes: UnsafePointer<UInt8>?
+    /// Where each family's bytes end (``SeriesRenderCache/Rendered/familyEnds``).
+    var familyEnds: UnsafePointer<Int>?
+    /// ``SeriesRenderCache/Rendered/currentStateValue``.
+    var currentStateValue: Range<Int> = 0..<0
+    /// When the breaker is reused: its nanoseconds in the current state (negative: not projected), and that
+    /// state's raw value.
+    var projectedNanoseconds: Int64 = -1
+    var projectedState = 0
+}
+
+/// Room in which a scrape renders a breaker before its rendering is stored, reused from one breaker to the next.
+struct RenderScratch {
+    var bytes: [UInt8] = []
+    var ends: [Int] = []
+    /// For the histograms of the protobuf encoding.
+    var histogram: [UInt8] = []
+
+    mutating func clear() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
 }
 
 extension TextFormat {
@@ -158,17 +233,17 @@ extension BreakerSeries {
         var count: UInt64 = 0
         for cell in SeriesLayout.changeCells { count &+= cells.loadAcquiring(cell) }
         let stamp = SeriesRenderCache.ChangeStamp(generation: generation, changes: changes, count: count)
-        let now = breaker.clock.coarseNanoseconds()
         if let reading = cache.reading, cache.refreshed == stamp, reading.state == state,
             reading.generation == generation,
-            state == .closed || state == .open || state == .forcedOpen,
-            !Self.windowMaySlide(reading, breaker: breaker, now: now)
+            state == .closed || state == .open || state == .forcedOpen
         {
-            cache.projectedNanoseconds = reading.nanosecondsInCurrentState(at: now)
-            return true
+            let now = breaker.clock.coarseNanoseconds()
+            if !Self.windowMaySlide(reading, breaker: breaker, now: now) {
+                cache.projectedNanoseconds = reading.nanosecondsInCurrentState(at: now)
+                return true
+            }
         }
-        refresh()
-        cache.reading = gauges.latest
+        cache.reading = refresh(from: breaker)
         cache.refreshed = stamp
         cache.version &+= 1
         return false
