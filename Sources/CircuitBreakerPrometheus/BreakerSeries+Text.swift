@@ -62,8 +62,10 @@ extension BreakerSeries {
                         // Reused: the current state's number alone is rewritten.
                         let value = scraped.currentStateValue
                         writer.write(UnsafeBufferPointer(start: bytes + start, count: value.lowerBound &- start))
-                        let seconds = Self.seconds(nanoseconds: scraped.projectedNanoseconds)
-                        writer.writeNumber { NumberFormatting.write(seconds, to: $0) }
+                        // The same bytes as the `Double` a reading stores (``BreakerSeries/seconds(nanoseconds:)``)
+                        // renders, in far fewer instructions.
+                        let nanoseconds = scraped.projectedNanoseconds
+                        writer.writeNumber { NumberFormatting.write(secondsOfNanoseconds: nanoseconds, to: $0) }
                         writer.write(
                             UnsafeBufferPointer(start: bytes + value.upperBound, count: end &- value.upperBound)
                         )
