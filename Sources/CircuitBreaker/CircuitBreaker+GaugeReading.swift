@@ -9,10 +9,10 @@ package struct BreakerGaugeReading: Sendable {
     /// The failure and slow-call ratios of the window, 0 below its minimum number of calls.
     package let failureRatio: Double
     package let slowCallRatio: Double
-    /// The calls in the window when read (0 for the consecutive-failure policy).
-    package let windowCalls: Int
-    /// The reading of the breaker's coarse clock the window was read at.
-    package let windowReadAt: Int64
+    /// The reading of the breaker's coarse clock before which the window's ratios cannot change without a call:
+    /// when the oldest bucket that held calls slides out (`Int64.max` for a window that does not slide with time,
+    /// an empty one, or the consecutive-failure policy).
+    package let windowStableUntil: Int64
     /// Unix time of the last transition.
     package let lastTransitionTimestamp: Double
     /// When the active override ends (Unix time), or 0 without one.
@@ -42,7 +42,7 @@ extension CircuitBreaker {
         let now = clock.coarseNanoseconds()
         return machine.withLock { machine in
             let word = ControlWord(rawValue: control.load(ordering: .acquiring))
-            let totals = windowTotals(now: now)
+            let (totals, stableUntil) = rule.totalsAndStability(now: now)
             let ratios = totals.ratios(minimumCalls: rule.minimumCalls)
             let (timeInState, countedTo) = machine.stateTimes.counted(current: word.state, now: now)
             return BreakerGaugeReading(
@@ -50,8 +50,7 @@ extension CircuitBreaker {
                 generation: word.generation,
                 failureRatio: ratios.failure,
                 slowCallRatio: ratios.slow,
-                windowCalls: totals.calls,
-                windowReadAt: now,
+                windowStableUntil: stableUntil,
                 lastTransitionTimestamp: machine.lastTransitionTimestamp,
                 overrideExpiry: machine.activeOverride?.expiresAt ?? 0,
                 timeInState: timeInState,
@@ -72,12 +71,5 @@ extension CircuitBreaker {
     /// load (``gaugeReading()`` locks the breaker) shows at least every change counted in the value loaded.
     package var changeCount: UInt64 {
         postedEvents.load(ordering: .acquiring)
-    }
-
-    /// The length of one bucket of the breaker's time window in nanoseconds, or nil if its window does not slide
-    /// with time (a count window, consecutive failures). A window's ratios can change without a call only when
-    /// `now / windowBucketNanoseconds` moves.
-    package var windowBucketNanoseconds: Int64? {
-        rule.kind == .timeWindow ? rule.timeWindow.bucketNanos : nil
     }
 }

@@ -14,8 +14,8 @@ import CircuitBreaker
 /// - the stamp equals the one of its last refresh;
 /// - the breaker is closed, open or forced open (a half-open breaker's trials and a disabled breaker's calls reach
 ///   the core after the monitor heard of them, so for these the proof below does not hold: they are always read);
-/// - its time window holds no call, or the window has not slid to another bucket since it was read (a window's
-///   ratios decay as buckets slide out, without any call).
+/// - the oldest bucket of its time window that held calls when it was read has not slid out of the window since
+///   (a window's ratios decay as buckets slide out, without any call; an empty window cannot).
 /// Then only the breaker's time in its current state moved since its last reading, by exactly the time elapsed on
 /// its clock (a period ends only at a transition, which a new generation shows): that one value is re-formatted
 /// from the last reading (``BreakerGaugeReading/nanosecondsInCurrentState(at:)``), everything else is copied.
@@ -238,7 +238,7 @@ extension BreakerSeries {
             state == .closed || state == .open || state == .forcedOpen
         {
             let now = breaker.clock.coarseNanoseconds()
-            if !Self.windowMaySlide(reading, breaker: breaker, now: now) {
+            if now < reading.windowStableUntil {
                 cache.projectedNanoseconds = reading.nanosecondsInCurrentState(at: now)
                 return true
             }
@@ -247,12 +247,5 @@ extension BreakerSeries {
         cache.refreshed = stamp
         cache.version &+= 1
         return false
-    }
-
-    /// Whether the window read in `reading` may have lost a bucket by `now`: it held calls, it slides with time,
-    /// and `now` is in another bucket.
-    private static func windowMaySlide(_ reading: BreakerGaugeReading, breaker: CircuitBreaker, now: Int64) -> Bool {
-        guard reading.windowCalls > 0, let bucket = breaker.windowBucketNanoseconds else { return false }
-        return now / bucket != reading.windowReadAt / bucket
     }
 }

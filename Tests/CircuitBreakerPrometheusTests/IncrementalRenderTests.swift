@@ -155,7 +155,11 @@ import Testing
         clock.advance(by: .milliseconds(500))  // the same bucket: reused
         #expect(ExpositionSamples(monitor.emitToString())[ratio] == 0.5)
         #expect(monitor.shared.lastScrape.withLock { $0.reused } == 1)
-        clock.advance(by: .seconds(11))  // the calls' bucket slid out: read anew
+        clock.advance(by: .seconds(3))  // another bucket (of 2 s), while the calls' bucket is in the window: reused
+        #expect(ExpositionSamples(monitor.emitToString())[ratio] == 0.5)
+        #expect(monitor.shared.lastScrape.withLock { $0.reused } == 1)
+        Self.expectReusedEqualsFresh(monitor, "a window that slid by empty buckets")
+        clock.advance(by: .seconds(8))  // the calls' bucket slid out: read anew
         #expect(ExpositionSamples(monitor.emitToString())[ratio] == 0)
         #expect(monitor.shared.lastScrape.withLock { $0.read } == 1)
         clock.advance(by: .seconds(30))  // an empty window cannot decay: reused
