@@ -11,7 +11,8 @@
 // The custom metrics time the render alone; the calls between renders are outside them (they are inside `wallClock`
 // and `instructions`, which therefore include 10 or 1,000 calls of about 50 ns each): `µs per render` is its wall
 // time, `CPU µs per render` the CPU time of the rendering thread, which a machine shared with builds disturbs far
-// less (hardware instruction counters are not available on this machine's VM, and valgrind fails on the runtime).
+// less (hardware instruction counters are not available on this machine's VM). For stable instruction counts, run
+// the same scrapes under callgrind: scripts/callgrind-render.sh (valgrind reads a copy stripped of swiftc's DWARF).
 
 import Benchmark
 import CircuitBreaker
