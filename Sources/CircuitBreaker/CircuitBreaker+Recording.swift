@@ -73,13 +73,17 @@ extension CircuitBreaker {
     @inlinable
     func recordSuccess(_ permit: Permit) {
         let (duration, slow) = elapsed(since: permit)
+        // A closed call's outcome reaches the window before the monitors hear of it (see `recordClosed`).
+        let trip = permit.word.isClosed ? recordClosed(permit, failure: false, slow: slow) : nil
         if hasCallMonitors {
             callMonitor.callSucceeded(self, duration: duration)
             if slow, let duration { callMonitor.slowCall(self, duration: duration) }
         }
         if permit.word.isHalfOpen {
             settleTrial(permit, failure: false)
-        } else {
+        } else if let trip {
+            self.trip(permit, reason: trip)
+        } else if !permit.word.isClosed {
             store(permit, failure: false, slow: slow)
         }
     }
@@ -101,6 +105,7 @@ extension CircuitBreaker {
     @usableFromInline
     func recordFailure(_ permit: Permit, error: (any Error)?, timeout: Duration? = nil) {
         let (measured, slow) = elapsed(since: permit)
+        let trip = permit.word.isClosed ? recordClosed(permit, failure: true, slow: slow) : nil
         if let timeout {
             if hasCallMonitors { callMonitor.callTimedOut(self, duration: timeout) }
         } else {
@@ -112,9 +117,31 @@ extension CircuitBreaker {
         }
         if permit.word.isHalfOpen {
             settleTrial(permit, failure: true)
-        } else {
+        } else if let trip {
+            self.trip(permit, reason: trip)
+        } else if !permit.word.isClosed {
             store(permit, failure: true, slow: slow)
         }
+    }
+
+    /// Records the outcome of a call admitted while closed in the policy's store, and returns why it trips the
+    /// breaker, if it does; the caller trips it after the monitors heard of the call, so that they still hear of the
+    /// call before the transition it caused.
+    ///
+    /// The window is written before the monitors hear of the call so that a monitor's count of the call is the
+    /// call's last write: an exporter that sees the count unchanged since its last reading of the window knows
+    /// that the window holds no outcome it has not read (`PrometheusMonitor` reuses a breaker's rendered series on
+    /// that proof).
+    @inlinable
+    func recordClosed(_ permit: Permit, failure: Bool, slow: Bool) -> TransitionReason? {
+        rule.record(
+            failure: failure,
+            slow: slow,
+            generation: permit.word.generation,
+            mayTrip: true,
+            now: { clock.coarseNanoseconds() },
+            isCurrent: { isCurrent(permit) }
+        )
     }
 
     /// Records the outcome of a call admitted while closed or disabled in the policy's store, if the breaker is

@@ -260,8 +260,9 @@ extension CircuitBreaker {
         post(.transition(transition), &machine)
     }
 
-    /// Queues `event` for the monitors, if there are any. Under the lock.
+    /// Counts `event` (``postedEvents``) and queues it for the monitors, if there are any. Under the lock.
     func post(_ event: BreakerEvent, _ machine: inout MachineState) {
+        postedEvents.wrappingAdd(1, ordering: .releasing)
         if hasMonitors { machine.outbox.post(event) }
     }
 

@@ -36,6 +36,11 @@ public final class CircuitBreaker: Sendable {
     let openUntil = Atomic<Int64>(0)
     /// Coarse monotonic time at which the active override ends; `Int64.max` when there is none.
     let overrideUntil = Atomic<Int64>(.max)
+    /// How many events the breaker has posted for its monitors (transitions, overrides applied and ended, resets):
+    /// bumped under `machine`'s lock as each is posted, so that a reader who loads it before locking to read the
+    /// breaker learns whether anything but calls and time changed it since an earlier reading, even before the
+    /// monitors heard of the event (another thread may be delivering them). See ``changeCount``.
+    let postedEvents = Atomic<UInt64>(0)
     /// Whether calls are rejected (``Enforcement/enforcing``) rather than only reported (shadow mode).
     @usableFromInline
     let enforcing: Bool

@@ -90,6 +90,13 @@ struct StateTimeAccount: Sendable {
         return totals
     }
 
+    /// ``totals(current:now:)``, and the reading the current period was counted to: `now`, or a higher reading that
+    /// another caller used before.
+    mutating func counted(current state: CircuitState, now: Int64) -> (totals: TimeInState, to: Int64) {
+        let totals = totals(current: state, now: now)
+        return (totals, floor)
+    }
+
     /// How long the current period has lasted at `now`.
     mutating func currentPeriod(now: Int64) -> Duration {
         .nanoseconds(reading(now) &- periodStart)

@@ -162,6 +162,36 @@ struct TimeWindow: ~Copyable, @unchecked Sendable {
         return WindowTotals(calls: totals.calls, failures: totals.failures, slowCalls: totals.slow)
     }
 
+    /// ``totals(now:)``, and the coarse time until which the totals cannot change without a call: when the oldest
+    /// bucket that holds calls slides out of the window (`Int64.max` for an empty window). For exporters, which
+    /// reuse what they rendered of a breaker while its series have no reason to change (the same loads as
+    /// ``totals(now:)``, bucket by bucket).
+    func totalsAndStability(now: Int64) -> (totals: WindowTotals, stableUntil: Int64) {
+        let epoch = now / bucketNanos
+        if epoch > Self.epoch(of: head.load(ordering: .acquiring)) { rotate(to: epoch) }
+        let headEpoch = Self.epoch(of: head.load(ordering: .acquiring))
+        var totals = (calls: 0, failures: 0, slow: 0)
+        var oldest = Int64.max
+        for bucket in 0..<bucketCount {
+            var calls = 0
+            for stripe in 0...stripeMask {
+                let counters = counters + stripe * stripeStride + 3 * bucket
+                calls += counters[0].load(ordering: .relaxed)
+                totals.failures += counters[1].load(ordering: .relaxed)
+                totals.slow += counters[2].load(ordering: .relaxed)
+            }
+            totals.calls += calls
+            guard calls != 0 else { continue }
+            // The bucket's epoch: the latest at or before the head's that maps to it.
+            let back = (Int64(Int(headEpoch % Int64(bucketCount)) - bucket) + Int64(bucketCount)) % Int64(bucketCount)
+            oldest = min(oldest, headEpoch - back)
+        }
+        let stableUntil =
+            oldest == .max
+            ? Int64.max : (oldest + Int64(bucketCount)).multipliedReportingOverflow(by: bucketNanos).partialValue
+        return (WindowTotals(calls: totals.calls, failures: totals.failures, slowCalls: totals.slow), stableUntil)
+    }
+
     /// Empties the window. Called under the breaker's lock at a transition to closed.
     func reset(now: Int64) {
         rotation.withLock { _ in

@@ -122,6 +122,16 @@ struct TripRule: ~Copyable, Sendable {
         }
     }
 
+    /// ``totals(now:)``, and the coarse time until which they cannot change without a call (`Int64.max` unless
+    /// the window slides with time: see ``TimeWindow/totalsAndStability(now:)``).
+    func totalsAndStability(now: Int64) -> (totals: WindowTotals, stableUntil: Int64) {
+        switch kind {
+        case .consecutiveFailures: (.empty, .max)
+        case .countWindow: (countWindow.totals, .max)
+        case .timeWindow: timeWindow.totalsAndStability(now: now)
+        }
+    }
+
     /// Failures in a row in `generation` (consecutive-failure policy; 0 otherwise).
     func consecutiveFailureCount(generation: UInt64) -> Int {
         kind == .consecutiveFailures ? consecutiveFailures.count(generation: generation) : 0

@@ -33,7 +33,11 @@ package final class LatestSnapshot<Source: AnyObject & Sendable, Value: Sendable
 
     /// Reads a snapshot of the source, if it is still alive, and offers it (see ``offer(_:order:apply:)``). The
     /// source is read outside the cell's lock, so its own lock is never taken while this one is held.
-    package func refresh(read: (Source) -> Value, order: (Value) -> Order, apply: (_ new: Value, _ previous: Value?) -> Void) {
+    package func refresh(
+        read: (Source) -> Value,
+        order: (Value) -> Order,
+        apply: (_ new: Value, _ previous: Value?) -> Void
+    ) {
         guard let source = state.withLock({ $0.source }) else { return }
         let value = read(source)
         offer(value, order: order(value), apply: apply)
@@ -51,6 +55,29 @@ package final class LatestSnapshot<Source: AnyObject & Sendable, Value: Sendable
             apply(value, previous)
             return true
         }
+    }
+
+    /// Offers `value` as ``offer(_:order:apply:)`` does, and returns the value applied last after the offer: `value`,
+    /// or a newer one that another thread applied before.
+    package func offerReturningLatest(
+        _ value: Value,
+        order: Order,
+        apply: (_ new: Value, _ previous: Value?) -> Void
+    ) -> Value? {
+        state.withLock { state in
+            if order >= state.order {
+                let previous = state.value
+                state.order = order
+                state.value = value
+                apply(value, previous)
+            }
+            return state.value
+        }
+    }
+
+    /// The source, while attached and alive.
+    package var source: Source? {
+        state.withLock { $0.source }
     }
 
     /// The value applied last, if any.

@@ -123,6 +123,25 @@ package enum NumberFormatting {
         return copy(magnitude.description, to: destination)
     }
 
+    /// Writes `Double(nanoseconds) / 1e9` exactly as ``write(_:to:)-(Double,_)`` writes that `Double`, in far fewer
+    /// instructions for the common values: from 2⁻⁷ s to 2²² s (7.8 ms to 48 days), through
+    /// ``writeSeconds(nanoseconds:to:)``. The time-in-state series are rewritten this way at every scrape.
+    ///
+    /// Why the two agree there: the decimal `n / 10⁹` with its trailing zeros removed (`m` decimals) parses back
+    /// to `x = Double(n) / 1e9` (the division is correctly rounded, and `n < 2⁵³` is exact). Below 2²², `x`'s
+    /// neighbouring `Double`s are at most 2⁻³¹ ≈ 4.7 × 10⁻¹⁰ away, so `x` is within 2.4 × 10⁻¹⁰ of `n / 10⁹`, and any
+    /// other decimal of at most `m` decimals is at least 10⁻⁹ − 2.4 × 10⁻¹⁰ from `x`: more than half the gap to a
+    /// neighbour, so it does not parse back to `x`, and among `m`-decimal values `n / 10⁹` is the closest. That is
+    /// the shortest, closest decimal the `Double` path writes from 2⁻⁷ up (a whole number of seconds included).
+    package static func write(secondsOfNanoseconds nanoseconds: Int64, to destination: UnsafeMutablePointer<UInt8>)
+        -> Int
+    {
+        if nanoseconds >= 7_812_500 && nanoseconds < 4_194_304_000_000_000 {
+            return writeSeconds(nanoseconds: UInt64(nanoseconds), to: destination)
+        }
+        return write(Double(nanoseconds) / 1e9, to: destination)
+    }
+
     /// Writes `nanoseconds` as seconds, exactly: the integer part, then up to 9 decimals without trailing zeros.
     package static func writeSeconds(nanoseconds: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         let fraction = nanoseconds % 1_000_000_000

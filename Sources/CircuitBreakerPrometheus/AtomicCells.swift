@@ -41,6 +41,20 @@ final class AtomicCells: @unchecked Sendable {
         cells[index].wrappingAdd(1, ordering: .relaxed)
     }
 
+    /// Adds 1 to cell `index`, ordered after every write this thread made before: the last write of a call or an
+    /// event, which a scrape reads with ``loadAcquiring(_:)`` (the same instruction as a relaxed add on x86-64).
+    @inline(__always)
+    func incrementReleasing(_ index: Int) {
+        cells[index].wrappingAdd(1, ordering: .releasing)
+    }
+
+    /// Reads cell `index`, ordered before every read this thread makes after: a write made before a
+    /// ``incrementReleasing(_:)`` this reading sees is visible to those reads.
+    @inline(__always)
+    func loadAcquiring(_ index: Int) -> UInt64 {
+        cells[index].load(ordering: .acquiring)
+    }
+
     /// Adds `value` to cell `index`, wrapping: one relaxed atomic add.
     @inline(__always)
     func add(_ value: UInt64, at index: Int) {

@@ -4,52 +4,162 @@ import PrometheusClientModel
 
 extension BreakerSeries {
     /// Appends the family as one length-delimited `MetricFamily` message holding the series of every breaker in
-    /// `all` (nothing if no breaker has a series in the family).
-    static func encode(_ family: BreakerFamily, of all: [BreakerSeries], into buffer: inout [UInt8]) {
-        let slots = SeriesLayout.familySlots[family.rawValue]
-        guard all.contains(where: { $0.hasSeries(in: slots) }) else { return }
-        let message = buffer.beginLengthDelimited(nil)
-        buffer.append(contentsOf: BreakerFamily.protobufHeaders[family.rawValue])
-        if family == .callDuration {
-            var scratch: [UInt8] = []
-            for series in all { series.encodeHistograms(into: &buffer, scratch: &scratch) }
-        } else {
-            let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
+    /// `renderings` (nothing if no breaker has a series in the family), each reused breaker's from its rendering of
+    /// this scrape and each other breaker's from its cells (see ``SeriesRenderCache``; ``prepareForScrape()`` ran
+    /// for each, and ``prepareProtobuf(scratch:)`` for each reused one); the caller keeps every breaker's series
+    /// alive. The transitions `StateTable` did not expect follow the family's metrics, from the cells of every
+    /// breaker (renderings never hold them).
+    static func encode(
+        _ family: BreakerFamily,
+        of renderings: [ScrapedRendering],
+        scratch: inout RenderScratch,
+        into buffer: inout [UInt8]
+    ) {
+        let raw = family.rawValue
+        let slots = SeriesLayout.familySlots[raw]
+        let labelBytes = SeriesLayout.protobufLabelBytes[raw]
+        renderings.withUnsafeBufferPointer { renderings in
+            var bound = 0
+            for index in renderings.indices {
+                let scraped = renderings[index]
+                // Read anew, or re-encoded with the projected time: each metric at most its labels and 2 × 32
+                // bytes for its key, length and value.
+                let metrics = scraped.series._withUnsafeGuaranteedRef {
+                    $0.hasSeries(in: slots) ? slots.count &* ($0.protobufBreakerLabel.count &+ 64) &+ labelBytes : 0
+                }
+                if let ends = scraped.familyEnds {
+                    bound &+= ends[raw &+ 1] &- ends[raw]
+                    if family == .stateSeconds, scraped.projectedNanoseconds >= 0 { bound &+= metrics }
+                } else {
+                    bound &+= metrics
+                }
+            }
+            guard bound > 0 else { return }
+            let message = buffer.beginLengthDelimited(nil)
+            buffer.append(contentsOf: BreakerFamily.protobufHeaders[raw])
+            if family == .callDuration {
+                // Histograms are appended to the buffer: one write per breaker.
+                for index in renderings.indices {
+                    if let bytes = renderings[index].bytes, let ends = renderings[index].familyEnds {
+                        buffer.append(
+                            contentsOf: UnsafeBufferPointer(
+                                start: bytes + ends[raw],
+                                count: ends[raw &+ 1] &- ends[raw]
+                            )
+                        )
+                    } else {
+                        renderings[index].series._withUnsafeGuaranteedRef {
+                            $0.encodeMetrics(family, into: &buffer, scratch: &scratch.histogram)
+                        }
+                    }
+                }
+                buffer.endLengthDelimited(message)
+                return
+            }
             let labels = SeriesLayout.protobufLabels
             let values = SeriesLayout.values
-            // Written through a pointer into room reserved up front, as the text is (see ExpositionWriter): each
-            // metric at most its labels and 2 × 32 bytes for its key, length and value.
-            let labelBytes = SeriesLayout.protobufLabelBytes[family.rawValue]
-            var bound = 0
-            for series in all { bound &+= slots.count &* (series.protobufBreakerLabel.count &+ 64) &+ labelBytes }
-            buffer.appendRendered(bound: bound) { writer in
-                for series in all {
-                    series.encode(slots, labels: labels, values: values, valueField: valueField, into: &writer)
+            let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
+            _ = buffer.appendRendered(bound: bound) { writer in
+                for index in renderings.indices {
+                    let scraped = renderings[index]
+                    guard let bytes = scraped.bytes, let ends = scraped.familyEnds else {
+                        // Read anew: encoded from its cells, as ``encodeMetrics(_:into:scratch:)`` encodes it.
+                        scraped.series._withUnsafeGuaranteedRef { series in
+                            if series.hasSeries(in: slots) {
+                                series.encode(
+                                    slots,
+                                    labels: labels,
+                                    values: values,
+                                    valueField: valueField,
+                                    projected: nil,
+                                    into: &writer
+                                )
+                            }
+                        }
+                        continue
+                    }
+                    if family == .stateSeconds, scraped.projectedNanoseconds >= 0 {
+                        scraped.series._withUnsafeGuaranteedRef {
+                            $0.encode(
+                                slots,
+                                labels: labels,
+                                values: values,
+                                valueField: valueField,
+                                projected: (
+                                    slots.lowerBound &+ scraped.projectedState,
+                                    Self.seconds(nanoseconds: scraped.projectedNanoseconds)
+                                ),
+                                into: &writer
+                            )
+                        }
+                    } else {
+                        writer.write(UnsafeBufferPointer(start: bytes + ends[raw], count: ends[raw &+ 1] &- ends[raw]))
+                    }
                 }
             }
             if family == .transitions {
-                for series in all { series.encodeUnexpectedTransitions(into: &buffer) }
+                for scraped in renderings {
+                    scraped.series._withUnsafeGuaranteedRef { $0.encodeUnexpectedTransitions(into: &buffer) }
+                }
             }
+            buffer.endLengthDelimited(message)
         }
-        buffer.endLengthDelimited(message)
     }
 
-    private func hasSeries(in slots: Range<Int>) -> Bool {
+    /// Makes this breaker's protobuf rendering current: encodes it anew unless it was encoded since the last
+    /// refresh.
+    func prepareProtobuf(scratch: inout RenderScratch) {
+        let index = SeriesRenderCache.protobufIndex
+        if let rendered = cache.formats[index], rendered.version == cache.version { return }
+        scratch.clear()
+        scratch.ends.append(0)
+        for family in BreakerFamily.allCases.prefix(SeriesRenderCache.familyCount) {
+            encodeMetrics(family, into: &scratch.bytes, scratch: &scratch.histogram)
+            scratch.ends.append(scratch.bytes.count)
+        }
+        let rendered = cache.renderingToRewrite(format: index)
+        rendered.store(scratch.bytes, ends: scratch.ends)
+        rendered.version = cache.version
+        cache.formats[index] = rendered
+    }
+
+    /// This breaker's `Metric`s of `family`, without the family's message around them.
+    func encodeMetrics(_ family: BreakerFamily, into buffer: inout [UInt8], scratch: inout [UInt8]) {
+        let slots = SeriesLayout.familySlots[family.rawValue]
+        guard hasSeries(in: slots) else { return }
+        if family == .callDuration {
+            encodeHistograms(into: &buffer, scratch: &scratch)
+            return
+        }
+        let valueField: UInt8 = family.contract.kind == .counter ? 3 : 2
+        let labels = SeriesLayout.protobufLabels
+        let values = SeriesLayout.values
+        // Written through a pointer into room reserved up front, as the text is (see ExpositionWriter): each
+        // metric at most its labels and 2 × 32 bytes for its key, length and value.
+        let bound =
+            slots.count &* (protobufBreakerLabel.count &+ 64) &+ SeriesLayout.protobufLabelBytes[family.rawValue]
+        buffer.appendRendered(bound: bound) { writer in
+            encode(slots, labels: labels, values: values, valueField: valueField, projected: nil, into: &writer)
+        }
+    }
+
+    func hasSeries(in slots: Range<Int>) -> Bool {
         prefixEnds[slots.upperBound] > prefixEnds[slots.lowerBound]
     }
 
     /// One `Metric` per present slot: the breaker's label, the slot's labels, and the value as a `Counter` (field 3)
-    /// or `Gauge` (field 2), empty for 0.
-    private func encode(
+    /// or `Gauge` (field 2), empty for 0; slot `projected.slot` takes `projected.value` instead of its cell's.
+    func encode(
         _ slots: Range<Int>,
         labels: [[UInt8]],
         values: [SeriesLayout.Value],
         valueField: UInt8,
+        projected: (slot: Int, value: Double)?,
         into writer: inout ExpositionWriter
     ) {
         let state = cells.load(SeriesLayout.state)
         for slot in slots where prefixEnds[slot &+ 1] > prefixEnds[slot] {
-            let value: Double =
+            var value: Double =
                 switch values[slot] {
                 case .counter(let cell): Double(cells.load(cell))
                 case .stateIs(let raw): raw == state ? 1 : 0
@@ -57,6 +167,7 @@ extension BreakerSeries {
                 case .constant: threshold ?? 0
                 case .histogram: 0
                 }
+            if let projected, projected.slot == slot { value = projected.value }
             writeMetric(labels: labels[slot], valueField: valueField, value: value, into: &writer)
         }
     }
@@ -83,7 +194,7 @@ extension BreakerSeries {
     }
 
     /// The transitions `StateTable` did not expect, once they occurred (see `appendUnexpectedTransitions`).
-    private func encodeUnexpectedTransitions(into buffer: inout [UInt8]) {
+    func encodeUnexpectedTransitions(into buffer: inout [UInt8]) {
         for (from, to) in SeriesLayout.unexpectedTransitions {
             let value = cells.load(
                 SeriesLayout.transitions + StateTable.pairIndex(from: from.rawValue, to: to.rawValue)

@@ -43,8 +43,13 @@ final class BreakerSeries: BreakerMonitor {
     /// The `breaker` label as a protobuf `LabelPair` field of a `Metric`.
     let protobufBreakerLabel: [UInt8]
 
-    /// The breaker (held weakly) and the generation the gauges show.
-    private let gauges = LatestSnapshot<CircuitBreaker, BreakerSnapshot>()
+    /// The breaker (held weakly) and the reading the gauges show.
+    let gauges = LatestSnapshot<CircuitBreaker, BreakerGaugeReading>()
+    /// What the last scrapes rendered, reused while nothing but time changed (used under the registry's render
+    /// lock only).
+    let cache: SeriesRenderCache
+    /// Whether this is a group's aggregate (no breaker of its own: never reused).
+    let isAggregate: Bool
 
     /// The series of `breaker`; with `aggregate`, only those of ``BreakerFamily/aggregateFamilies``: the
     /// group-wide durations, slow calls and fallbacks of a group of keyed breakers, which its ``KeySeries`` record
@@ -52,6 +57,8 @@ final class BreakerSeries: BreakerMonitor {
     init(breaker: BreakerDescription, shared: RegistryState, durations: DurationRecording?, aggregate: Bool = false) {
         self.name = breaker.name
         self.shared = shared
+        self.isAggregate = aggregate
+        self.cache = SeriesRenderCache()
         self.cells = AtomicCells(count: SeriesLayout.cellCount)
         hasWindow = breaker.configuration.trip.windowPolicy != nil
         let threshold = breaker.configuration.trip.failureRatioThreshold
@@ -135,23 +142,23 @@ final class BreakerSeries: BreakerMonitor {
     // MARK: Calls (the hot path: atomics only)
 
     func callSucceeded(_ breaker: CircuitBreaker, duration: Duration?) {
-        cells.increment(SeriesLayout.calls + ExecutedOutcome.success.rawValue)
         if let duration { record(duration, .success, breaker) }
+        cells.incrementReleasing(SeriesLayout.calls + ExecutedOutcome.success.rawValue)
     }
 
     func callFailed(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
-        cells.increment(SeriesLayout.calls + ExecutedOutcome.failure.rawValue)
         if let duration { record(duration, .failure, breaker) }
+        cells.incrementReleasing(SeriesLayout.calls + ExecutedOutcome.failure.rawValue)
     }
 
     func callIgnored(_ breaker: CircuitBreaker, error: any Error, duration: Duration?) {
-        cells.increment(SeriesLayout.calls + ExecutedOutcome.ignored.rawValue)
         if let duration { record(duration, .ignored, breaker) }
+        cells.incrementReleasing(SeriesLayout.calls + ExecutedOutcome.ignored.rawValue)
     }
 
     func callTimedOut(_ breaker: CircuitBreaker, duration: Duration) {
-        cells.increment(SeriesLayout.calls + ExecutedOutcome.timeout.rawValue)
         record(duration, .timeout, breaker)
+        cells.incrementReleasing(SeriesLayout.calls + ExecutedOutcome.timeout.rawValue)
     }
 
     /// Records a duration in the histogram; inside a traced task, also keeps the call as its bucket's exemplar.
@@ -193,11 +200,11 @@ final class BreakerSeries: BreakerMonitor {
     }
 
     func callRejected(_ breaker: CircuitBreaker, state: CircuitState) {
-        cells.increment(SeriesLayout.rejected)
+        cells.incrementReleasing(SeriesLayout.rejected)
     }
 
     func callShadowRejected(_ breaker: CircuitBreaker, state: CircuitState) {
-        cells.increment(SeriesLayout.shadowRejected)
+        cells.incrementReleasing(SeriesLayout.shadowRejected)
     }
 
     func slowCall(_ breaker: CircuitBreaker, duration: Duration) {
@@ -210,12 +217,12 @@ final class BreakerSeries: BreakerMonitor {
 
     @inline(__always)
     func countSlowCall() {
-        cells.increment(SeriesLayout.slowCalls)
+        cells.incrementReleasing(SeriesLayout.slowCalls)
     }
 
     @inline(__always)
     func countFallback(succeeded: Bool) {
-        cells.increment(succeeded ? SeriesLayout.fallbackSuccess : SeriesLayout.fallbackFailure)
+        cells.incrementReleasing(succeeded ? SeriesLayout.fallbackSuccess : SeriesLayout.fallbackFailure)
     }
 
     // MARK: State
@@ -225,9 +232,10 @@ final class BreakerSeries: BreakerMonitor {
         cells.increment(
             SeriesLayout.transitions + StateTable.pairIndex(from: transition.from.rawValue, to: transition.to.rawValue)
         )
-        // Transitions of one breaker can arrive out of order from two threads; the snapshot is current, and is
+        // Transitions of one breaker can arrive out of order from two threads; the reading is current, and is
         // applied only if no newer one was.
         refresh()
+        cells.incrementReleasing(SeriesLayout.events)
     }
 
     func overrideApplied(_ breaker: CircuitBreaker, override: BreakerOverride, restored: Bool) {
@@ -235,26 +243,47 @@ final class BreakerSeries: BreakerMonitor {
             cells.increment(SeriesLayout.overrides + index)
         }
         refresh()
+        cells.incrementReleasing(SeriesLayout.events)
     }
 
     func overrideEnded(_ breaker: CircuitBreaker, override: BreakerOverride, expired: Bool) {
         refresh()
+        cells.incrementReleasing(SeriesLayout.events)
     }
 
-    /// Brings the gauges up to date from the breaker's snapshot, if the breaker is still alive.
+    /// Brings the gauges up to date from a reading of the breaker, if the breaker is still alive.
     func refresh() {
-        gauges.refresh(read: { $0.snapshot() }, order: \.order) { snapshot, previous in
-            cells.store(UInt64(snapshot.state.rawValue), at: SeriesLayout.state)
-            cells.storeDouble(snapshot.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
-            cells.storeDouble(snapshot.activeOverride?.expiresAt ?? 0, at: SeriesLayout.overrideExpiry)
+        guard let breaker = gauges.source else { return }
+        refresh(from: breaker)
+    }
+
+    /// Brings the gauges up to date from a reading of `breaker` (the attached one, which the caller holds); returns
+    /// the reading the gauges show after: this one, or a newer one another thread applied first.
+    @discardableResult
+    func refresh(from breaker: CircuitBreaker) -> BreakerGaugeReading? {
+        let reading = breaker.gaugeReading()
+        return gauges.offerReturningLatest(reading, order: reading.order) { reading, previous in
+            cells.store(UInt64(reading.state.rawValue), at: SeriesLayout.state)
+            cells.storeDouble(reading.lastTransitionTimestamp, at: SeriesLayout.stateChangeTimestamp)
+            cells.storeDouble(reading.overrideExpiry, at: SeriesLayout.overrideExpiry)
             if hasWindow {
-                cells.storeDouble(snapshot.failureRatio, at: SeriesLayout.failureRatio)
-                cells.storeDouble(snapshot.slowCallRatio, at: SeriesLayout.slowCallRatio)
+                cells.storeDouble(reading.failureRatio, at: SeriesLayout.failureRatio)
+                cells.storeDouble(reading.slowCallRatio, at: SeriesLayout.slowCallRatio)
             }
-            // Snapshots are applied in order, so each state's time only grows: a counter.
+            // Readings are applied in order, so each state's time only grows: a counter.
             for state in CircuitState.allCases {
-                cells.storeDouble(snapshot.timeInState.seconds(in: state), at: SeriesLayout.stateSeconds + Int(state.rawValue))
+                cells.storeDouble(
+                    Self.seconds(nanoseconds: reading.timeInState[state].nanoseconds),
+                    at: SeriesLayout.stateSeconds + Int(state.rawValue)
+                )
             }
         }
+    }
+
+    /// Seconds as the time-in-state series show them: one conversion, shared by a reading and its projection (see
+    /// ``SeriesRenderCache``), so that both render the same bytes.
+    @inline(__always)
+    static func seconds(nanoseconds: Int64) -> Double {
+        Double(nanoseconds) / 1e9
     }
 }

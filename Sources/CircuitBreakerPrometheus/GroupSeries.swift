@@ -11,6 +11,11 @@ import Synchronization
 /// Text is pre-rendered per group (each slot's head, `name{breaker="…"`) and per key (`,key="…"`) once, so a key
 /// costs its escaped name once. A scrape settles the group's keys (``BreakerGroup/settleStates()``: an atomic
 /// load per closed key), copies the list of keys under this group's lock and renders without it.
+///
+/// Keys are rendered from their cells at every scrape, never copied from a rendering kept since the last one (as a
+/// breaker's are, ``SeriesRenderCache``): a key has no gauges to refresh (its state is one load), so a kept rendering
+/// would save only the formatting of a few counters, and would cost about a kilobyte per key and format against a
+/// budget of 2 KiB per key that the monitor nearly fills already.
 final class GroupSeries: BreakerMonitor {
     let name: String
     private let shared: RegistryState

@@ -134,47 +134,91 @@ final class RegistryState: Sendable {
         for group in groups { _ = group.refreshedKeys() }
     }
 
-    /// What one rendering reads: the breakers' series (gauges refreshed) followed by each group's aggregate, and
-    /// each group's keys (settled).
-    private func scrape() -> (series: [BreakerSeries], groups: [GroupSeries.Scraped]) {
+    /// What one rendering reads: the breakers' series followed by each group's aggregate, each prepared for this
+    /// scrape (read anew, or reused: see ``SeriesRenderCache``; a reused one's rendering in the format made current
+    /// by `prepare`, each under its cache's lock), the reused renderings themselves (held until the rendering has
+    /// copied them); and each group's keys (settled).
+    private struct Scrape {
+        var series: [BreakerSeries]
+        var renderings: [ScrapedRendering]
+        var retained: [SeriesRenderCache.Rendered]
+        var groups: [GroupSeries.Scraped]
+    }
+
+    private func scrape(format index: Int, _ prepare: (BreakerSeries) -> Void) -> Scrape {
         let (all, groups) = members.withLock { ($0.series, $0.groups) }
-        for series in all { series.refresh() }
+        var renderings: [ScrapedRendering] = []
+        renderings.reserveCapacity(all.count &+ groups.count)
+        var retained: [SeriesRenderCache.Rendered] = []
+        var reused = 0
+        for series in all {
+            let cache = series.cache
+            cache.lock.lock()
+            let isReused = series.prepareForScrape()
+            if isReused {
+                prepare(series)
+                reused &+= 1
+            }
+            renderings.append(cache.scraped(series, format: index, reused: isReused, retaining: &retained))
+            cache.lock.unlock()
+        }
+        lastScrape.withLock { $0 = (reused, all.count &- reused) }
         let scraped = groups.map { group in
             let (keys, count) = group.refreshedKeys()
+            // An aggregate is never reused: rendered from its cells, as a breaker read anew.
+            renderings.append(ScrapedRendering(series: .passUnretained(group.aggregate)))
             return GroupSeries.Scraped(series: group, keys: keys, keyCount: count)
         }
-        return (all + groups.map(\.aggregate), scraped)
+        return Scrape(
+            series: groups.isEmpty ? all : all + groups.map(\.aggregate),
+            renderings: renderings,
+            retained: retained,
+            groups: scraped
+        )
+    }
+
+    /// How many breakers the last scrape reused and how many it read anew (groups' aggregates aside): the tests
+    /// check with it that reuse happens where it may and not where it may not.
+    let lastScrape = Locked((reused: 0, read: 0))
+
+    /// Forgets what every breaker rendered, so that the next scrape reads and renders each anew: the exposition
+    /// tests compare such a fresh rendering with a reused one.
+    func forgetRenderings() {
+        let (all, groups) = members.withLock { ($0.series, $0.groups) }
+        for series in all { series.cache.lock.withLock { series.cache.invalidate() } }
+        for group in groups { group.aggregate.cache.lock.withLock { group.aggregate.cache.invalidate() } }
     }
 
     /// Appends the exposition of the registry (the service's own metrics and
     /// `circuit_breaker_registrations_rejected_total`), then every breaker family, each grouping the samples of
     /// all breakers under one `# HELP` and `# TYPE`.
     ///
-    /// The list of breakers is copied under the lock; the rendering runs without it, reading atomics only. A family
-    /// the registry itself already emitted (other code registered a `circuit_breaker_*` metric of that name in it)
-    /// is left out, so that the exposition never holds a family twice.
+    /// The list of breakers is copied under the members' lock; the rendering runs without it, concurrently with
+    /// other scrapes, copying the bytes of the breakers whose series did not change since they were last read and
+    /// rendering the others from their cells (see ``SeriesRenderCache``). A family the registry itself already
+    /// emitted (other code registered a `circuit_breaker_*` metric of that name in it) is left out, so that the
+    /// exposition never holds a family twice.
     func emit(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
+        var scratch = RenderScratch()
+        let scrape = scrape(format: TextFormat.prometheus.cacheIndex) {
+            $0.prepareText(as: .prometheus, scratch: &scratch)
+        }
         let registryStart = buffer.count
         registry.emit(into: &buffer)
         let shadowed = Self.families(declaredIn: buffer, from: registryStart)
-        for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            render(family, all, groups, as: .prometheus, into: &buffer)
+        withExtendedLifetime(scrape) {
+            for family in BreakerFamily.allCases where !shadowed.contains(family) {
+                render(family, scrape, as: .prometheus, into: &buffer)
+            }
         }
     }
 
     /// One family: from the groups' keys for a group family, else from the breakers and the groups' aggregates.
-    private func render(
-        _ family: BreakerFamily,
-        _ all: [BreakerSeries],
-        _ groups: [GroupSeries.Scraped],
-        as format: TextFormat,
-        into buffer: inout [UInt8]
-    ) {
+    private func render(_ family: BreakerFamily, _ scrape: Scrape, as format: TextFormat, into buffer: inout [UInt8]) {
         if family.isGroupFamily {
-            GroupSeries.render(family, of: groups, as: format, into: &buffer)
+            GroupSeries.render(family, of: scrape.groups, as: format, into: &buffer)
         } else {
-            BreakerSeries.render(family, of: all, as: format, into: &buffer)
+            BreakerSeries.render(family, of: scrape.renderings, as: format, into: &buffer)
         }
     }
 
@@ -182,19 +226,27 @@ final class RegistryState: Sendable {
     /// converted from its text (see ``RegistryFamily``), then every breaker family with OpenMetrics headers and the
     /// exemplars of the duration buckets.
     func emitOpenMetrics(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
+        var scratch = RenderScratch()
+        let scrape = scrape(format: TextFormat.openMetrics.cacheIndex) {
+            $0.prepareText(as: .openMetrics, scratch: &scratch)
+        }
         let families = registryFamilies()
         for family in families { family.appendOpenMetrics(into: &buffer) }
         let shadowed = Self.families(named: families)
-        for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            render(family, all, groups, as: .openMetrics, into: &buffer)
+        withExtendedLifetime(scrape) {
+            for family in BreakerFamily.allCases where !shadowed.contains(family) {
+                render(family, scrape, as: .openMetrics, into: &buffer)
+            }
         }
     }
 
     /// Appends the same exposition as delimited protobuf `MetricFamily` messages: the registry's families through
     /// swift-protobuf, then every breaker family, hand-encoded (native histograms whole, where configured).
     func emitProtobuf(into buffer: inout [UInt8]) {
-        let (all, groups) = scrape()
+        var scratch = RenderScratch()
+        let scrape = scrape(format: SeriesRenderCache.protobufIndex) {
+            $0.prepareProtobuf(scratch: &scratch)
+        }
         var families = registryFamilies()
         var failures: [PrometheusMonitorError] = []
         families.removeAll { family in
@@ -209,11 +261,13 @@ final class RegistryState: Sendable {
         }
         if !failures.isEmpty { conversionErrors.withLock { $0 = failures } }
         let shadowed = Self.families(named: families)
-        for family in BreakerFamily.allCases where !shadowed.contains(family) {
-            if family.isGroupFamily {
-                GroupSeries.encode(family, of: groups, into: &buffer)
-            } else {
-                BreakerSeries.encode(family, of: all, into: &buffer)
+        withExtendedLifetime(scrape) {
+            for family in BreakerFamily.allCases where !shadowed.contains(family) {
+                if family.isGroupFamily {
+                    GroupSeries.encode(family, of: scrape.groups, into: &buffer)
+                } else {
+                    BreakerSeries.encode(family, of: scrape.renderings, scratch: &scratch, into: &buffer)
+                }
             }
         }
     }

@@ -31,7 +31,18 @@ enum SeriesLayout {
     static let overrides = shadowRejected + 1
     /// `circuit_breaker_override_expiry_timestamp_seconds`, as a `Double`.
     static let overrideExpiry = overrides + MetricContract.overrideActions.count
-    static let cellCount = overrideExpiry + 1
+    /// How many transitions and overrides the monitor has finished recording: bumped after each one's counters and
+    /// gauges are written, so that a scrape sees it move (see ``changeCells``).
+    static let events = overrideExpiry + 1
+    static let cellCount = events + 1
+
+    /// The cells whose sum moves whenever a series of the breaker changes other than by time alone: every count a
+    /// call, a rejection, a fallback or a slow call bumps (a call's last write, after its durations), and
+    /// ``events``. Transitions and overrides count once each in ``events`` rather than by their own cells.
+    static let changeCells: [Int] =
+        Array(calls..<(calls + ExecutedOutcome.allCases.count)) + [
+            rejected, slowCalls, fallbackSuccess, fallbackFailure, shadowRejected, events,
+        ]
 
     // MARK: Slots
 

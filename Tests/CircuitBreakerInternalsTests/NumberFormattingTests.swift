@@ -66,6 +66,47 @@ import CircuitBreakerInternals
         #expect(text { $0.appendSeconds(nanoseconds: nanoseconds) } == expected)
     }
 
+    /// The time-in-state shortcut writes the same bytes as the `Double` it stands for, across its range, at both
+    /// ends of it and outside it: every power of two of nanoseconds with its neighbours, the bounds, and a million
+    /// values from a fixed-seed generator spread over every magnitude.
+    @Test func secondsOfNanosecondsMatchTheirDouble() {
+        func pair(_ nanoseconds: Int64) -> (String, String) {
+            var fast = [UInt8](repeating: 0, count: NumberFormatting.maximumLength)
+            var slow = fast
+            let fastLength = fast.withUnsafeMutableBufferPointer {
+                NumberFormatting.write(secondsOfNanoseconds: nanoseconds, to: $0.baseAddress!)
+            }
+            let slowLength = slow.withUnsafeMutableBufferPointer {
+                NumberFormatting.write(Double(nanoseconds) / 1e9, to: $0.baseAddress!)
+            }
+            return (
+                String(decoding: fast[..<fastLength], as: UTF8.self),
+                String(decoding: slow[..<slowLength], as: UTF8.self)
+            )
+        }
+        var values: [Int64] = [
+            0, 1, 999, 7_812_499, 7_812_500, 7_812_501, 1_000_000_000, 1_000_000_001, 2_999_999_999,
+            4_194_303_999_999_999, 4_194_304_000_000_000, 4_194_304_000_000_001, Int64.max,
+        ]
+        for shift in 0..<63 {
+            let power = Int64(1) << shift
+            values += [power - 1, power, power + 1]
+        }
+        var state: UInt64 = 23
+        for _ in 0..<1_000_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // A random magnitude (up to 2⁶²), then random digits below it.
+            let magnitude = Int64(1) << Int64((state >> 58) % 62 + 1)
+            values.append(Int64(bitPattern: (state >> 1) & 0x3FFF_FFFF_FFFF_FFFF) % magnitude)
+        }
+        var mismatches: [String] = []
+        for value in values {
+            let (fast, slow) = pair(value)
+            if fast != slow { mismatches.append("\(value): \(fast) != \(slow)") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test func theWriterDropsWhatDoesNotFit() {
         var buffer: [UInt8] = Array("keep".utf8)
         let overflowed = buffer.appendRendered(bound: 5) { writer in

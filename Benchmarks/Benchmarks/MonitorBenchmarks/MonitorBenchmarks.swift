@@ -248,6 +248,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     formatBenchmarks()
+    incrementalRenderBenchmarks()
 }
 
 /// The trace id the traced benchmarks run under.
