@@ -242,7 +242,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CircuitBreakerTests",
-            dependencies: ["CircuitBreaker", "CircuitBreakerInternals", "CircuitBreakerTestKit"],
+            dependencies: ["CircuitBreaker", "CircuitBreakerInternals", "CircuitBreakerTestKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import Prometheus
 import Testing
 
 @testable import CircuitBreakerPrometheus
+import TestSupport
 
 /// A scrape reuses the bytes of the breakers whose series did not change (``SeriesRenderCache``): these tests render
 /// every state twice on a manual clock that does not move in between, once reusing what the previous scrape
@@ -190,18 +191,6 @@ import Testing
         #expect(counts.allSatisfy { $0 == 1 }, "\(counts)")  // the plain breaker
     }
 
-    /// A deterministic generator, so that a failing seed can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     struct Ignorable: Error {}
 
@@ -211,7 +200,7 @@ import Testing
     /// with a fresh one (few steps: a debug build renders slowly). A change that a reused rendering failed to show makes the two differ.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func reusedBytesEqualFreshAfterRandomCallsTransitionsOverridesAndClockMoves(seed: UInt64) throws {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(seed: seed)
         let clock = ManualClock(wallClockOrigin: 1_700_000_000.5)
         let monitor = PrometheusMonitor(
             configuration: .init(

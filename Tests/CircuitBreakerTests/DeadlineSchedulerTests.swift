@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import CircuitBreaker
+import TestSupport
 
 /// A deadline that records how it ended: expired by its scheduler, or claimed by its owner.
 final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
@@ -23,22 +24,10 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
 
 /// The timer heap and the scheduler that the invocation timeout arms its deadlines in.
 @Suite struct DeadlineSchedulerTests {
-    /// A deterministic generator, so that a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test(arguments: [1, 2, 3])
     func theHeapAgreesWithASortedListUnderRandomInsertsRemovalsAndPops(seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SeededGenerator(seed: seed)
         var heap = DeadlineHeap()
         // The model: armed entries; the expected pop order is by deadline, then arming order.
         var model: [ScheduledDeadline] = []
@@ -79,7 +68,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
     @Test func advancingExpiresWhatIsDueEarliestFirstAndNothingElse() {
         let scheduler = DeadlineScheduler(driver: .manual)
         let log = Locked<[Int]>([])
-        var random = SplitMix(state: 42)
+        var random = SeededGenerator(seed: 42)
         var deadlines: [Int: Int64] = [:]
         for id in 0..<200 {
             let deadline = Int64.random(in: 1...100, using: &random)
@@ -202,7 +191,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
             let remaining = Atomic<Int>(threads)
             for thread in 0..<threads {
                 Thread.detachNewThread {
-                    var random = SplitMix(state: UInt64(thread))
+                    var random = SeededGenerator(seed: UInt64(thread))
                     for index in 0..<perThread {
                         let id = thread * perThread + index
                         let entry = RecordedDeadline(id: id, log: expired)
@@ -245,7 +234,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
             let remaining = Atomic<Int>(threads + 1)
             for thread in 0..<threads {
                 Thread.detachNewThread {
-                    var random = SplitMix(state: UInt64(thread) + 100)
+                    var random = SeededGenerator(seed: UInt64(thread) + 100)
                     for index in 0..<perThread {
                         let id = thread * perThread + index
                         let entry = RecordedDeadline(id: id, log: expired)
@@ -307,7 +296,7 @@ final class RecordedDeadline: ScheduledDeadline, @unchecked Sendable {
             for task in 0..<tasks {
                 group.addTask {
                     var outcomes: [String] = []
-                    var random = SplitMix(state: UInt64(task) + 7)
+                    var random = SeededGenerator(seed: UInt64(task) + 7)
                     for call in 0..<callsPerTask {
                         let kind = Int.random(in: 0..<4, using: &random)
                         let pause = Int.random(in: 0..<600, using: &random)

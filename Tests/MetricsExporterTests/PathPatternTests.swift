@@ -2,6 +2,7 @@ import Foundation
 @testable import MetricsExporter
 import PortableRoutes
 import Testing
+import TestSupport
 
 @Suite("Path patterns and percent-decoding")
 struct PathPatternTests {
@@ -57,7 +58,7 @@ struct PathPatternTests {
 
     @Test("Decoding never traps, whatever the bytes")
     func decodingFuzz() {
-        var generator = SplitMix64(seed: 8)
+        var generator = SeededGenerator(seed: 8)
         for _ in 0..<5_000 {
             let length = Int(generator.next() % 24)
             let bytes = (0..<length).map { _ in
@@ -69,19 +70,3 @@ struct PathPatternTests {
     }
 }
 
-/// A small deterministic generator for fuzz-style tests (the same inputs every run).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,6 +1,7 @@
 import Foundation
 import MetricsExporter
 import Testing
+import TestSupport
 
 @Suite("Web configuration file")
 struct WebConfigurationTests {
@@ -115,7 +116,7 @@ struct WebConfigurationTests {
             """.utf8
         )
         let alphabet = Array(":-?[]{}#&*!|>'\"%@`,\t\n \\~=$".utf8) + [0x00, 0xFF, 0xC3, 0x0D]
-        var generator = SplitMix64(seed: 10)
+        var generator = SeededGenerator(seed: 10)
         var parsed = 0
         var refused = 0
         for _ in 0..<3_000 {

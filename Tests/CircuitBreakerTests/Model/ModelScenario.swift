@@ -1,4 +1,5 @@
 import CircuitBreaker
+import TestSupport
 
 /// The trip policies a model-based run can use: each run draws one, and its seed says which.
 enum ModelPolicy: String, CaseIterable {
